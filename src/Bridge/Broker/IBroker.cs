@@ -1,0 +1,36 @@
+namespace Bridge.Broker;
+
+/// <summary>
+/// A message as it left the broker: the exchange it was published to, its routing key and its body.
+/// The body is only valid for the duration of the handler call; a handler that keeps it must copy it.
+/// </summary>
+public readonly record struct BrokerDelivery(string Exchange, string RoutingKey, ReadOnlyMemory<byte> Body);
+
+/// <summary>Receives deliveries for one subscription. Called on the broker's dispatch thread: never block.</summary>
+public delegate void DeliveryHandler(in BrokerDelivery delivery);
+
+/// <summary>What <c>/readyz</c> reports for a dependency.</summary>
+public readonly record struct DependencyStatus(bool IsReady, string Description);
+
+/// <summary>
+/// The message broker as the fronts see it: topic subscriptions fanned out in process, and publishing.
+/// It knows nothing about WebSockets. Bindings are reference counted: many subscriptions with the same
+/// exchange and binding key share one broker binding, which goes when its last subscription is disposed.
+/// </summary>
+public interface IBroker
+{
+    DependencyStatus Status { get; }
+
+    /// <summary>
+    /// Subscribes <paramref name="handler"/> to messages on <paramref name="exchange"/> whose routing key
+    /// matches <paramref name="bindingKey"/> (RabbitMQ topic syntax). Completes once the binding is active,
+    /// so that a message published after this returns is delivered. Throws
+    /// <see cref="BrokerUnavailableException"/> when the broker cannot be reached right now.
+    /// </summary>
+    ValueTask<IAsyncDisposable> SubscribeAsync(string exchange, string bindingKey, DeliveryHandler handler, CancellationToken cancellationToken);
+
+    /// <summary>Publishes a persistent message to a topic exchange (declared if missing).</summary>
+    ValueTask PublishAsync(string exchange, string routingKey, ReadOnlyMemory<byte> body, CancellationToken cancellationToken);
+}
+
+public sealed class BrokerUnavailableException(string message, Exception? inner = null) : Exception(message, inner);

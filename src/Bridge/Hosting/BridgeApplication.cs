@@ -1,0 +1,27 @@
+namespace Bridge.Hosting;
+
+/// <summary>The composition root, shared by <c>Program</c> and the integration tests.</summary>
+public static class BridgeApplication
+{
+    /// <param name="args">Command line, as for any ASP.NET Core host (<c>--urls</c>, <c>--Bridge:...</c>).</param>
+    /// <param name="overrides">Configuration that wins over every other source (tests use it).</param>
+    public static WebApplication Build(string[] args, IReadOnlyDictionary<string, string?>? overrides = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        if (overrides is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(overrides);
+        }
+
+        builder.AddBridgeCore();
+        builder.AddBridgeAuth();
+        builder.AddBridgeBroker();
+        builder.AddBridgeDocuments();
+        builder.AddBridgeChannels();
+        builder.AddBridgeDemo();
+
+        var app = builder.Build();
+        app.MapBridgeEndpoints();
+        return app;
+    }
+}

@@ -1,0 +1,6 @@
+namespace Bridge.Hosting;
+
+public static class ChannelsExtensions
+{
+    public static IHostApplicationBuilder AddBridgeChannels(this IHostApplicationBuilder builder) => builder;
+}

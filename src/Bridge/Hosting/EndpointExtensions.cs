@@ -1,0 +1,10 @@
+namespace Bridge.Hosting;
+
+public static class EndpointExtensions
+{
+    public static WebApplication MapBridgeEndpoints(this WebApplication app)
+    {
+        app.MapBridgeAuth();
+        return app;
+    }
+}
