@@ -1,6 +1,57 @@
+using Bridge.Channels;
+using Bridge.Connections;
+using Microsoft.Extensions.Options;
+
 namespace Bridge.Hosting;
 
 public static class ChannelsExtensions
 {
-    public static IHostApplicationBuilder AddBridgeChannels(this IHostApplicationBuilder builder) => builder;
+    /// <summary>The MonoRail channel front and the connection layer it runs on.</summary>
+    public static IHostApplicationBuilder AddBridgeChannels(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<ConnectionOptions>()
+            .BindConfiguration(ConnectionOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddOptions<ChannelOptions>()
+            .BindConfiguration(ChannelOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<ChannelOptions>, ChannelOptionsValidator>();
+
+        builder.Services.AddSingleton<ConnectionRegistry>();
+        builder.Services.AddSingleton(services => new ResourceTable(services.GetRequiredService<IOptions<ChannelOptions>>().Value));
+        builder.Services.AddSingleton<WatchRegistry>();
+        builder.Services.AddSingleton<ChannelRouter>();
+        builder.Services.AddSingleton<ChannelEndpoint>();
+        return builder;
+    }
+
+    /// <summary>Maps <c>ws://host/{channel}</c> (and <c>ws://host/</c>, where every message names its resource).</summary>
+    public static WebApplication MapBridgeChannels(this WebApplication app)
+    {
+        app.UseWebSockets();
+        app.Map("/{channel}", (HttpContext context, string channel, ChannelEndpoint endpoint) => endpoint.HandleAsync(context, channel))
+            .WithName("Channel");
+        app.Use(async (context, next) =>
+        {
+            if (context.Request.Path == "/" && context.WebSockets.IsWebSocketRequest)
+            {
+                await context.RequestServices.GetRequiredService<ChannelEndpoint>().HandleAsync(context, "");
+                return;
+            }
+
+            await next(context);
+        });
+        return app;
+    }
+
+    private sealed class ChannelOptionsValidator : IValidateOptions<ChannelOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, ChannelOptions options)
+        {
+            var problems = ResourceTable.Validate(options).ToList();
+            return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+        }
+    }
 }

@@ -1,10 +1,14 @@
+using Bridge.Health;
+
 namespace Bridge.Hosting;
 
 public static class EndpointExtensions
 {
     public static WebApplication MapBridgeEndpoints(this WebApplication app)
     {
+        app.MapBridgeHealth();
         app.MapBridgeAuth();
+        app.MapBridgeChannels();
         return app;
     }
 }

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Runs the whole test suite on a fresh Debian 12 machine with the .NET SDK: installs what the tests need
+# (RabbitMQ from Debian), checks build and formatting, runs every test project, and ends with one line
+# "N passed, N failed, N skipped". The fixtures start their own servers; nothing is skipped for want of one.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+missing=()
+command -v /usr/lib/rabbitmq/bin/rabbitmq-server >/dev/null 2>&1 || missing+=(rabbitmq-server)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "==> installing ${missing[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The Debian package starts a system-wide node we do not use: the fixtures run private nodes on free ports.
+if pgrep -f "beam.*rabbit@" >/dev/null 2>&1; then
+  as_root service rabbitmq-server stop >/dev/null 2>&1 || true
+fi
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+echo "==> build (warnings are errors)"
+dotnet build Bridge.sln -c Release -nologo -v quiet || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
+
+echo "==> dotnet format --verify-no-changes"
+dotnet format Bridge.sln --verify-no-changes --no-restore || { echo "format: run 'dotnet format Bridge.sln'"; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
+
+echo "==> tests"
+log=$(mktemp)
+dotnet test Bridge.sln -c Release --no-build -nologo \
+  --logger "console;verbosity=normal" \
+  --blame-hang-timeout 5m 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+
+# One summary line per test assembly: "Passed!  - Failed: 0, Passed: 12, Skipped: 0, Total: 12, ..."
+read -r passed failed skipped < <(grep -E "^(Passed|Failed)! +- Failed:" "$log" | awk -F'[:,]' '
+  { f += $2; p += $4; s += $6 } END { printf "%d %d %d\n", p, f, s }')
+assemblies=$(grep -cE "^(Passed|Failed)! +- Failed:" "$log")
+rm -f "$log"
+
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  failed=1  # the runner failed without a per-assembly summary (a crash or hang): count it
+fi
+if [ "$assemblies" -lt 2 ] && [ "$status" -eq 0 ]; then
+  echo "expected summaries from 2 test assemblies, saw $assemblies"; status=1; failed=$((failed + 1))
+fi
+echo "$passed passed, $failed failed, $skipped skipped"
+exit "$status"

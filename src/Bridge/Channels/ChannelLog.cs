@@ -1,0 +1,28 @@
+namespace Bridge.Channels;
+
+internal static partial class ChannelLog
+{
+    [LoggerMessage(EventId = 5000, EventName = "ChannelRequestRefused", Level = LogLevel.Information,
+        Message = "Connection {ConnectionId}: {Handler} on '{Resource}' refused with {Code}: {Reason}")]
+    public static partial void RequestRefused(ILogger logger, Guid connectionId, string handler, string resource, string code, string reason);
+
+    [LoggerMessage(EventId = 5001, EventName = "ChannelRequestFailed", Level = LogLevel.Error,
+        Message = "Connection {ConnectionId}: {Handler} failed unexpectedly")]
+    public static partial void RequestFailed(ILogger logger, Guid connectionId, string handler, Exception exception);
+
+    [LoggerMessage(EventId = 5002, EventName = "WatchDeliveryDropped", Level = LogLevel.Warning,
+        Message = "A message for '{Resource}' from {Exchange} with key {RoutingKey} was not delivered: {Reason}")]
+    public static partial void DeliveryDropped(ILogger logger, string resource, string exchange, string routingKey, string reason);
+
+    [LoggerMessage(EventId = 5003, EventName = "WatchGroupCreated", Level = LogLevel.Debug,
+        Message = "Watching '{Resource}' on {Exchange} with key {RoutingKey} for params {Params}")]
+    public static partial void WatchGroupCreated(ILogger logger, string resource, string exchange, string routingKey, string @params);
+
+    [LoggerMessage(EventId = 5004, EventName = "UnsubscribeFailed", Level = LogLevel.Warning,
+        Message = "Removing the binding {Exchange}/{RoutingKey} failed")]
+    public static partial void UnsubscribeFailed(ILogger logger, string exchange, string routingKey, Exception exception);
+
+    [LoggerMessage(EventId = 5005, EventName = "ChannelConnectionRefused", Level = LogLevel.Information,
+        Message = "A connection to channel '{Channel}' was refused: {Reason}")]
+    public static partial void ConnectionRefused(ILogger logger, string channel, string reason);
+}

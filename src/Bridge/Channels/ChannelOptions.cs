@@ -1,0 +1,57 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Bridge.Channels;
+
+/// <summary>How a resource's broker messages become channel frames.</summary>
+public enum WatchFormat
+{
+    /// <summary>RackHD's database changes: body <c>{"event","record"}</c>, routing key <c>&lt;collection&gt;.&lt;event&gt;.&lt;id&gt;</c>.</summary>
+    Waterline,
+
+    /// <summary>Any message: <c>item</c> with the routing key as id and the body as data (as <c>mq</c> does).</summary>
+    Raw,
+}
+
+/// <summary>One entry of the resource table (contract: "A resource is configured, not coded").</summary>
+public sealed class ResourceOptions
+{
+    /// <summary>The document collection behind query/all/get; none makes those answer <c>not_supported</c>.</summary>
+    public string? Collection { get; set; }
+
+    /// <summary>The field that identifies a document of this resource in replies.</summary>
+    public string IdField { get; set; } = "id";
+
+    /// <summary>Exchange watched; defaults to <c>on.waterline</c> for collection resources.</summary>
+    public string? Exchange { get; set; }
+
+    /// <summary>Binding key watched; defaults to <c>&lt;collection&gt;.#</c> for collection resources.</summary>
+    public string? RoutingKey { get; set; }
+
+    /// <summary>Defaults to <see cref="WatchFormat.Waterline"/> when the resource has a collection and no exchange of its own.</summary>
+    public WatchFormat? Format { get; set; }
+}
+
+/// <summary>The MonoRail channel front (section <c>Bridge:Channels</c>).</summary>
+public sealed class ChannelOptions
+{
+    public const string SectionName = "Bridge:Channels";
+
+    /// <summary>Whether channels admit connections without a token. Default: on in the embedded demo, off otherwise.</summary>
+    public bool? AllowAnonymous { get; set; }
+
+    /// <summary>Upper bound of <c>all</c> and of <c>query</c> results.</summary>
+    [Range(1, 100_000)]
+    public int MaxResults { get; set; } = 1000;
+
+    [Range(1, 10_000)]
+    public int MaxWatchesPerConnection { get; set; } = 256;
+
+    /// <summary>Exchanges an <c>mq</c> watch may name. Null means the RackHD defaults.</summary>
+    public List<string>? MqExchanges { get; set; }
+
+    /// <summary>Added to, or overriding, the RackHD resource table (<see cref="ResourceTable.Defaults"/>).</summary>
+    public Dictionary<string, ResourceOptions> Resources { get; set; } = new(StringComparer.Ordinal);
+
+    public static IReadOnlyList<string> DefaultMqExchanges { get; } =
+        ["on.events", "on.logging", "on.waterline", "on.heartbeat", "on.test"];
+}

@@ -1,0 +1,239 @@
+using System.Buffers;
+using System.Net.WebSockets;
+using System.Threading.Channels;
+using Bridge.Auth;
+
+namespace Bridge.Connections;
+
+/// <summary>What a protocol front does with the messages of one connection.</summary>
+public interface IConnectionHandler
+{
+    /// <summary>
+    /// Handles one complete message. Messages of a connection are handled one at a time, in order;
+    /// the buffer is only valid until the returned task completes.
+    /// </summary>
+    ValueTask HandleMessageAsync(ReadOnlyMemory<byte> message, WebSocketMessageType type, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// One accepted WebSocket, protocol-agnostic: a receive loop that hands whole messages to a front, and a
+/// bounded outgoing queue drained by a single send loop, so that any thread (the broker's dispatch above
+/// all) can enqueue a frame without ever waiting on this client's network.
+/// </summary>
+public sealed class WebSocketConnection
+{
+    private const int InitialReceiveBufferBytes = 4 * 1024;
+
+    private readonly WebSocket _socket;
+    private readonly ConnectionOptions _options;
+    private readonly ILogger _logger;
+    private readonly Channel<ReadOnlyMemory<byte>> _outgoing;
+    private readonly CancellationTokenSource _aborted = new();
+    private int _slowConsumerReported;
+
+    public WebSocketConnection(WebSocket socket, string path, Caller caller, ConnectionOptions options, ILogger logger)
+    {
+        _socket = socket;
+        _options = options;
+        _logger = logger;
+        Path = path;
+        Caller = caller;
+        _outgoing = Channel.CreateBounded<ReadOnlyMemory<byte>>(new BoundedChannelOptions(options.SendQueueCapacity)
+        {
+            SingleReader = true,
+            SingleWriter = false,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+    }
+
+    public Guid Id { get; } = Guid.NewGuid();
+
+    /// <summary>The request path the client connected to (for a channel, its name).</summary>
+    public string Path { get; }
+
+    public Caller Caller { get; }
+
+    /// <summary>Number of frames waiting to be sent.</summary>
+    public int QueuedFrames => _outgoing.Reader.Count;
+
+    /// <summary>
+    /// Queues an encoded UTF-8 text frame. Never blocks. The frame may be shared with other connections
+    /// and must not be modified afterwards. When the queue is full the client is too slow: the connection
+    /// is aborted (see <see cref="ConnectionOptions.SendQueueCapacity"/>) and false is returned.
+    /// </summary>
+    public bool TrySend(ReadOnlyMemory<byte> frame)
+    {
+        if (_outgoing.Writer.TryWrite(frame))
+        {
+            return true;
+        }
+
+        if (!_aborted.IsCancellationRequested && Interlocked.Exchange(ref _slowConsumerReported, 1) == 0)
+        {
+            ConnectionLog.SlowConsumer(_logger, Id, _options.SendQueueCapacity);
+            Abort();
+        }
+
+        return false;
+    }
+
+    /// <summary>Ends the connection at once, without waiting for queued frames.</summary>
+    public void Abort()
+    {
+        try
+        {
+            _aborted.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Already finished.
+        }
+    }
+
+    /// <summary>Runs the connection until the client closes it, it is aborted, or <paramref name="cancellationToken"/> fires.</summary>
+    public async Task RunAsync(IConnectionHandler handler, CancellationToken cancellationToken)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _aborted.Token);
+        var sendLoop = SendLoopAsync(linked.Token);
+
+        var (status, reason) = await ReceiveLoopAsync(handler, linked.Token);
+
+        // Let what is already queued (e.g. the reply to the client's last message) go out before closing.
+        _outgoing.Writer.TryComplete();
+        await sendLoop.WaitAsync(_options.CloseTimeout, CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+
+        if (_aborted.IsCancellationRequested && status == WebSocketCloseStatus.NormalClosure)
+        {
+            (status, reason) = (WebSocketCloseStatus.EndpointUnavailable, "aborted");
+        }
+
+        await CloseAsync(status, reason);
+        Abort();
+        await sendLoop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        _aborted.Dispose();
+        ConnectionLog.Closed(_logger, Id, reason);
+    }
+
+    private async Task<(WebSocketCloseStatus Status, string Reason)> ReceiveLoopAsync(IConnectionHandler handler, CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(InitialReceiveBufferBytes);
+        try
+        {
+            while (true)
+            {
+                var length = 0;
+                ValueWebSocketReceiveResult result;
+                do
+                {
+                    if (length == buffer.Length)
+                    {
+                        if (buffer.Length >= _options.MaxMessageBytes + 1)
+                        {
+                            ConnectionLog.MessageTooBig(_logger, Id, _options.MaxMessageBytes);
+                            return (WebSocketCloseStatus.MessageTooBig, $"message exceeds {_options.MaxMessageBytes} bytes");
+                        }
+
+                        var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, _options.MaxMessageBytes + 1));
+                        buffer.AsSpan(0, length).CopyTo(larger);
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        buffer = larger;
+                    }
+
+                    result = await _socket.ReceiveAsync(buffer.AsMemory(length), cancellationToken);
+                    length += result.Count;
+                    if (length > _options.MaxMessageBytes)
+                    {
+                        ConnectionLog.MessageTooBig(_logger, Id, _options.MaxMessageBytes);
+                        return (WebSocketCloseStatus.MessageTooBig, $"message exceeds {_options.MaxMessageBytes} bytes");
+                    }
+                }
+                while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close);
+
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    return (WebSocketCloseStatus.NormalClosure, "closed by the client");
+                }
+
+                try
+                {
+                    await handler.HandleMessageAsync(buffer.AsMemory(0, length), result.MessageType, cancellationToken);
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    throw;
+                }
+                catch (Exception ex)
+                {
+                    // A front answers bad input itself; reaching this is a bug, but it must not end the connection.
+                    ConnectionLog.HandlerFailed(_logger, Id, ex);
+                }
+
+                if (buffer.Length > InitialReceiveBufferBytes)
+                {
+                    // Do not keep a large buffer for an idle connection.
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = ArrayPool<byte>.Shared.Rent(InitialReceiveBufferBytes);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            return (WebSocketCloseStatus.EndpointUnavailable, _aborted.IsCancellationRequested ? "aborted" : "server shutting down");
+        }
+        catch (WebSocketException ex)
+        {
+            ConnectionLog.ReceiveFailed(_logger, Id, ex.WebSocketErrorCode, ex);
+            return (WebSocketCloseStatus.EndpointUnavailable, "connection lost");
+        }
+        catch (IOException ex)
+        {
+            ConnectionLog.ReceiveFailed(_logger, Id, WebSocketError.ConnectionClosedPrematurely, ex);
+            return (WebSocketCloseStatus.EndpointUnavailable, "connection lost");
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private async Task SendLoopAsync(CancellationToken cancellationToken)
+    {
+        var reader = _outgoing.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync(cancellationToken))
+            {
+                while (reader.TryRead(out var frame))
+                {
+                    await _socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (Exception ex) when (ex is WebSocketException or IOException or ObjectDisposedException)
+        {
+            ConnectionLog.SendFailed(_logger, Id, ex);
+            Abort();
+        }
+    }
+
+    private async Task CloseAsync(WebSocketCloseStatus status, string reason)
+    {
+        if (_socket.State is not (WebSocketState.Open or WebSocketState.CloseReceived))
+        {
+            return;
+        }
+
+        using var timeout = new CancellationTokenSource(_options.CloseTimeout);
+        try
+        {
+            await _socket.CloseOutputAsync(status, reason, timeout.Token);
+        }
+        catch (Exception ex) when (ex is WebSocketException or IOException or OperationCanceledException or ObjectDisposedException)
+        {
+            _socket.Abort();
+        }
+    }
+}

@@ -1,0 +1,33 @@
+using Bridge.Broker;
+using Bridge.Documents;
+
+namespace Bridge.Health;
+
+/// <summary>
+/// <c>/healthz</c> says the process is alive (for restarts); <c>/readyz</c> says whether it can serve
+/// (for load balancers): the broker and the document store must both be reachable.
+/// </summary>
+public static class HealthEndpoints
+{
+    public static IEndpointRouteBuilder MapBridgeHealth(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGet("/healthz", () => Results.Json(new { status = "alive" }));
+        endpoints.MapGet("/readyz", (IBroker broker, IDocumentStore store) =>
+        {
+            var brokerStatus = broker.Status;
+            var storeStatus = store.Status;
+            var ready = brokerStatus.IsReady && storeStatus.IsReady;
+            var body = new
+            {
+                ready,
+                checks = new
+                {
+                    broker = new { ready = brokerStatus.IsReady, description = brokerStatus.Description },
+                    store = new { ready = storeStatus.IsReady, description = storeStatus.Description },
+                },
+            };
+            return Results.Json(body, statusCode: ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+        });
+        return endpoints;
+    }
+}
