@@ -1,12 +1,17 @@
 using Bridge.Broker;
 using Bridge.IntegrationTests.Infrastructure;
+using Xunit.Abstractions;
 using static Bridge.IntegrationTests.Broker.BrokerTestSupport;
 
 namespace Bridge.IntegrationTests.Broker;
 
 /// <summary>The broker going away and coming back: each test owns a private node it can stop and start.</summary>
-public sealed class RabbitMqBrokerRecoveryTests
+public sealed class RabbitMqBrokerRecoveryTests(ITestOutputHelper output)
 {
+    private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
+
+    private void Phase(string name) => output.WriteLine($"{_clock.Elapsed.TotalSeconds,6:F1}s {name}");
+
     [Fact]
     public async Task Start_WhileBrokerIsDown_ReportsWhatItWaitsForAndBecomesReadyOnceItIsUpAsync()
     {
@@ -50,7 +55,9 @@ public sealed class RabbitMqBrokerRecoveryTests
     public async Task BrokerRestart_DuringSubscription_KeepsDeliveringWithoutResubscribingAsync()
     {
         await using var server = await RabbitMqServer.StartAsync().WaitAsync(TimeSpan.FromSeconds(90));
-        var broker = await StartBrokerAsync(server.AmqpUri);
+        Phase("node started");
+        var logger = new RecordingLogger<RabbitMqBroker>();
+        var broker = await StartBrokerAsync(server.AmqpUri, logger);
         try
         {
             var exchange = UniqueExchange();
@@ -61,9 +68,12 @@ public sealed class RabbitMqBrokerRecoveryTests
             var queueBefore = broker.QueueName;
 
             await server.StopAsync().WaitAsync(TestTimeout);
+            Phase("node stopped");
             await WaitUntilAsync(() => !broker.Status.IsReady, () => "still ready with the broker stopped");
             await server.RestartAsync().WaitAsync(TimeSpan.FromSeconds(90));
+            Phase("node restarted");
             await WaitUntilAsync(() => broker.Status.IsReady, () => $"not ready after the restart: {broker.Status.Description}");
+            Phase("bridge ready again");
 
             await broker.PublishAsync(exchange, "nodes.2.updated", "after"u8.ToArray(), CancellationToken.None).AsTask().WaitAsync(TestTimeout);
             Assert.Equal(("nodes.2.updated", "after"), await recorder.NextAsync());
@@ -77,6 +87,11 @@ public sealed class RabbitMqBrokerRecoveryTests
         finally
         {
             await StopAsync(broker);
+            Phase("bridge stopped");
+            foreach (var entry in logger.Entries)
+            {
+                output.WriteLine($"{entry.Level} {entry.EventId.Id} {entry.Message}");
+            }
         }
     }
 }

@@ -27,15 +27,20 @@ public sealed class RabbitMqServer : IAsyncDisposable
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(30);
     private static readonly Lazy<Task<RabbitMqServer>> Shared = new(StartSharedAsync);
 
-    // The watchdog: runs the node, and stops it (TERM makes the script stop RabbitMQ cleanly) when the
-    // test process ($3) is gone. $1 = server script, $2 = stdout/stderr log.
+    // The watchdog: runs the node and, when the test process ($3) is gone, stops it (TERM makes the server
+    // script stop RabbitMQ cleanly; a node that hangs is killed after 20 s) and deletes its temp folder ($4).
+    // It is how the shared node ends: a process-exit handler may be cut short, the watchdog is not.
+    // $1 = server script, $2 = stdout/stderr log.
     private const string WatchdogScript = """
         "$1" >>"$2" 2>&1 &
         child=$!
-        trap 'kill -TERM "$child" 2>/dev/null; wait "$child"; exit 0' TERM INT
         while kill -0 "$3" 2>/dev/null && kill -0 "$child" 2>/dev/null; do sleep 1; done
         kill -TERM "$child" 2>/dev/null
+        i=0
+        while kill -0 "$child" 2>/dev/null && [ $i -lt 40 ]; do sleep 0.5; i=$((i+1)); done
+        if kill -0 "$child" 2>/dev/null; then pkill -KILL -P "$child"; kill -KILL "$child"; fi
         wait "$child"
+        if ! kill -0 "$3" 2>/dev/null; then rm -rf "$4"; fi
         """;
 
     private readonly string _root;
@@ -136,7 +141,7 @@ public sealed class RabbitMqServer : IAsyncDisposable
             UseShellExecute = false,
             RedirectStandardInput = true,
         };
-        foreach (var argument in new[] { "-c", WatchdogScript, "rabbitmq-watchdog", ServerScript, stdoutLog, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) })
+        foreach (var argument in new[] { "-c", WatchdogScript, "rabbitmq-watchdog", ServerScript, stdoutLog, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), _root })
         {
             startInfo.ArgumentList.Add(argument);
         }
@@ -345,8 +350,7 @@ public sealed class RabbitMqServer : IAsyncDisposable
 
     private static async Task<RabbitMqServer> StartSharedAsync()
     {
-        var server = await StartAsync();
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => server.DisposeNow();
-        return server;
+        // Stopped by its watchdog once this process has exited (see WatchdogScript).
+        return await StartAsync();
     }
 }
