@@ -1,7 +1,29 @@
+using Bridge.Broker;
+using Microsoft.Extensions.Options;
+
 namespace Bridge.Hosting;
 
-// SEAM (owned by the broker work): registers IBroker (RabbitMQ when Bridge:RabbitMq:Uri is set, in-process otherwise).
+/// <summary>Registers <see cref="IBroker"/>: RabbitMQ when <c>Bridge:RabbitMq:Uri</c> is set, the in-process broker otherwise.</summary>
 public static class BrokerExtensions
 {
-    public static IHostApplicationBuilder AddBridgeBroker(this IHostApplicationBuilder builder) => builder;
+    public static IHostApplicationBuilder AddBridgeBroker(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        if (string.IsNullOrWhiteSpace(builder.Configuration[$"{RabbitMqOptions.SectionName}:Uri"]))
+        {
+            services.AddSingleton<InProcessBroker>();
+            services.AddSingleton<IBroker>(static sp => sp.GetRequiredService<InProcessBroker>());
+            return builder;
+        }
+
+        services.AddOptions<RabbitMqOptions>()
+            .BindConfiguration(RabbitMqOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<RabbitMqOptions>, RabbitMqOptionsValidator>();
+        services.AddSingleton<RabbitMqBroker>();
+        services.AddSingleton<IBroker>(static sp => sp.GetRequiredService<RabbitMqBroker>());
+        services.AddHostedService(static sp => sp.GetRequiredService<RabbitMqBroker>());
+        return builder;
+    }
 }

@@ -1,0 +1,639 @@
+using System.Collections.Concurrent;
+using System.Net.Sockets;
+using Microsoft.Extensions.Options;
+using Polly;
+using Polly.Retry;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+using RabbitMQ.Client.Exceptions;
+
+namespace Bridge.Broker;
+
+/// <summary>
+/// <see cref="IBroker"/> on RabbitMQ: one connection (automatic recovery on), one server-named exclusive
+/// auto-delete queue per bridge instance consumed on one channel, bindings added and removed as the
+/// <see cref="SubscriptionIndex"/> reference counts say, and deliveries fanned out in process.
+/// Publishing uses its own channel with publisher confirms; declarations and (un)bindings use a third
+/// channel, so that a PRECONDITION_FAILED (which closes a channel) never takes the consumer down.
+/// </summary>
+/// <remarks>
+/// Start-up connects in the background (host start never waits for the broker): a Polly pipeline retries
+/// with capped, jittered exponential backoff until it connects or the host stops; <see cref="Status"/>
+/// says what it is waiting for. After a connection loss the client recovers the connection, queue,
+/// bindings and consumer; the bridge then re-applies every binding the index holds (idempotent) and
+/// removes those that went while disconnected, so subscribers never act.
+/// </remarks>
+public sealed partial class RabbitMqBroker : BackgroundService, IBroker
+{
+    private static readonly BasicProperties PersistentProperties = new() { Persistent = true };
+
+    private readonly RabbitMqOptions _options;
+    private readonly ILogger<RabbitMqBroker> _logger;
+    private readonly TimeProvider _timeProvider;
+    private readonly SubscriptionIndex _index;
+    private readonly ConnectionFactory _factory;
+    private readonly ResiliencePipeline _retryPipeline;
+    private readonly string _address;
+
+    // Guards the topology channel, binding changes, _declaredExchanges and _staleBindings.
+    private readonly SemaphoreSlim _topologyLock = new(1, 1);
+    private readonly SemaphoreSlim _publishChannelLock = new(1, 1);
+    private readonly SemaphoreSlim _recoverySignal = new(0);
+    private readonly ConcurrentDictionary<string, bool> _declaredExchanges = new(StringComparer.Ordinal);
+    private readonly HashSet<BrokerBinding> _staleBindings = [];
+
+    private IConnection? _connection;
+    private IChannel? _consumeChannel;
+    private IChannel? _topologyChannel;
+    private IChannel? _publishChannel;
+    private volatile string _queueName = string.Empty;
+    private volatile bool _isConnected;
+    private volatile bool _isStopping;
+    private volatile StatusSnapshot _status;
+
+    public RabbitMqBroker(IOptions<RabbitMqOptions> options, ILogger<RabbitMqBroker> logger, TimeProvider timeProvider)
+    {
+        _options = options.Value;
+        _logger = logger;
+        _timeProvider = timeProvider;
+        _index = new SubscriptionIndex(logger);
+
+        var uri = new Uri(_options.Uri!);
+        var port = uri.IsDefaultPort || uri.Port < 0 ? (uri.Scheme == "amqps" ? 5671 : 5672) : uri.Port;
+        _address = $"{uri.Scheme}://{uri.Host}:{port}";
+        _status = new StatusSnapshot(false, $"waiting for RabbitMQ at {_address}: not connected yet");
+
+        _factory = new ConnectionFactory
+        {
+            Uri = uri,
+            ClientProvidedName = _options.ClientName,
+            AutomaticRecoveryEnabled = true,
+            TopologyRecoveryEnabled = true,
+            NetworkRecoveryInterval = _options.NetworkRecoveryInterval,
+            RequestedConnectionTimeout = _options.ConnectTimeout,
+            // One dispatcher: deliveries reach the index in queue order and the handlers never run concurrently.
+            ConsumerDispatchConcurrency = 1,
+        };
+
+        _retryPipeline = new ResiliencePipelineBuilder { TimeProvider = timeProvider }
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<Exception>(IsTransient),
+                MaxRetryAttempts = int.MaxValue,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = _options.ConnectRetryDelay,
+                MaxDelay = _options.ConnectRetryMaxDelay,
+                OnRetry = args =>
+                {
+                    var reason = Describe(args.Outcome.Exception);
+                    SetStatus(false, $"waiting for RabbitMQ at {_address}: {reason}");
+                    Log.AttemptFailed(_logger, _address, args.AttemptNumber + 1, reason, args.RetryDelay);
+                    return default;
+                },
+            })
+            .Build();
+    }
+
+    public DependencyStatus Status
+    {
+        get
+        {
+            var status = _status;
+            return new DependencyStatus(status.IsReady, status.Description);
+        }
+    }
+
+    /// <summary>The live subscriptions, for diagnostics and tests.</summary>
+    public SubscriptionIndex Index => _index;
+
+    /// <summary>The server-named queue this instance consumes (it changes when the client recovers the connection).</summary>
+    public string QueueName => _queueName;
+
+    public async ValueTask<IAsyncDisposable> SubscribeAsync(string exchange, string bindingKey, DeliveryHandler handler, CancellationToken cancellationToken)
+    {
+        ExchangeName.Validate(exchange, nameof(exchange));
+        TopicPattern.Validate(bindingKey, nameof(bindingKey));
+        ArgumentNullException.ThrowIfNull(handler);
+        ThrowIfNotConnected();
+
+        await _topologyLock.WaitAsync(cancellationToken);
+        try
+        {
+            ThrowIfNotConnected();
+            var registration = _index.Add(exchange, bindingKey, handler);
+            if (registration.IsNewBinding)
+            {
+                var binding = registration.Subscription.Binding;
+                try
+                {
+                    await BindAsync(binding, cancellationToken);
+                }
+                catch (Exception ex)
+                {
+                    _index.Remove(registration.Subscription);
+
+                    // The bind may have reached the broker before the failure: unbind it at the next reconciliation.
+                    _staleBindings.Add(binding);
+                    if (ex is OperationCanceledException)
+                    {
+                        throw;
+                    }
+
+                    throw new BrokerUnavailableException($"Could not bind to {exchange}/{bindingKey} at {_address}: {Describe(ex)}", ex);
+                }
+            }
+
+            return new SubscriptionHandle(this, registration.Subscription);
+        }
+        finally
+        {
+            _topologyLock.Release();
+        }
+    }
+
+    public async ValueTask PublishAsync(string exchange, string routingKey, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    {
+        ExchangeName.Validate(exchange, nameof(exchange));
+        TopicPattern.Validate(routingKey, nameof(routingKey));
+        ThrowIfNotConnected();
+
+        try
+        {
+            if (!_declaredExchanges.ContainsKey(exchange))
+            {
+                await _topologyLock.WaitAsync(cancellationToken);
+                try
+                {
+                    await DeclareExchangeAsync(exchange, cancellationToken);
+                }
+                finally
+                {
+                    _topologyLock.Release();
+                }
+            }
+
+            var channel = await GetPublishChannelAsync(cancellationToken);
+
+            // With confirmation tracking on, this completes when the broker has confirmed the message.
+            await channel.BasicPublishAsync(exchange, routingKey, mandatory: false, PersistentProperties, body, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException and not BrokerUnavailableException && IsTransient(ex))
+        {
+            if (ex is OperationInterruptedException { ShutdownReason.ReplyCode: Constants.NotFound })
+            {
+                // Someone deleted the exchange since we declared it: declare it again next time.
+                _declaredExchanges.TryRemove(exchange, out _);
+            }
+
+            throw new BrokerUnavailableException($"Could not publish to {exchange} at {_address}: {Describe(ex)}", ex);
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            Log.Connecting(_logger, _address);
+            await _retryPipeline.ExecuteAsync(static (self, ct) => self.ConnectOnceAsync(ct), this, stoppingToken);
+
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                await _recoverySignal.WaitAsync(stoppingToken);
+                await _retryPipeline.ExecuteAsync(static (self, ct) => self.ReconcileAsync(ct), this, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping: StopAsync closes whatever was opened.
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _isStopping = true;
+        await base.StopAsync(cancellationToken);
+
+        _isConnected = false;
+        SetStatus(false, $"stopped (RabbitMQ at {_address})");
+        using var timeout = new CancellationTokenSource(_options.ShutdownTimeout, _timeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
+        try
+        {
+            foreach (var channel in new[] { _consumeChannel, _publishChannel, _topologyChannel })
+            {
+                if (channel is { IsOpen: true })
+                {
+                    await channel.CloseAsync(Constants.ReplySuccess, "bridge stopping", abort: false, linked.Token);
+                }
+            }
+
+            if (_connection is { } connection)
+            {
+                await connection.CloseAsync(Constants.ReplySuccess, "bridge stopping", _options.ShutdownTimeout, abort: false, linked.Token);
+            }
+        }
+        catch (Exception ex)
+        {
+            Log.StopFailed(_logger, _address, ex);
+        }
+        finally
+        {
+            await DisposeConnectionAsync();
+        }
+    }
+
+    public override void Dispose()
+    {
+        _isStopping = true;
+        _connection?.Dispose();
+        _topologyLock.Dispose();
+        _publishChannelLock.Dispose();
+        _recoverySignal.Dispose();
+        base.Dispose();
+    }
+
+    private async ValueTask ConnectOnceAsync(CancellationToken cancellationToken)
+    {
+        IConnection? connection = null;
+        try
+        {
+            connection = await _factory.CreateConnectionAsync(cancellationToken);
+            var consumeChannel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
+            await consumeChannel.BasicQosAsync(0, (ushort)_options.Prefetch, global: false, cancellationToken);
+            var queue = await consumeChannel.QueueDeclareAsync(
+                queue: string.Empty, durable: false, exclusive: true, autoDelete: true, arguments: null, cancellationToken: cancellationToken);
+            var topologyChannel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
+            var publishChannel = await connection.CreateChannelAsync(
+                new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), cancellationToken);
+
+            connection.ConnectionShutdownAsync += OnConnectionShutdownAsync;
+            connection.RecoverySucceededAsync += OnRecoverySucceededAsync;
+            connection.ConnectionRecoveryErrorAsync += OnConnectionRecoveryErrorAsync;
+            connection.QueueNameChangedAfterRecoveryAsync += OnQueueNameChangedAsync;
+
+            var consumer = new AsyncEventingBasicConsumer(consumeChannel);
+            consumer.ReceivedAsync += OnReceivedAsync;
+            await consumeChannel.BasicConsumeAsync(queue.QueueName, autoAck: false, consumer, cancellationToken);
+
+            _queueName = queue.QueueName;
+            _connection = connection;
+            _consumeChannel = consumeChannel;
+            _topologyChannel = topologyChannel;
+            _publishChannel = publishChannel;
+            connection = null;
+
+            _isConnected = true;
+            SetStatus(true, $"connected to RabbitMQ at {_address}");
+            Log.Connected(_logger, _address, _queueName);
+        }
+        finally
+        {
+            if (connection is not null)
+            {
+                // A half-built connection: drop it, the next attempt starts from scratch.
+                await connection.DisposeAsync();
+            }
+        }
+    }
+
+    private async ValueTask ReconcileAsync(CancellationToken cancellationToken)
+    {
+        await _topologyLock.WaitAsync(cancellationToken);
+        try
+        {
+            if (_connection is not { IsOpen: true })
+            {
+                throw new AlreadyClosedException(new ShutdownEventArgs(ShutdownInitiator.Library, Constants.ConnectionForced, "the connection is not open yet"));
+            }
+
+            // Durable exchanges survive a restart, but the broker may be a new, empty node.
+            _declaredExchanges.Clear();
+            var bindings = _index.GetBindings();
+            foreach (var binding in bindings)
+            {
+                await BindAsync(binding, cancellationToken);
+            }
+
+            foreach (var stale in _staleBindings.ToArray())
+            {
+                if (_index.SubscriberCount(stale.Exchange, stale.BindingKey) == 0)
+                {
+                    var channel = await GetTopologyChannelAsync(cancellationToken);
+                    await channel.QueueUnbindAsync(_queueName, stale.Exchange, stale.BindingKey, arguments: null, cancellationToken);
+                }
+
+                _staleBindings.Remove(stale);
+            }
+
+            _isConnected = true;
+            SetStatus(true, $"connected to RabbitMQ at {_address}");
+            Log.Recovered(_logger, _address, bindings.Count, _queueName);
+        }
+        finally
+        {
+            _topologyLock.Release();
+        }
+    }
+
+    // Under _topologyLock.
+    private async ValueTask BindAsync(BrokerBinding binding, CancellationToken cancellationToken)
+    {
+        await DeclareExchangeAsync(binding.Exchange, cancellationToken);
+        var channel = await GetTopologyChannelAsync(cancellationToken);
+        await channel.QueueBindAsync(_queueName, binding.Exchange, binding.BindingKey, arguments: null, noWait: false, cancellationToken);
+        _staleBindings.Remove(binding);
+        Log.BindingAdded(_logger, binding.Exchange, binding.BindingKey, _queueName);
+    }
+
+    // Under _topologyLock.
+    private async ValueTask DeclareExchangeAsync(string exchange, CancellationToken cancellationToken)
+    {
+        if (ExchangeName.IsPredeclared(exchange) || _declaredExchanges.ContainsKey(exchange))
+        {
+            return;
+        }
+
+        var channel = await GetTopologyChannelAsync(cancellationToken);
+        try
+        {
+            await channel.ExchangeDeclareAsync(
+                exchange, ExchangeType.Topic, durable: true, autoDelete: false, arguments: null, passive: false, noWait: false, cancellationToken);
+        }
+        catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == Constants.PreconditionFailed)
+        {
+            // The exchange exists with another type, durability or arguments. Whoever made it owns it: use it
+            // as it is. The 406 closed the topology channel; the next GetTopologyChannelAsync opens another.
+            Log.ExchangeExistsDifferently(_logger, exchange, ex.ShutdownReason.ReplyText);
+        }
+
+        _declaredExchanges[exchange] = true;
+    }
+
+    // Under _topologyLock.
+    private async ValueTask<IChannel> GetTopologyChannelAsync(CancellationToken cancellationToken)
+    {
+        if (_topologyChannel is { IsOpen: true } open)
+        {
+            return open;
+        }
+
+        var replacement = await OpenReplacementChannelAsync(_topologyChannel, options: null, cancellationToken);
+        _topologyChannel = replacement;
+        return replacement;
+    }
+
+    private async ValueTask<IChannel> GetPublishChannelAsync(CancellationToken cancellationToken)
+    {
+        if (_publishChannel is { IsOpen: true } open)
+        {
+            return open;
+        }
+
+        await _publishChannelLock.WaitAsync(cancellationToken);
+        try
+        {
+            if (_publishChannel is { IsOpen: true } reopened)
+            {
+                return reopened;
+            }
+
+            var replacement = await OpenReplacementChannelAsync(
+                _publishChannel, new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), cancellationToken);
+            _publishChannel = replacement;
+            return replacement;
+        }
+        finally
+        {
+            _publishChannelLock.Release();
+        }
+    }
+
+    // A channel the server closed (406, 404) is not recovered by the client: replace it. While the connection
+    // itself is down the old channel will be recovered with it, so there is nothing to replace yet.
+    private async ValueTask<IChannel> OpenReplacementChannelAsync(IChannel? closed, CreateChannelOptions? options, CancellationToken cancellationToken)
+    {
+        if (_connection is not { IsOpen: true } connection)
+        {
+            throw new BrokerUnavailableException($"RabbitMQ at {_address} is not connected: {_status.Description}");
+        }
+
+        if (closed is not null)
+        {
+            await closed.DisposeAsync();
+        }
+
+        return await connection.CreateChannelAsync(options, cancellationToken);
+    }
+
+    private async ValueTask UnsubscribeAsync(SubscriptionIndex.Subscription subscription)
+    {
+        // Disposal is not cancellable; the client's continuation timeout bounds the unbind.
+        await _topologyLock.WaitAsync(CancellationToken.None);
+        try
+        {
+            if (!_index.Remove(subscription))
+            {
+                return;
+            }
+
+            var binding = subscription.Binding;
+            if (!_isConnected || _isStopping)
+            {
+                _staleBindings.Add(binding);
+                return;
+            }
+
+            try
+            {
+                var channel = await GetTopologyChannelAsync(CancellationToken.None);
+                await channel.QueueUnbindAsync(_queueName, binding.Exchange, binding.BindingKey, arguments: null, CancellationToken.None);
+                Log.BindingRemoved(_logger, binding.Exchange, binding.BindingKey, _queueName);
+            }
+            catch (Exception ex)
+            {
+                // Deliveries for it find no subscriber and are dropped; the next reconciliation retries the unbind.
+                _staleBindings.Add(binding);
+                Log.UnbindFailed(_logger, binding.Exchange, binding.BindingKey, Describe(ex));
+            }
+        }
+        finally
+        {
+            _topologyLock.Release();
+        }
+    }
+
+    private async Task OnReceivedAsync(object sender, BasicDeliverEventArgs args)
+    {
+        // args.Body is only valid until this callback returns. The handlers are synchronous and must copy
+        // what they keep (see BrokerDelivery), so the body is passed through without a copy.
+        _index.Dispatch(new BrokerDelivery(args.Exchange, args.RoutingKey, args.Body));
+
+        // The one place deliveries are acknowledged. The queue is exclusive, so an ack lost with the
+        // connection costs nothing: the queue and its unacked messages go with it.
+        var channel = ((AsyncEventingBasicConsumer)sender).Channel;
+        try
+        {
+            await channel.BasicAckAsync(args.DeliveryTag, multiple: false, args.CancellationToken);
+        }
+        catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or OperationCanceledException)
+        {
+            Log.AckFailed(_logger, args.DeliveryTag, Describe(ex));
+        }
+    }
+
+    private Task OnConnectionShutdownAsync(object sender, ShutdownEventArgs args)
+    {
+        if (_isStopping)
+        {
+            return Task.CompletedTask;
+        }
+
+        _isConnected = false;
+        var reason = args.ReplyText;
+        SetStatus(false, $"waiting for RabbitMQ at {_address}: connection lost ({args.ReplyCode} {reason})");
+        Log.ConnectionLost(_logger, _address, args.ReplyCode, reason);
+        return Task.CompletedTask;
+    }
+
+    private Task OnConnectionRecoveryErrorAsync(object sender, ConnectionRecoveryErrorEventArgs args)
+    {
+        var reason = Describe(args.Exception);
+        SetStatus(false, $"waiting for RabbitMQ at {_address}: {reason}");
+        Log.RecoveryAttemptFailed(_logger, _address, reason);
+        return Task.CompletedTask;
+    }
+
+    private Task OnRecoverySucceededAsync(object sender, AsyncEventArgs args)
+    {
+        // Reconcile on the broker's own loop, not inside the client's recovery callback.
+        _recoverySignal.Release();
+        return Task.CompletedTask;
+    }
+
+    private Task OnQueueNameChangedAsync(object sender, QueueNameChangedAfterRecoveryEventArgs args)
+    {
+        if (args.NameBefore == _queueName)
+        {
+            _queueName = args.NameAfter;
+            Log.QueueRenamed(_logger, args.NameBefore, args.NameAfter);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private async ValueTask DisposeConnectionAsync()
+    {
+        foreach (var channel in new[] { _consumeChannel, _publishChannel, _topologyChannel })
+        {
+            if (channel is not null)
+            {
+                await channel.DisposeAsync();
+            }
+        }
+
+        if (_connection is not null)
+        {
+            await _connection.DisposeAsync();
+        }
+
+        _consumeChannel = _publishChannel = _topologyChannel = null;
+        _connection = null;
+    }
+
+    private void ThrowIfNotConnected()
+    {
+        if (!_isConnected)
+        {
+            throw new BrokerUnavailableException($"The broker is not available: {_status.Description}");
+        }
+    }
+
+    private void SetStatus(bool isReady, string description) => _status = new StatusSnapshot(isReady, description);
+
+    // What a connect, declare or bind can fail with while the broker is away or restarting; anything else
+    // (a bug, a bad argument) surfaces instead of being retried forever.
+    private static bool IsTransient(Exception ex) =>
+        ex is BrokerUnreachableException or OperationInterruptedException or ConnectFailureException
+            or IOException or SocketException or TimeoutException or BrokerUnavailableException or PublishException
+            or ProtocolViolationException or ChannelAllocationException;
+
+    private static string Describe(Exception? ex)
+    {
+        if (ex is null)
+        {
+            return "unknown error";
+        }
+
+        // BrokerUnreachableException says only "None of the specified endpoints were reachable".
+        var innermost = ex;
+        while (innermost.InnerException is not null)
+        {
+            innermost = innermost.InnerException;
+        }
+
+        return ReferenceEquals(innermost, ex) ? ex.Message : $"{ex.Message} ({innermost.Message})";
+    }
+
+    private sealed record StatusSnapshot(bool IsReady, string Description);
+
+    private sealed class SubscriptionHandle(RabbitMqBroker broker, SubscriptionIndex.Subscription subscription) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync() => broker.UnsubscribeAsync(subscription);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1020, EventName = "RabbitMqConnecting", Level = LogLevel.Information,
+            Message = "Connecting to RabbitMQ at {Address}")]
+        public static partial void Connecting(ILogger logger, string address);
+
+        [LoggerMessage(EventId = 1021, EventName = "RabbitMqConnected", Level = LogLevel.Information,
+            Message = "Connected to RabbitMQ at {Address}; consuming queue {Queue}")]
+        public static partial void Connected(ILogger logger, string address, string queue);
+
+        [LoggerMessage(EventId = 1022, EventName = "RabbitMqAttemptFailed", Level = LogLevel.Warning,
+            Message = "Waiting for RabbitMQ at {Address}: attempt {Attempt} failed: {Reason}; next attempt in {Delay}")]
+        public static partial void AttemptFailed(ILogger logger, string address, int attempt, string reason, TimeSpan delay);
+
+        [LoggerMessage(EventId = 1023, EventName = "RabbitMqConnectionLost", Level = LogLevel.Warning,
+            Message = "Lost the connection to RabbitMQ at {Address} ({ReplyCode} {Reason}); recovering automatically")]
+        public static partial void ConnectionLost(ILogger logger, string address, ushort replyCode, string reason);
+
+        [LoggerMessage(EventId = 1024, EventName = "RabbitMqRecoveryAttemptFailed", Level = LogLevel.Warning,
+            Message = "Waiting for RabbitMQ at {Address} to come back: {Reason}")]
+        public static partial void RecoveryAttemptFailed(ILogger logger, string address, string reason);
+
+        [LoggerMessage(EventId = 1025, EventName = "RabbitMqRecovered", Level = LogLevel.Information,
+            Message = "Reconnected to RabbitMQ at {Address}; {BindingCount} bindings active on queue {Queue}")]
+        public static partial void Recovered(ILogger logger, string address, int bindingCount, string queue);
+
+        [LoggerMessage(EventId = 1026, EventName = "RabbitMqExchangeExistsDifferently", Level = LogLevel.Warning,
+            Message = "Exchange {Exchange} already exists with another type or other arguments ({Reason}); using it as it is")]
+        public static partial void ExchangeExistsDifferently(ILogger logger, string exchange, string reason);
+
+        [LoggerMessage(EventId = 1027, EventName = "RabbitMqUnbindFailed", Level = LogLevel.Warning,
+            Message = "Could not remove the binding {Exchange}/{BindingKey} ({Reason}); it will be removed after the next reconnection")]
+        public static partial void UnbindFailed(ILogger logger, string exchange, string bindingKey, string reason);
+
+        [LoggerMessage(EventId = 1028, EventName = "RabbitMqAckFailed", Level = LogLevel.Debug,
+            Message = "Could not acknowledge delivery {DeliveryTag} ({Reason}); the exclusive queue drops it with the connection")]
+        public static partial void AckFailed(ILogger logger, ulong deliveryTag, string reason);
+
+        [LoggerMessage(EventId = 1029, EventName = "RabbitMqStopFailed", Level = LogLevel.Warning,
+            Message = "Closing the connection to RabbitMQ at {Address} did not finish cleanly")]
+        public static partial void StopFailed(ILogger logger, string address, Exception exception);
+
+        [LoggerMessage(EventId = 1030, EventName = "RabbitMqQueueRenamed", Level = LogLevel.Information,
+            Message = "The bridge's queue was re-created after recovery: {Before} is now {After}")]
+        public static partial void QueueRenamed(ILogger logger, string before, string after);
+
+        [LoggerMessage(EventId = 1031, EventName = "RabbitMqBindingAdded", Level = LogLevel.Debug,
+            Message = "Bound {Exchange}/{BindingKey} to queue {Queue}")]
+        public static partial void BindingAdded(ILogger logger, string exchange, string bindingKey, string queue);
+
+        [LoggerMessage(EventId = 1032, EventName = "RabbitMqBindingRemoved", Level = LogLevel.Debug,
+            Message = "Unbound {Exchange}/{BindingKey} from queue {Queue}")]
+        public static partial void BindingRemoved(ILogger logger, string exchange, string bindingKey, string queue);
+    }
+}

@@ -1,0 +1,109 @@
+using System.Collections.Concurrent;
+using System.Text;
+using System.Threading.Channels;
+using Bridge.Broker;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Bridge.IntegrationTests.Broker;
+
+internal static class BrokerTestSupport
+{
+    public static readonly TimeSpan TestTimeout = TimeSpan.FromSeconds(30);
+
+    public static string UniqueExchange() => "test." + Guid.NewGuid().ToString("N");
+
+    public static RabbitMqBroker CreateBroker(string uri, ILogger<RabbitMqBroker>? logger = null) =>
+        new(Options.Create(new RabbitMqOptions
+        {
+            Uri = uri,
+            ClientName = "bridge-tests",
+            ConnectRetryDelay = TimeSpan.FromMilliseconds(100),
+            ConnectRetryMaxDelay = TimeSpan.FromMilliseconds(500),
+            NetworkRecoveryInterval = TimeSpan.FromMilliseconds(500),
+            ShutdownTimeout = TimeSpan.FromSeconds(5),
+        }), logger ?? new RecordingLogger<RabbitMqBroker>(), TimeProvider.System);
+
+    public static async Task<RabbitMqBroker> StartBrokerAsync(string uri, ILogger<RabbitMqBroker>? logger = null)
+    {
+        var broker = CreateBroker(uri, logger);
+        await broker.StartAsync(CancellationToken.None).WaitAsync(TestTimeout);
+        await WaitUntilAsync(() => broker.Status.IsReady, () => $"the broker did not become ready: {broker.Status.Description}");
+        return broker;
+    }
+
+    public static async Task StopAsync(RabbitMqBroker broker)
+    {
+        await broker.StopAsync(CancellationToken.None).WaitAsync(TestTimeout);
+        broker.Dispose();
+    }
+
+    public static async Task WaitUntilAsync(Func<bool> condition, Func<string> failure, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TestTimeout);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail(failure());
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>Bindings of <paramref name="exchange"/> to queues, as "routingKey" lines, from rabbitmqctl.</summary>
+    public static async Task<string[]> ListBindingsAsync(Infrastructure.RabbitMqServer server, string exchange)
+    {
+        using var timeout = new CancellationTokenSource(TestTimeout);
+        var output = await server.RunCtlAsync(timeout.Token, "list_bindings", "source_name", "destination_kind", "routing_key", "--quiet", "--no-table-headers");
+        return [.. output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => line.Split('\t'))
+            .Where(fields => fields.Length == 3 && fields[0] == exchange && fields[1] == "queue")
+            .Select(fields => fields[2])];
+    }
+}
+
+/// <summary>Collects deliveries (copying the body, which is only valid during the call) for awaiting with a timeout.</summary>
+internal sealed class DeliveryRecorder
+{
+    private readonly Channel<(string RoutingKey, string Body)> _received = Channel.CreateUnbounded<(string, string)>();
+
+    private int _count;
+
+    public int Count => Volatile.Read(ref _count);
+
+    public void Handle(in BrokerDelivery delivery)
+    {
+        Interlocked.Increment(ref _count);
+        _received.Writer.TryWrite((delivery.RoutingKey, Encoding.UTF8.GetString(delivery.Body.Span)));
+    }
+
+    public async Task<(string RoutingKey, string Body)> NextAsync(TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? BrokerTestSupport.TestTimeout);
+        try
+        {
+            return await _received.Reader.ReadAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            Assert.Fail($"No delivery within {timeout ?? BrokerTestSupport.TestTimeout}.");
+            throw;
+        }
+    }
+
+    public bool TryNext(out (string RoutingKey, string Body) delivery) => _received.Reader.TryRead(out delivery);
+}
+
+internal sealed class RecordingLogger<T> : ILogger<T>
+{
+    public ConcurrentQueue<(LogLevel Level, EventId EventId, string Message)> Entries { get; } = new();
+
+    public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+    public bool IsEnabled(LogLevel logLevel) => true;
+
+    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+        Entries.Enqueue((logLevel, eventId, formatter(state, exception)));
+}

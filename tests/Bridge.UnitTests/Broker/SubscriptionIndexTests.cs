@@ -1,0 +1,116 @@
+using System.Text;
+using Bridge.Broker;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Bridge.UnitTests.Broker;
+
+public class SubscriptionIndexTests
+{
+    private readonly SubscriptionIndex _index = new(NullLogger.Instance);
+
+    private static BrokerDelivery Delivery(string exchange, string routingKey) =>
+        new(exchange, routingKey, Encoding.UTF8.GetBytes("{}"));
+
+    [Fact]
+    public void Add_SameExchangeAndKeyTwice_SharesOneBindingAndCountsReferences()
+    {
+        var first = _index.Add("on.events", "graph.#", static (in BrokerDelivery _) => { });
+        var second = _index.Add("on.events", "graph.#", static (in BrokerDelivery _) => { });
+
+        Assert.True(first.IsNewBinding);
+        Assert.False(second.IsNewBinding);
+        Assert.Equal(2, _index.SubscriberCount("on.events", "graph.#"));
+        Assert.Equal([new BrokerBinding("on.events", "graph.#")], _index.GetBindings());
+
+        Assert.False(_index.Remove(first.Subscription));
+        Assert.Equal(1, _index.SubscriberCount("on.events", "graph.#"));
+        Assert.True(_index.Remove(second.Subscription));
+        Assert.Equal(0, _index.SubscriberCount("on.events", "graph.#"));
+        Assert.Empty(_index.GetBindings());
+    }
+
+    [Fact]
+    public void Remove_Twice_IsCountedOnce()
+    {
+        var first = _index.Add("x", "a", static (in BrokerDelivery _) => { });
+        _index.Add("x", "a", static (in BrokerDelivery _) => { });
+
+        Assert.False(_index.Remove(first.Subscription));
+        Assert.False(_index.Remove(first.Subscription));
+        Assert.Equal(1, _index.SubscriberCount("x", "a"));
+    }
+
+    [Fact]
+    public void Dispatch_CallsOnlyHandlersWhoseExchangeAndPatternMatch()
+    {
+        var received = new List<string>();
+        _index.Add("on.events", "graph.*", (in BrokerDelivery d) => received.Add("graph.*:" + d.RoutingKey));
+        _index.Add("on.events", "#", (in BrokerDelivery d) => received.Add("#:" + d.RoutingKey));
+        _index.Add("on.logging", "#", (in BrokerDelivery d) => received.Add("logging:" + d.RoutingKey));
+
+        var called = _index.Dispatch(Delivery("on.events", "graph.started"));
+        _index.Dispatch(Delivery("on.events", "node.discovered"));
+        _index.Dispatch(Delivery("unknown", "graph.started"));
+
+        Assert.Equal(2, called);
+        Assert.Equal(["graph.*:graph.started", "#:graph.started", "#:node.discovered"], received);
+    }
+
+    [Fact]
+    public void Dispatch_HandlerThrows_OtherHandlersStillReceive()
+    {
+        var received = 0;
+        _index.Add("x", "#", static (in BrokerDelivery _) => throw new InvalidOperationException("boom"));
+        _index.Add("x", "#", (in BrokerDelivery _) => received++);
+        _index.Add("x", "a", (in BrokerDelivery _) => received++);
+
+        var called = _index.Dispatch(Delivery("x", "a"));
+
+        Assert.Equal(3, called);
+        Assert.Equal(2, received);
+    }
+
+    [Fact]
+    public void Dispatch_HandlerSubscribesDuringDispatch_DoesNotBreakTheDelivery()
+    {
+        var received = 0;
+        _index.Add("x", "#", (in BrokerDelivery _) =>
+        {
+            received++;
+            _index.Add("x", "#", (in BrokerDelivery _) => received += 100);
+        });
+
+        _index.Dispatch(Delivery("x", "a"));
+
+        // The snapshot taken for this delivery does not include the new subscriber.
+        Assert.Equal(1, received);
+        Assert.Equal(2, _index.SubscriberCount("x", "#"));
+    }
+
+    [Fact]
+    public void Add_InvalidExchangeOrKey_ThrowsWithoutRegistering()
+    {
+        Assert.Throws<ArgumentException>(() => _index.Add("", "a", static (in BrokerDelivery _) => { }));
+        Assert.Throws<ArgumentException>(() => _index.Add("x", new string('a', 256), static (in BrokerDelivery _) => { }));
+        Assert.Empty(_index.GetBindings());
+    }
+
+    [Fact]
+    public async Task AddAndRemove_Concurrently_LeavesConsistentCountsAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var workers = Enumerable.Range(0, 4).Select(w => Task.Run(() =>
+        {
+            for (var i = 0; i < 2000; i++)
+            {
+                var registration = _index.Add("x", "k." + (i % 7), static (in BrokerDelivery _) => { });
+                _index.Dispatch(Delivery("x", "k.1"));
+                _index.Remove(registration.Subscription);
+            }
+        }, timeout.Token));
+
+        await Task.WhenAll(workers).WaitAsync(timeout.Token);
+
+        Assert.Empty(_index.GetBindings());
+    }
+}
