@@ -214,9 +214,9 @@ public sealed class ChannelRouter(
                     $"exchange '{exchange}' may not be watched; allowed: {string.Join(", ", resources.MqExchanges.Order(StringComparer.Ordinal))}");
             }
 
-            if (!TopicPattern.IsValidKey(routingKey))
+            if (!TopicPattern.IsValidKey(routingKey, out var keyError))
             {
-                throw new ChannelRequestException(ChannelErrorCodes.InvalidParams, $"'{routingKey}' is not a valid routing key pattern");
+                throw new ChannelRequestException(ChannelErrorCodes.InvalidParams, $"'{routingKey}' is not a valid routing key pattern: {keyError}");
             }
 
             return new WatchSpec(resource, canonical, new WatchSource(exchange, routingKey, WatchFormat.Raw), Filter.Empty);
@@ -240,7 +240,7 @@ public sealed class ChannelRouter(
             || source.RoutingKey != resource.Collection + ".#"
             || parameters?[resource.IdField] is not JsonValue idValue
             || !idValue.TryGetValue<string>(out var id)
-            || !TopicPattern.IsValidKey(id)
+            || !TopicPattern.IsValidKey(id, out _)
             || id.Length == 0
             || id.AsSpan().IndexOfAny(".*#") >= 0)
         {

@@ -83,9 +83,14 @@ public sealed class ResourceTable
                 yield return $"{key}:RoutingKey is required when Exchange is set";
             }
 
-            if (resource.RoutingKey is not null && !TopicPattern.IsValidKey(resource.RoutingKey))
+            if (resource.RoutingKey is not null && !TopicPattern.IsValidKey(resource.RoutingKey, out var keyError))
             {
-                yield return $"{key}:RoutingKey '{resource.RoutingKey}' is not a valid binding key";
+                yield return $"{key}:RoutingKey '{resource.RoutingKey}' is not a valid binding key: {keyError}";
+            }
+
+            if (resource.Exchange is not null && !ExchangeName.IsValid(resource.Exchange, out var exchangeError))
+            {
+                yield return $"{key}:Exchange '{resource.Exchange}' is not a valid exchange name: {exchangeError}";
             }
         }
     }
