@@ -5,6 +5,7 @@ public static class EndpointExtensions
     public static WebApplication MapBridgeEndpoints(this WebApplication app)
     {
         app.MapBridgeAuth();
+        app.MapBridgePublishing();
         return app;
     }
 }
