@@ -158,6 +158,8 @@ public sealed partial class TokenService
 
         // 64 bytes: HMAC-SHA256's block size, the longest key that is used as is.
         var generated = RandomNumberGenerator.GetBytes(64);
+        // Written aside and moved into place, so an instance sharing the data directory never reads a half-written key.
+        var pending = $"{path}.{Guid.NewGuid():N}.tmp";
         try
         {
             var fileOptions = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
@@ -166,18 +168,23 @@ public sealed partial class TokenService
                 fileOptions.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
             }
 
-            using (var writer = new StreamWriter(path, fileOptions))
+            using (var writer = new StreamWriter(pending, fileOptions))
             {
                 writer.Write(Convert.ToBase64String(generated));
             }
 
+            File.Move(pending, path, overwrite: false);
             LogSigningKeyGenerated(_logger, path);
             return generated;
         }
         catch (IOException) when (TryReadKeyFile(path, out var raced))
         {
-            // Another instance sharing the data directory wrote it first: use theirs so tokens agree.
+            // Another instance sharing the data directory got there first: use its key so tokens agree.
             return raced;
+        }
+        finally
+        {
+            File.Delete(pending);
         }
     }
 
