@@ -160,7 +160,7 @@ public sealed class TokenEndpointTests(TokenEndpointFixture fixture) : IClassFix
 
         Assert.True(File.Exists(path));
         Assert.True(Convert.FromBase64String(File.ReadAllText(path)).Length >= 32);
-        Assert.Empty(Directory.GetFiles(fixture.Bridge.DataDirectory, TokenService.SigningKeyFileName + ".*"));
+        Assert.Empty(Directory.GetFiles(fixture.Bridge.DataDirectory, "*.tmp"));
         if (!OperatingSystem.IsWindows())
         {
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
