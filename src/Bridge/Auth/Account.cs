@@ -23,4 +23,29 @@ public enum AuthenticationOutcome
 public sealed record AuthenticationResult(AuthenticationOutcome Outcome, Caller? Caller, string? Reason)
 {
     public static AuthenticationResult None { get; } = new(AuthenticationOutcome.NoCredentials, null, null);
+
+    public static AuthenticationResult Authenticated(Caller caller) =>
+        new(AuthenticationOutcome.Authenticated, caller ?? throw new ArgumentNullException(nameof(caller)), null);
+
+    /// <param name="reason">Safe to show the client: never the token, the password, or which of the two was wrong.</param>
+    public static AuthenticationResult Rejected(string reason) => new(AuthenticationOutcome.Rejected, null, reason);
+}
+
+/// <summary>A configured account. <see cref="Name"/> is spelled as configured; lookups ignore case.</summary>
+public sealed class Account
+{
+    internal Account(string name, bool isAdmin, PasswordHash passwordHash)
+    {
+        Name = name;
+        IsAdmin = isAdmin;
+        PasswordHash = passwordHash;
+    }
+
+    public string Name { get; }
+
+    public bool IsAdmin { get; }
+
+    internal PasswordHash PasswordHash { get; }
+
+    public Caller ToCaller() => new(Name, IsAdmin);
 }

@@ -1,3 +1,7 @@
+using System.Buffers;
+using System.Buffers.Text;
+using System.Text;
+
 namespace Bridge.Auth;
 
 // SEAM (owned by the auth work).
@@ -6,7 +10,113 @@ namespace Bridge.Auth;
 /// Reads credentials from an HTTP request (including a WebSocket upgrade request): a token in
 /// <c>?token=</c> or <c>Authorization: Bearer</c>, or, where basic is allowed, HTTP Basic.
 /// </summary>
-public sealed class RequestAuthenticator
+/// <remarks>
+/// An <c>Authorization</c> header wins over <c>?token=</c>. Basic where it is not allowed, or an unknown
+/// scheme, is a rejection rather than "no credentials": a client that sent credentials should learn
+/// they were not used, not be let in as anonymous.
+/// </remarks>
+public sealed partial class RequestAuthenticator(
+    AccountDirectory accounts,
+    TokenService tokens,
+    ILogger<RequestAuthenticator> logger)
 {
-    public AuthenticationResult Authenticate(HttpRequest request, bool allowBasic) => throw new NotImplementedException();
+    // Basic credentials longer than this are not ours (names are at most 86 characters).
+    private const int MaximumBasicLength = 4096;
+
+    public AuthenticationResult Authenticate(HttpRequest request, bool allowBasic)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var result = Read(request, allowBasic);
+        if (result.Outcome == AuthenticationOutcome.Rejected)
+        {
+            LogRejected(logger, request.Path, result.Reason!);
+        }
+
+        return result;
+    }
+
+    private AuthenticationResult Read(HttpRequest request, bool allowBasic)
+    {
+        var authorization = request.Headers.Authorization;
+        if (authorization.Count > 1)
+        {
+            return AuthenticationResult.Rejected("more than one Authorization header");
+        }
+
+        var header = authorization.ToString();
+        if (header.Length > 0)
+        {
+            var space = header.IndexOf(' ', StringComparison.Ordinal);
+            var scheme = space < 0 ? header : header[..space];
+            var parameter = space < 0 ? "" : header[(space + 1)..].Trim();
+            if (scheme.Equals("Bearer", StringComparison.OrdinalIgnoreCase))
+            {
+                return tokens.Validate(parameter);
+            }
+
+            if (scheme.Equals("Basic", StringComparison.OrdinalIgnoreCase))
+            {
+                return allowBasic
+                    ? ReadBasic(parameter)
+                    : AuthenticationResult.Rejected("HTTP Basic is not accepted here; use a token");
+            }
+
+            return AuthenticationResult.Rejected("unsupported authorization scheme");
+        }
+
+        var query = request.Query["token"];
+        if (query.Count > 1)
+        {
+            return AuthenticationResult.Rejected("more than one token parameter");
+        }
+
+        return query.Count == 1 ? tokens.Validate(query.ToString()) : AuthenticationResult.None;
+    }
+
+    private AuthenticationResult ReadBasic(string encoded)
+    {
+        if (encoded.Length == 0 || encoded.Length > MaximumBasicLength)
+        {
+            return AuthenticationResult.Rejected("malformed Basic credentials");
+        }
+
+        var buffer = ArrayPool<byte>.Shared.Rent(Base64.GetMaxDecodedFromUtf8Length(encoded.Length));
+        try
+        {
+            if (!Convert.TryFromBase64String(encoded, buffer, out var written))
+            {
+                return AuthenticationResult.Rejected("malformed Basic credentials");
+            }
+
+            string decoded;
+            try
+            {
+                decoded = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(buffer, 0, written);
+            }
+            catch (DecoderFallbackException)
+            {
+                return AuthenticationResult.Rejected("malformed Basic credentials");
+            }
+
+            var colon = decoded.IndexOf(':', StringComparison.Ordinal);
+            if (colon <= 0)
+            {
+                return AuthenticationResult.Rejected("malformed Basic credentials");
+            }
+
+            var account = accounts.Verify(decoded[..colon], decoded[(colon + 1)..]);
+            return account is null
+                ? AuthenticationResult.Rejected("unknown account or wrong password")
+                : AuthenticationResult.Authenticated(account.ToCaller());
+        }
+        finally
+        {
+            // The buffer held a password.
+            ArrayPool<byte>.Shared.Return(buffer, clearArray: true);
+        }
+    }
+
+    [LoggerMessage(EventId = 3020, EventName = "CredentialsRejected", Level = LogLevel.Information,
+        Message = "Credentials rejected on {Path}: {Reason}")]
+    private static partial void LogRejected(ILogger logger, PathString path, string reason);
 }

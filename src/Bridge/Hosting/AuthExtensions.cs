@@ -1,10 +1,58 @@
+using Bridge.Auth;
+using Microsoft.Extensions.Options;
+
 namespace Bridge.Hosting;
 
 // SEAM (owned by the auth work): accounts, tokens, RequestAuthenticator, and the token endpoints.
 public static class AuthExtensions
 {
-    public static IHostApplicationBuilder AddBridgeAuth(this IHostApplicationBuilder builder) => builder;
+    public static IHostApplicationBuilder AddBridgeAuth(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+
+        services.AddOptions<AccountsOptions>()
+            .BindConfiguration(AccountsOptions.SectionName)
+            .Configure<IConfiguration>(RecordConfigurationPaths)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AccountsOptions>, AccountsOptionsValidator>();
+
+        services.AddOptions<AuthOptions>()
+            .BindConfiguration(AuthOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>();
+
+        services.AddSingleton<AccountDirectory>();
+        services.AddSingleton<TokenService>();
+        services.AddSingleton<RequestAuthenticator>();
+        services.AddHostedService<AuthStartup>();
+
+        // The publish API is admin-only and needs nothing but auth and the broker; registering it here keeps
+        // the composition root's list of areas unchanged.
+        builder.AddBridgePublishing();
+        return builder;
+    }
 
     /// <summary>Maps <c>GET /auth_token</c> and <c>POST /authenticate</c>.</summary>
-    public static IEndpointRouteBuilder MapBridgeAuth(this IEndpointRouteBuilder endpoints) => endpoints;
+    public static IEndpointRouteBuilder MapBridgeAuth(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        endpoints.MapGet("/auth_token", TokenEndpoints.IssueToken);
+        endpoints.MapPost("/authenticate", TokenEndpoints.IssueToken);
+        return endpoints;
+    }
+
+    // The binder turns Bridge:Accounts:0, :1, :5 into list items 0, 1, 2; error messages must name the real key.
+    private static void RecordConfigurationPaths(AccountsOptions options, IConfiguration configuration)
+    {
+        var sections = configuration.GetSection(AccountsOptions.AccountsKey).GetChildren().ToList();
+        for (var i = 0; i < options.Accounts.Count; i++)
+        {
+            options.Accounts[i].ConfigurationPath = sections.Count == options.Accounts.Count
+                ? sections[i].Path
+                : $"{AccountsOptions.AccountsKey}:{i}";
+        }
+    }
 }

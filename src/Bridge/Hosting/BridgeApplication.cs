@@ -5,7 +5,11 @@ public static class BridgeApplication
 {
     /// <param name="args">Command line, as for any ASP.NET Core host (<c>--urls</c>, <c>--Bridge:...</c>).</param>
     /// <param name="overrides">Configuration that wins over every other source (tests use it).</param>
-    public static WebApplication Build(string[] args, IReadOnlyDictionary<string, string?>? overrides = null)
+    /// <param name="configureServices">Runs after every area has registered its services, so tests can replace one (e.g. a fake broker).</param>
+    public static WebApplication Build(
+        string[] args,
+        IReadOnlyDictionary<string, string?>? overrides = null,
+        Action<IServiceCollection>? configureServices = null)
     {
         var builder = WebApplication.CreateBuilder(args);
         if (overrides is not null)
@@ -19,6 +23,7 @@ public static class BridgeApplication
         builder.AddBridgeDocuments();
         builder.AddBridgeChannels();
         builder.AddBridgeDemo();
+        configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
         app.MapBridgeEndpoints();

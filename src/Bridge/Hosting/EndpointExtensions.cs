@@ -8,6 +8,7 @@ public static class EndpointExtensions
     {
         app.MapBridgeHealth();
         app.MapBridgeAuth();
+        app.MapBridgePublishing();
         app.MapBridgeChannels();
         return app;
     }

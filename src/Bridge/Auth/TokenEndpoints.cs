@@ -1,0 +1,33 @@
+using System.Text.Json.Serialization;
+
+namespace Bridge.Auth;
+
+/// <summary>The answer of the token endpoints; <c>token_max_age</c> is in milliseconds as five-bells-ledger sends it.</summary>
+public sealed record TokenResponse(
+    [property: JsonPropertyName("token")] string Token,
+    [property: JsonPropertyName("token_max_age")] long TokenMaxAgeMilliseconds);
+
+/// <summary>
+/// <c>GET /auth_token</c> (five-bells-ledger) and <c>POST /authenticate</c> (seed 001): HTTP Basic, or a
+/// valid token (clients refresh that way), in exchange for a fresh token.
+/// </summary>
+internal static class TokenEndpoints
+{
+    public static IResult IssueToken(HttpContext context, RequestAuthenticator authenticator, AccountDirectory accounts, TokenService tokens)
+    {
+        var result = authenticator.Authenticate(context.Request, allowBasic: true);
+        if (result.Outcome != AuthenticationOutcome.Authenticated)
+        {
+            return ApiErrors.Unauthorized(context, result);
+        }
+
+        // The account was found a moment ago; look it up again rather than trust the caller record's flags.
+        if (!accounts.TryFind(result.Caller!.Name, out var account))
+        {
+            return ApiErrors.Unauthorized(context, "unknown account or wrong password");
+        }
+
+        var issued = tokens.Issue(account);
+        return Results.Json(new TokenResponse(issued.Token, (long)issued.MaxAge.TotalMilliseconds));
+    }
+}

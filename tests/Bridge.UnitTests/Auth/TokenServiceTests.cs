@@ -1,0 +1,153 @@
+using System.Text;
+using Bridge.Auth;
+using Microsoft.IdentityModel.JsonWebTokens;
+
+namespace Bridge.UnitTests.Auth;
+
+public sealed class TokenServiceTests
+{
+    private readonly ManualTimeProvider _time = new(AuthFakes.Start);
+    private readonly AccountDirectory _accounts = AuthFakes.Directory(
+        [AuthFakes.Entry("alice", "secret"), AuthFakes.Entry("root", "secret", isAdmin: true)]);
+
+    private Account Alice => _accounts.TryFind("alice", out var account) ? account : throw new InvalidOperationException();
+
+    [Fact]
+    public void Issue_ThenValidate_AuthenticatesTheAccount()
+    {
+        var tokens = AuthFakes.Tokens(_accounts, _time);
+
+        var result = tokens.Validate(tokens.Issue(Alice).Token);
+
+        Assert.Equal(AuthenticationOutcome.Authenticated, result.Outcome);
+        Assert.Equal(new Caller("alice", false), result.Caller);
+    }
+
+    [Fact]
+    public void Issue_WritesTheDocumentedClaims()
+    {
+        var tokens = AuthFakes.Tokens(_accounts, _time, maxAge: TimeSpan.FromHours(2));
+        _accounts.TryFind("root", out var root);
+
+        var issued = tokens.Issue(root!);
+        var jwt = new JsonWebToken(issued.Token);
+
+        Assert.Equal("HS256", jwt.Alg);
+        Assert.Equal("http://bridge.test/accounts/root", jwt.Subject);
+        Assert.Equal("http://bridge.test", jwt.Issuer);
+        Assert.Equal("root", jwt.GetPayloadValue<string>("name"));
+        Assert.True(jwt.GetPayloadValue<bool>("admin"));
+        Assert.Equal(AuthFakes.Start.UtcDateTime, jwt.IssuedAt);
+        Assert.Equal(AuthFakes.Start.AddHours(2).UtcDateTime, jwt.ValidTo);
+        Assert.Equal(AuthFakes.Start.AddHours(2), issued.ExpiresAt);
+        Assert.Equal(TimeSpan.FromHours(2), issued.MaxAge);
+    }
+
+    [Fact]
+    public void Validate_JustBeforeExpiry_Succeeds()
+    {
+        var tokens = AuthFakes.Tokens(_accounts, _time, maxAge: TimeSpan.FromDays(7));
+        var token = tokens.Issue(Alice).Token;
+
+        _time.Advance(TimeSpan.FromDays(7) - TimeSpan.FromSeconds(1));
+
+        Assert.Equal(AuthenticationOutcome.Authenticated, tokens.Validate(token).Outcome);
+    }
+
+    [Fact]
+    public void Validate_AfterMaxAge_IsRejectedAsExpired()
+    {
+        var tokens = AuthFakes.Tokens(_accounts, _time, maxAge: TimeSpan.FromDays(7));
+        var token = tokens.Issue(Alice).Token;
+
+        _time.Advance(TimeSpan.FromDays(7) + TimeSpan.FromMinutes(1));
+
+        Assert.Equal(AuthenticationResult.Rejected("token expired"), tokens.Validate(token));
+    }
+
+    [Fact]
+    public void Validate_TokenSignedWithAnotherKey_IsRejected()
+    {
+        var otherKey = Convert.ToBase64String(new byte[32]);
+        var token = AuthFakes.Tokens(_accounts, _time, signingKey: otherKey).Issue(Alice).Token;
+
+        var result = AuthFakes.Tokens(_accounts, _time).Validate(token);
+
+        Assert.Equal(AuthenticationResult.Rejected("invalid token"), result);
+    }
+
+    [Fact]
+    public void Validate_TokenFromAnotherIssuer_IsRejected()
+    {
+        var elsewhere = AuthFakes.Directory([AuthFakes.Entry("alice", "secret")], publicUrl: "http://elsewhere.test");
+        var token = AuthFakes.Tokens(elsewhere, _time).Issue(elsewhere.Accounts.Single()).Token;
+
+        var result = AuthFakes.Tokens(_accounts, _time).Validate(token);
+
+        Assert.Equal(AuthenticationResult.Rejected("invalid token"), result);
+    }
+
+    [Fact]
+    public void Validate_AfterTheAccountWasRemoved_IsRejected()
+    {
+        var token = AuthFakes.Tokens(_accounts, _time).Issue(Alice).Token;
+        var withoutAlice = AuthFakes.Directory([AuthFakes.Entry("root", "secret", isAdmin: true)]);
+
+        var result = AuthFakes.Tokens(withoutAlice, _time).Validate(token);
+
+        Assert.Equal(AuthenticationOutcome.Rejected, result.Outcome);
+        Assert.Equal("the token's account no longer exists", result.Reason);
+    }
+
+    [Fact]
+    public void Validate_TakesTheAdminFlagFromTheCurrentConfiguration()
+    {
+        var token = AuthFakes.Tokens(_accounts, _time).Issue(Alice).Token;
+        var aliceNowAdmin = AuthFakes.Directory([AuthFakes.Entry("alice", "secret", isAdmin: true)]);
+        _accounts.TryFind("root", out var root);
+        var rootToken = AuthFakes.Tokens(_accounts, _time).Issue(root!).Token;
+        var rootNoLongerAdmin = AuthFakes.Directory([AuthFakes.Entry("root", "secret", isAdmin: false)]);
+
+        Assert.Equal(new Caller("alice", true), AuthFakes.Tokens(aliceNowAdmin, _time).Validate(token).Caller);
+        Assert.Equal(new Caller("root", false), AuthFakes.Tokens(rootNoLongerAdmin, _time).Validate(rootToken).Caller);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("not-a-token")]
+    [InlineData("a.b.c")]
+    [InlineData("eyJhbGciOiJIUzI1NiJ9.e30.")]
+    public void Validate_Garbage_IsRejectedAsInvalid(string token)
+    {
+        var result = AuthFakes.Tokens(_accounts, _time).Validate(token);
+
+        Assert.Equal(AuthenticationResult.Rejected("invalid token"), result);
+    }
+
+    [Fact]
+    public void Validate_UnsignedTokenWithTheRightClaims_IsRejected()
+    {
+        var exp = AuthFakes.Start.AddDays(1).ToUnixTimeSeconds();
+        var header = Base64Url("{\"alg\":\"none\",\"typ\":\"JWT\"}");
+        var payload = Base64Url($"{{\"sub\":\"http://bridge.test/accounts/root\",\"iss\":\"http://bridge.test\",\"exp\":{exp}}}");
+
+        var result = AuthFakes.Tokens(_accounts, _time).Validate($"{header}.{payload}.");
+
+        Assert.Equal(AuthenticationResult.Rejected("invalid token"), result);
+    }
+
+    [Fact]
+    public void Validate_TokenTamperedToNameAnotherAccount_IsRejected()
+    {
+        var parts = AuthFakes.Tokens(_accounts, _time).Issue(Alice).Token.Split('.');
+        var exp = AuthFakes.Start.AddDays(1).ToUnixTimeSeconds();
+        parts[1] = Base64Url($"{{\"sub\":\"http://bridge.test/accounts/root\",\"iss\":\"http://bridge.test\",\"exp\":{exp}}}");
+
+        var result = AuthFakes.Tokens(_accounts, _time).Validate(string.Join('.', parts));
+
+        Assert.Equal(AuthenticationResult.Rejected("invalid token"), result);
+    }
+
+    private static string Base64Url(string json) =>
+        Convert.ToBase64String(Encoding.UTF8.GetBytes(json)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+}
