@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json.Nodes;
 
 namespace Bridge.Documents;
@@ -5,15 +6,78 @@ namespace Bridge.Documents;
 // SEAM (owned by the documents work): the signatures below are what the rest of the bridge relies on.
 
 /// <summary>A validated filter over documents (the safe subset of MongoDB's query language in the contract).</summary>
+/// <remarks>Immutable and safe to share between threads. Build one with <see cref="FilterParser"/>.</remarks>
 public sealed class Filter
 {
+    private readonly FilterNode? _root;
+    private readonly JsonObject _query;
+
+    /// <summary>A filter that matches every document (same as <see cref="Empty"/>).</summary>
+    public Filter()
+    {
+        _query = [];
+    }
+
+    internal Filter(FilterNode root, JsonObject query)
+    {
+        _root = root;
+        _query = query;
+    }
+
     public static Filter Empty { get; } = new();
 
+    /// <summary>True when the filter has no condition and so matches every document.</summary>
+    public bool IsEmpty => _root is null;
+
     /// <summary>True when <paramref name="document"/> matches, with MongoDB's semantics.</summary>
-    public bool Matches(JsonNode? document) => throw new NotImplementedException();
+    /// <remarks>Only JSON objects are documents: anything else matches nothing but the empty filter.</remarks>
+    public bool Matches(JsonNode? document) =>
+        _root is null || (document is JsonObject obj && _root.Matches(obj));
 
     /// <summary>The validated filter as a MongoDB query document (fields as clients name them, <c>id</c> included).</summary>
-    public JsonObject ToMongoQuery() => throw new NotImplementedException();
+    /// <remarks>A fresh copy every call. A top-level <c>$not</c> (which MongoDB does not accept) is written as <c>$nor</c>.</remarks>
+    public JsonObject ToMongoQuery() => (JsonObject)_query.DeepClone();
+
+    /// <summary>
+    /// The value the filter requires <paramref name="path"/> to equal at top level (<c>{"id":"x"}</c>,
+    /// <c>{"id":{"$eq":"x"}}</c>, or either inside a top-level <c>$and</c>), if any. Lets a caller narrow a
+    /// broker binding on the id or report the id a <c>get</c> asked for.
+    /// </summary>
+    public bool TryGetEquality(string path, [NotNullWhen(true)] out JsonNode? value)
+    {
+        value = _root is null ? null : FindEquality(_root, path);
+        return value is not null;
+    }
+
+    public override string ToString() => _query.ToJsonString();
+
+    private static JsonNode? FindEquality(FilterNode node, string path)
+    {
+        switch (node)
+        {
+            case FieldNode field when field.Path == path:
+                return FindEquality(field.Condition);
+            case AllOfNode all:
+                foreach (var child in all.Children)
+                {
+                    if (FindEquality(child, path) is { } found)
+                    {
+                        return found;
+                    }
+                }
+
+                return null;
+            default:
+                return null;
+        }
+    }
+
+    private static JsonNode? FindEquality(ValueCondition condition) => condition switch
+    {
+        EqualsCondition { Expected: { } expected } => expected.DeepClone(),
+        AllConditions all => all.Conditions.Select(FindEquality).FirstOrDefault(static v => v is not null),
+        _ => null,
+    };
 }
 
 public enum SortDirection
@@ -25,25 +89,27 @@ public enum SortDirection
 public readonly record struct SortField(string Path, SortDirection Direction);
 
 /// <summary>A filter with Waterline's paging and ordering.</summary>
+/// <param name="Filter">Which documents.</param>
+/// <param name="Sort">Their order, first field first; empty for the store's natural order.</param>
+/// <param name="Skip">How many matching documents to pass over first.</param>
+/// <param name="Limit">At most this many documents; null for no limit of the query's own (the caller's maximum applies).</param>
 public sealed record DocumentQuery(Filter Filter, IReadOnlyList<SortField> Sort, int Skip, int? Limit)
 {
     public static DocumentQuery All(int? limit = null) => new(Filter.Empty, [], 0, limit);
 }
 
 /// <summary>Bounds on what a client may send as a filter.</summary>
-public sealed record FilterLimits(int MaxDepth = 8, int MaxNodes = 256, int MaxLimit = 1000);
+/// <param name="MaxDepth">Nesting levels of objects and arrays in a filter (the filter object itself is level 1).</param>
+/// <param name="MaxNodes">JSON values in a filter, counting objects, arrays and scalars.</param>
+/// <param name="MaxLimit">The largest <c>limit</c> honoured; a larger one is lowered to it.</param>
+public sealed record FilterLimits(int MaxDepth = 8, int MaxNodes = 256, int MaxLimit = 1000)
+{
+    /// <summary>Longest <c>$regex</c> pattern accepted, in characters.</summary>
+    public int MaxRegexLength { get; init; } = 512;
+
+    /// <summary>How long one regular-expression match may run before it counts as no match.</summary>
+    public TimeSpan RegexMatchTimeout { get; init; } = TimeSpan.FromMilliseconds(100);
+}
 
 /// <summary>A filter that is refused before it reaches any store; the message says why, for the client.</summary>
 public sealed class InvalidFilterException(string message) : Exception(message);
-
-public static class FilterParser
-{
-    /// <summary>Parses a plain filter document (no Waterline envelope). Null or empty matches everything.</summary>
-    public static Filter ParseFilter(JsonNode? node, FilterLimits limits) => throw new NotImplementedException();
-
-    /// <summary>
-    /// Parses what a client sends as <c>params</c> of <c>query</c>: either a plain filter, or Waterline's
-    /// <c>{"where":{...},"limit":n,"skip":n,"sort":{...}|"field DESC"}</c>.
-    /// </summary>
-    public static DocumentQuery ParseQuery(JsonNode? node, FilterLimits limits) => throw new NotImplementedException();
-}

@@ -1,6 +1,28 @@
+using Bridge.Demo;
+
 namespace Bridge.Hosting;
 
 public static class DemoExtensions
 {
-    public static IHostApplicationBuilder AddBridgeDemo(this IHostApplicationBuilder builder) => builder;
+    /// <summary>
+    /// Registers the <see cref="DemoProducer"/> when <c>Bridge:Demo:Enabled</c> is true, or when it is unset
+    /// and the bridge runs embedded (no RabbitMQ and no MongoDB configured).
+    /// </summary>
+    public static IHostApplicationBuilder AddBridgeDemo(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddOptions<DemoOptions>()
+            .BindConfiguration(DemoOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        var enabled = builder.Configuration.GetValue<bool?>($"{DemoOptions.SectionName}:{nameof(DemoOptions.Enabled)}")
+            ?? BridgeMode.From(builder.Configuration).IsEmbedded;
+        if (enabled)
+        {
+            builder.Services.AddHostedService<DemoProducer>();
+        }
+
+        return builder;
+    }
 }

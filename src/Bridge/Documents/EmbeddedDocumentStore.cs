@@ -1,0 +1,324 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Bridge.Broker;
+using Bridge.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Bridge.Documents;
+
+/// <summary>
+/// The default document store: in-memory collections, safe for concurrent use. The sample collections are
+/// re-created from <see cref="SampleData"/> at every start (when seeding is on); every other collection is
+/// persisted as a JSON-lines log under <c>{DataDirectory}/embedded</c> so that it survives a restart.
+/// </summary>
+public sealed partial class EmbeddedDocumentStore : IDocumentStore, IDisposable
+{
+    /// <summary>Folder under the data directory that holds the persisted collections.</summary>
+    public const string FolderName = "embedded";
+
+    private static readonly DependencyStatus ReadyStatus = new(true, "embedded store");
+
+    private readonly ConcurrentDictionary<string, EmbeddedCollection> _collections = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _seeded = new(StringComparer.Ordinal);
+    private readonly Lock _createLock = new();
+    private readonly string _directory;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+
+    public EmbeddedDocumentStore(
+        IOptions<EmbeddedStoreOptions> options,
+        DataDirectory dataDirectory,
+        TimeProvider timeProvider,
+        ILogger<EmbeddedDocumentStore> logger)
+        : this(options.Value, dataDirectory.PathFor(FolderName), timeProvider, logger)
+    {
+    }
+
+    /// <param name="options">Whether to seed.</param>
+    /// <param name="directory">Where persisted collections live (created if missing).</param>
+    /// <param name="timeProvider">Clock for generated ids.</param>
+    /// <param name="logger">Logger.</param>
+    public EmbeddedDocumentStore(EmbeddedStoreOptions options, string directory, TimeProvider timeProvider, ILogger<EmbeddedDocumentStore> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        _directory = directory;
+        _timeProvider = timeProvider;
+        _logger = logger;
+        Directory.CreateDirectory(directory);
+
+        if (options.Seed)
+        {
+            foreach (var (name, documents) in SampleData.Create())
+            {
+                var collection = new EmbeddedCollection(name, log: null);
+                collection.Load(documents.Select(d => KeyValuePair.Create(d["id"]!.GetValue<string>(), ToElement(d))));
+                _collections[name] = collection;
+                _seeded.Add(name);
+            }
+        }
+
+        var persisted = 0;
+        foreach (var path in Directory.EnumerateFiles(directory, "*" + CollectionLog.Extension).Order(StringComparer.Ordinal))
+        {
+            var name = Path.GetFileNameWithoutExtension(path);
+            if (!IsValidName(name))
+            {
+                continue;
+            }
+
+            if (_seeded.Contains(name))
+            {
+                DocumentsLog.PersistedSeededCollectionIgnored(_logger, name, path);
+                continue;
+            }
+
+            _collections[name] = OpenPersisted(name);
+            persisted++;
+        }
+
+        DocumentsLog.EmbeddedStoreOpened(_logger, _seeded.Count, persisted, directory);
+    }
+
+    public DependencyStatus Status => ReadyStatus;
+
+    /// <summary>The collections that exist now (seeded, loaded or written since start).</summary>
+    public IReadOnlyCollection<string> CollectionNames => [.. _collections.Keys.Order(StringComparer.Ordinal)];
+
+    public Task<IReadOnlyList<JsonObject>> FindAsync(string collection, DocumentQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        cancellationToken.ThrowIfCancellationRequested();
+        CheckName(collection);
+        if (!_collections.TryGetValue(collection, out var documents) || query.Limit == 0)
+        {
+            return Task.FromResult<IReadOnlyList<JsonObject>>([]);
+        }
+
+        var sorted = query.Sort.Count > 0;
+        var wanted = query.Limit is { } limit ? (long)query.Skip + limit : long.MaxValue;
+        var matches = new List<JsonObject>();
+        foreach (var element in documents.Documents)
+        {
+            // A fresh node per document: matching materializes only what it reads, and the result
+            // belongs to the caller alone.
+            var document = JsonObject.Create(element)!;
+            if (query.Filter.Matches(document))
+            {
+                matches.Add(document);
+                if (!sorted && matches.Count >= wanted)
+                {
+                    break;
+                }
+            }
+        }
+
+        IEnumerable<JsonObject> ordered = sorted ? Sort(matches, query.Sort) : matches;
+        ordered = ordered.Skip(query.Skip);
+        if (query.Limit is { } take)
+        {
+            ordered = ordered.Take(take);
+        }
+
+        return Task.FromResult<IReadOnlyList<JsonObject>>([.. ordered]);
+    }
+
+    public Task<long> CountAsync(string collection, Filter filter, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        cancellationToken.ThrowIfCancellationRequested();
+        CheckName(collection);
+        if (!_collections.TryGetValue(collection, out var documents))
+        {
+            return Task.FromResult(0L);
+        }
+
+        if (filter.IsEmpty)
+        {
+            return Task.FromResult((long)documents.Count);
+        }
+
+        return Task.FromResult(documents.Documents.LongCount(e => filter.Matches(JsonObject.Create(e))));
+    }
+
+    /// <remarks>
+    /// The id is the document's <c>id</c> string, else its <c>_id</c> string (renamed to <c>id</c>), else a
+    /// new ObjectId-shaped one written into <paramref name="document"/>. Throws
+    /// <see cref="DuplicateDocumentException"/> when the id is taken.
+    /// </remarks>
+    public Task InsertAsync(string collection, JsonObject document, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        cancellationToken.ThrowIfCancellationRequested();
+        CheckName(collection);
+        var id = IdOf(document, "id");
+        if (id is null)
+        {
+            id = IdOf(document, "_id") ?? DocumentIds.New(_timeProvider);
+            document.Remove("id");
+            document.Remove("_id");
+            document.Insert(0, "id", id);
+        }
+
+        Write(collection, c => c.Insert(id, ToElement(document)));
+        return Task.CompletedTask;
+    }
+
+    /// <remarks>The stored document is <paramref name="document"/> with <c>id</c> set to <paramref name="id"/> (and no <c>_id</c>).</remarks>
+    public Task UpsertAsync(string collection, string id, JsonObject document, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(id);
+        ArgumentNullException.ThrowIfNull(document);
+        cancellationToken.ThrowIfCancellationRequested();
+        CheckName(collection);
+        var body = ToElement(document, id);
+        Write(collection, c => c.Upsert(id, body));
+        return Task.CompletedTask;
+    }
+
+    public Task<bool> DeleteAsync(string collection, string id, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(id);
+        cancellationToken.ThrowIfCancellationRequested();
+        CheckName(collection);
+        if (!_collections.TryGetValue(collection, out var documents))
+        {
+            return Task.FromResult(false);
+        }
+
+        var deleted = false;
+        Write(collection, c => deleted = c.Delete(id));
+        return Task.FromResult(deleted);
+    }
+
+    public void Dispose()
+    {
+        foreach (var collection in _collections.Values)
+        {
+            collection.Dispose();
+        }
+    }
+
+    private void Write(string collection, Action<EmbeddedCollection> change)
+    {
+        var target = GetOrCreate(collection);
+        try
+        {
+            change(target);
+        }
+        catch (IOException e)
+        {
+            DocumentsLog.PersistFailed(_logger, collection, e);
+            throw new StoreUnavailableException($"could not persist a change to collection '{collection}'", e);
+        }
+    }
+
+    private EmbeddedCollection GetOrCreate(string name)
+    {
+        if (_collections.TryGetValue(name, out var existing))
+        {
+            return existing;
+        }
+
+        // Creating a persisted collection opens a file: make sure only one writer ever does it.
+        lock (_createLock)
+        {
+            return _collections.TryGetValue(name, out existing)
+                ? existing
+                : _collections[name] = OpenPersisted(name);
+        }
+    }
+
+    private EmbeddedCollection OpenPersisted(string name)
+    {
+        var log = CollectionLog.Open(Path.Combine(_directory, name + CollectionLog.Extension), _logger, out var documents);
+        var collection = new EmbeddedCollection(name, log);
+        collection.Load(documents);
+        return collection;
+    }
+
+    private static List<JsonObject> Sort(List<JsonObject> documents, IReadOnlyList<SortField> sort)
+    {
+        var keys = sort.Select(static s => (Path: s.Path.Split('.'), Sign: s.Direction == SortDirection.Descending ? -1 : 1)).ToArray();
+        // OrderBy is stable: documents equal on every sort field keep their natural order.
+        return [.. documents.OrderBy(static d => d, Comparer<JsonObject>.Create((left, right) =>
+        {
+            foreach (var (path, sign) in keys)
+            {
+                var order = JsonSemantics.CompareForSort(JsonSemantics.First(left, path), JsonSemantics.First(right, path));
+                if (order != 0)
+                {
+                    return sign * order;
+                }
+            }
+
+            return 0;
+        }))];
+    }
+
+    private static string? IdOf(JsonObject document, string property)
+    {
+        if (!document.TryGetPropertyValue(property, out var value) || value is null)
+        {
+            return null;
+        }
+
+        return JsonSemantics.AsString(value) is { Length: > 0 } id
+            ? id
+            : throw new ArgumentException($"the document's '{property}' must be a non-empty string", nameof(document));
+    }
+
+    private static JsonElement ToElement(JsonObject document, string? id = null)
+    {
+        var buffer = new ArrayBufferWriter<byte>(512);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            if (id is not null)
+            {
+                writer.WriteString("id", id);
+            }
+
+            foreach (var (name, value) in document)
+            {
+                if (id is not null && name is "id" or "_id")
+                {
+                    continue;
+                }
+
+                writer.WritePropertyName(name);
+                if (value is null)
+                {
+                    writer.WriteNullValue();
+                }
+                else
+                {
+                    value.WriteTo(writer);
+                }
+            }
+
+            writer.WriteEndObject();
+        }
+
+        using var parsed = JsonDocument.Parse(buffer.WrittenMemory);
+        return parsed.RootElement.Clone();
+    }
+
+    private static void CheckName(string collection)
+    {
+        ArgumentNullException.ThrowIfNull(collection);
+        if (!IsValidName(collection))
+        {
+            throw new ArgumentException($"'{collection}' is not a valid collection name (letters, digits, '_', '-', '.'; not starting with '.')", nameof(collection));
+        }
+    }
+
+    // Collection names become file names: keep them to a safe alphabet.
+    private static bool IsValidName(string name) => CollectionName().IsMatch(name);
+
+    [GeneratedRegex("^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,99}$")]
+    private static partial Regex CollectionName();
+}
