@@ -35,10 +35,15 @@ dotnet test Bridge.sln -c Release --no-build -nologo \
   --blame-hang-timeout 5m 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 
-# One summary line per test assembly: "Passed!  - Failed: 0, Passed: 12, Skipped: 0, Total: 12, ..."
-read -r passed failed skipped < <(grep -E "^(Passed|Failed)! +- Failed:" "$log" | awk -F'[:,]' '
-  { f += $2; p += $4; s += $6 } END { printf "%d %d %d\n", p, f, s }')
-assemblies=$(grep -cE "^(Passed|Failed)! +- Failed:" "$log")
+# Each test assembly ends with a block "Total tests: N / Passed: N / Failed: N / Skipped: N" (older SDKs
+# print one line "Passed!  - Failed: N, Passed: N, Skipped: N, Total: N"): add them up.
+read -r passed failed skipped assemblies < <(awk '
+  /^Total tests:/ { a++ }
+  /^ +Passed: +[0-9]+/ { p += $2 }
+  /^ +Failed: +[0-9]+/ { f += $2 }
+  /^ +Skipped: +[0-9]+/ { s += $2 }
+  /^(Passed|Failed)! +- Failed:/ { a++; split($0, x, /[:,]/); f += x[2]; p += x[4]; s += x[6] }
+  END { printf "%d %d %d %d\n", p, f, s, a }' "$log")
 rm -f "$log"
 
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then

@@ -31,7 +31,8 @@ public static class ChannelsExtensions
     public static WebApplication MapBridgeChannels(this WebApplication app)
     {
         app.UseWebSockets();
-        app.Map("/{channel}", (HttpContext context, string channel, ChannelEndpoint endpoint) => endpoint.HandleAsync(context, channel))
+        // WebSocket upgrades are GETs; other verbs fall through to 405 on the HTTP endpoints that share a path.
+        app.MapGet("/{channel}", (HttpContext context, string channel, ChannelEndpoint endpoint) => endpoint.HandleAsync(context, channel))
             .WithName("Channel");
         app.Use(async (context, next) =>
         {

@@ -30,6 +30,8 @@ public abstract class BridgeFixture : IAsyncLifetime
     /// <summary>Settings every suite host shares: a topic-only resource, to exercise configured resources.</summary>
     protected static Dictionary<string, string?> SuiteSettings() => new()
     {
+        // The protocol suite is about the protocol; token checks on channels have their own tests.
+        ["Bridge:Channels:AllowAnonymous"] = "true",
         ["Bridge:Channels:Resources:workflows:Exchange"] = "on.events",
         ["Bridge:Channels:Resources:workflows:RoutingKey"] = "graph.#",
     };
