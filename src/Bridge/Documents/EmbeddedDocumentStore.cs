@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
@@ -27,6 +28,9 @@ public sealed partial class EmbeddedDocumentStore : IDocumentStore, IDisposable
     private readonly string _directory;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
+    private readonly EmbeddedStoreOptions _options;
+    private readonly ConcurrentDictionary<(string Collection, string Field), TimeSpan> _ttl = new();
+    private ITimer? _ttlTimer;
 
     public EmbeddedDocumentStore(
         IOptions<EmbeddedStoreOptions> options,
@@ -46,6 +50,7 @@ public sealed partial class EmbeddedDocumentStore : IDocumentStore, IDisposable
         ArgumentNullException.ThrowIfNull(options);
         ArgumentException.ThrowIfNullOrEmpty(directory);
         _directory = directory;
+        _options = options;
         _timeProvider = timeProvider;
         _logger = logger;
         Directory.CreateDirectory(directory);
@@ -194,8 +199,96 @@ public sealed partial class EmbeddedDocumentStore : IDocumentStore, IDisposable
         return Task.FromResult(deleted);
     }
 
+    public Task<long> DeleteManyAsync(string collection, Filter filter, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        cancellationToken.ThrowIfCancellationRequested();
+        CheckName(collection);
+        if (!_collections.TryGetValue(collection, out var documents))
+        {
+            return Task.FromResult(0L);
+        }
+
+        var ids = documents.Documents
+            .Select(element => JsonObject.Create(element)!)
+            .Where(filter.Matches)
+            .Select(document => IdOf(document, "id"))
+            .OfType<string>()
+            .ToList();
+        long deleted = 0;
+        Write(collection, c =>
+        {
+            foreach (var id in ids)
+            {
+                deleted += c.Delete(id) ? 1 : 0;
+            }
+        });
+        return Task.FromResult(deleted);
+    }
+
+    /// <remarks>
+    /// The embedded store scans instead of indexing, so only TTL indexes do anything here: like MongoDB's TTL
+    /// monitor, expired documents are removed by a periodic sweep (<see cref="EmbeddedStoreOptions.TtlSweepInterval"/>)
+    /// expired documents stay readable until the sweep, as in MongoDB.
+    /// </remarks>
+    public Task EnsureIndexAsync(string collection, IndexSpec index, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(index);
+        cancellationToken.ThrowIfCancellationRequested();
+        CheckName(collection);
+        if (index.ExpireAfter is { } expireAfter)
+        {
+            if (index.Keys.Count != 1)
+            {
+                throw new ArgumentException("a TTL index has exactly one key", nameof(index));
+            }
+
+            _ttl[(collection, index.Keys[0].Path)] = expireAfter;
+            _ttlTimer ??= _timeProvider.CreateTimer(_ => SweepExpired(), null, _options.TtlSweepInterval, _options.TtlSweepInterval);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Removes documents past their TTL now (the timer calls this; tests may too).</summary>
+    public void SweepExpired()
+    {
+        var now = _timeProvider.GetUtcNow();
+        foreach (var ((collection, field), expireAfter) in _ttl)
+        {
+            if (!_collections.TryGetValue(collection, out var documents))
+            {
+                continue;
+            }
+
+            var expired = new List<string>();
+            foreach (var element in documents.Documents)
+            {
+                if (element.TryGetProperty(field, out var value)
+                    && value.ValueKind == JsonValueKind.String
+                    && DateTimeOffset.TryParse(value.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at)
+                    && at + expireAfter <= now
+                    && element.TryGetProperty("id", out var id)
+                    && id.ValueKind == JsonValueKind.String)
+                {
+                    expired.Add(id.GetString()!);
+                }
+            }
+
+            try
+            {
+                Write(collection, c => expired.ForEach(id => c.Delete(id)));
+            }
+            catch (StoreUnavailableException)
+            {
+                // Logged by Write; the next sweep tries again.
+            }
+        }
+    }
+
     public void Dispose()
     {
+        _ttlTimer?.Dispose();
         foreach (var collection in _collections.Values)
         {
             collection.Dispose();

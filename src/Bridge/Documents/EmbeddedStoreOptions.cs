@@ -10,4 +10,8 @@ public sealed class EmbeddedStoreOptions
     /// When false, nothing is seeded and every collection is persisted. Default true.
     /// </summary>
     public bool Seed { get; set; } = true;
+
+    /// <summary>How often documents past a TTL index's age are removed (MongoDB's TTL monitor runs every 60 s).</summary>
+    [System.ComponentModel.DataAnnotations.Range(typeof(TimeSpan), "00:00:00.010", "1.00:00:00")]
+    public TimeSpan TtlSweepInterval { get; set; } = TimeSpan.FromSeconds(60);
 }

@@ -24,7 +24,20 @@ public interface IDocumentStore
 
     /// <summary>Deletes the document with this id; false when there was none.</summary>
     Task<bool> DeleteAsync(string collection, string id, CancellationToken cancellationToken);
+
+    /// <summary>Deletes every document matching <paramref name="filter"/>; returns how many went.</summary>
+    Task<long> DeleteManyAsync(string collection, Filter filter, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Declares an index (idempotent). With <see cref="IndexSpec.ExpireAfter"/> it is a TTL index: documents
+    /// whose (single) key field holds a date older than that are removed by the store in the background.
+    /// Dates are ISO-8601 strings as clients see them (UTC, e.g. <c>2026-11-23T10:00:00.000Z</c>).
+    /// </summary>
+    Task EnsureIndexAsync(string collection, IndexSpec index, CancellationToken cancellationToken);
 }
+
+/// <summary>An index on a collection; <see cref="ExpireAfter"/> makes it a TTL index on its one key.</summary>
+public sealed record IndexSpec(string Name, IReadOnlyList<SortField> Keys, TimeSpan? ExpireAfter = null, bool Unique = false);
 
 /// <summary>The store could not be reached or did not answer in time.</summary>
 public sealed class StoreUnavailableException(string message, Exception? inner = null) : Exception(message, inner);

@@ -352,4 +352,37 @@ public sealed class EmbeddedDocumentStoreTests : IDisposable
         await Task.WhenAll(writers.Concat(readers)).WaitAsync(cts.Token);
         Assert.Equal(40, await store.CountAsync("things", Filter.Empty, Ct));
     }
+
+    [Fact]
+    public async Task DeleteMany_RemovesOnlyMatchingDocuments_AndPersists()
+    {
+        var store = Open();
+        foreach (var (id, status) in new[] { ("a", "done"), ("b", "pending"), ("c", "done") })
+        {
+            await store.InsertAsync("history", new JsonObject { ["id"] = id, ["status"] = status }, Ct);
+        }
+
+        var deleted = await store.DeleteManyAsync("history", FilterParser.ParseFilter(JsonNode.Parse("""{"status":"done"}"""), Limits), Ct);
+        var reopened = Open();
+        var left = await reopened.FindAsync("history", DocumentQuery.All(), Ct);
+
+        Assert.Equal(2, deleted);
+        Assert.Equal(["b"], left.Select(d => d["id"]!.GetValue<string>()));
+    }
+
+    [Fact]
+    public async Task TtlIndex_SweepRemovesDocumentsOlderThanTheirAge()
+    {
+        var store = Open(seed: false);
+        var now = DateTimeOffset.UtcNow;
+        await store.InsertAsync("events", new JsonObject { ["id"] = "old", ["storedAt"] = now.AddHours(-2).ToString("O") }, Ct);
+        await store.InsertAsync("events", new JsonObject { ["id"] = "new", ["storedAt"] = now.AddMinutes(-1).ToString("O") }, Ct);
+        await store.InsertAsync("events", new JsonObject { ["id"] = "undated" }, Ct);
+
+        await store.EnsureIndexAsync("events", new IndexSpec("storedAt_ttl", [new SortField("storedAt", SortDirection.Ascending)], TimeSpan.FromHours(1)), Ct);
+        store.SweepExpired();
+        var left = await store.FindAsync("events", DocumentQuery.All(), Ct);
+
+        Assert.Equal(["new", "undated"], left.Select(d => d["id"]!.GetValue<string>()));
+    }
 }
