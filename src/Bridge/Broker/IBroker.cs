@@ -31,6 +31,23 @@ public interface IBroker
 
     /// <summary>Publishes a persistent message to a topic exchange (declared if missing).</summary>
     ValueTask PublishAsync(string exchange, string routingKey, ReadOnlyMemory<byte> body, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Consumes a durable queue shared by every bridge instance (competing consumers), for work that must
+    /// happen once per message whatever the number of instances: storing a notification, a webhook delivery.
+    /// The queue <paramref name="queue"/> is declared durable and bound to <paramref name="exchange"/> /
+    /// <paramref name="bindingKey"/>. A message the handler refuses (returns false or throws) is dead-lettered
+    /// to the durable queue <c>&lt;queue&gt;.dead-letter</c>; an accepted one is acknowledged.
+    /// Registration never waits for the broker: the consumer runs whenever the broker is connected and
+    /// resumes after a reconnection. Disposing the result stops consuming (the queue stays).
+    /// </summary>
+    ValueTask<IAsyncDisposable> ConsumeQueueAsync(string queue, string exchange, string bindingKey, QueueHandler handler, CancellationToken cancellationToken);
 }
+
+/// <summary>
+/// Handles one message of a durable queue; the delivery's body stays valid until the returned task completes.
+/// Returns true to acknowledge, false to dead-letter (say why in the log).
+/// </summary>
+public delegate ValueTask<bool> QueueHandler(BrokerDelivery delivery, CancellationToken cancellationToken);
 
 public sealed class BrokerUnavailableException(string message, Exception? inner = null) : Exception(message, inner);

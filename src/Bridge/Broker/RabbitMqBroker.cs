@@ -286,6 +286,7 @@ public sealed partial class RabbitMqBroker : BackgroundService, IBroker
             _isConnected = true;
             SetStatus(true, $"connected to RabbitMQ at {_address}");
             Log.Connected(_logger, _address, _queueName);
+            await StartDurableConsumersAsync(cancellationToken);
         }
         finally
         {
@@ -334,6 +335,9 @@ public sealed partial class RabbitMqBroker : BackgroundService, IBroker
         {
             _topologyLock.Release();
         }
+
+        // The client recovers consumers on recovered channels; this restarts any whose channel the server closed.
+        await StartDurableConsumersAsync(cancellationToken);
     }
 
     // Under _topologyLock.

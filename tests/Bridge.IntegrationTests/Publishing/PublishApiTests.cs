@@ -30,6 +30,9 @@ internal sealed class RecordingBroker : IBroker
         return ValueTask.CompletedTask;
     }
 
+    public ValueTask<IAsyncDisposable> ConsumeQueueAsync(string queue, string exchange, string bindingKey, QueueHandler handler, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("this fake broker has no durable queues");
+
     public byte[]? BodyFor(string routingKey) => Published.LastOrDefault(p => p.RoutingKey == routingKey).Body;
 }
 

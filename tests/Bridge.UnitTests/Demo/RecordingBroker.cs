@@ -33,6 +33,9 @@ internal sealed class RecordingBroker : IBroker
         Published.Enqueue((exchange, routingKey, Encoding.UTF8.GetString(body.Span)));
         return ValueTask.CompletedTask;
     }
+
+    public ValueTask<IAsyncDisposable> ConsumeQueueAsync(string queue, string exchange, string bindingKey, QueueHandler handler, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("this fake broker has no durable queues");
 }
 
 /// <summary>A clock that stands still until a test moves it.</summary>

@@ -1,0 +1,206 @@
+using System.Collections.Concurrent;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+
+namespace Bridge.Broker;
+
+// Durable shared queues (competing consumers across bridge instances), see IBroker.ConsumeQueueAsync.
+public sealed partial class RabbitMqBroker
+{
+    private readonly ConcurrentDictionary<DurableQueueConsumer, bool> _durableConsumers = new();
+
+    public async ValueTask<IAsyncDisposable> ConsumeQueueAsync(string queue, string exchange, string bindingKey, QueueHandler handler, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(queue);
+        ExchangeName.Validate(exchange, nameof(exchange));
+        TopicPattern.Validate(bindingKey, nameof(bindingKey));
+        ArgumentNullException.ThrowIfNull(handler);
+
+        var consumer = new DurableQueueConsumer(this, queue, exchange, bindingKey, handler);
+        _durableConsumers[consumer] = true;
+        if (_isConnected)
+        {
+            // Connected now: start at once. Otherwise (or if this fails) the connect or recovery path starts it.
+            try
+            {
+                await consumer.EnsureStartedAsync(cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                Log.DurableConsumerFailed(_logger, queue, Describe(ex));
+            }
+        }
+
+        return consumer;
+    }
+
+    /// <summary>Starts every registered durable consumer that has no open channel (idempotent).</summary>
+    private async Task StartDurableConsumersAsync(CancellationToken cancellationToken)
+    {
+        foreach (var consumer in _durableConsumers.Keys)
+        {
+            try
+            {
+                await consumer.EnsureStartedAsync(cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // The next reconnection or reconciliation tries again.
+                Log.DurableConsumerFailed(_logger, consumer.Queue, Describe(ex));
+            }
+        }
+    }
+
+    private sealed class DurableQueueConsumer(RabbitMqBroker broker, string queue, string exchange, string bindingKey, QueueHandler handler) : IAsyncDisposable
+    {
+        private const ushort Prefetch = 32;
+
+        private readonly SemaphoreSlim _lock = new(1, 1);
+        private readonly CancellationTokenSource _stopping = new();
+        private IChannel? _channel;
+        private bool _disposed;
+
+        public string Queue { get; } = queue;
+
+        public async Task EnsureStartedAsync(CancellationToken cancellationToken)
+        {
+            await _lock.WaitAsync(cancellationToken);
+            try
+            {
+                if (_disposed || _channel is { IsOpen: true } || broker._connection is not { IsOpen: true } connection)
+                {
+                    return;
+                }
+
+                if (_channel is not null)
+                {
+                    await _channel.DisposeAsync();
+                }
+
+                await broker.DeclareExchangeUnderLockAsync(exchange, cancellationToken);
+                var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
+                await channel.BasicQosAsync(0, Prefetch, global: false, cancellationToken);
+                var deadLetter = Queue + ".dead-letter";
+                await channel.QueueDeclareAsync(deadLetter, durable: true, exclusive: false, autoDelete: false, arguments: null, cancellationToken: cancellationToken);
+                await channel.QueueDeclareAsync(Queue, durable: true, exclusive: false, autoDelete: false,
+                    arguments: new Dictionary<string, object?>
+                    {
+                        ["x-dead-letter-exchange"] = "",
+                        ["x-dead-letter-routing-key"] = deadLetter,
+                    },
+                    cancellationToken: cancellationToken);
+                await channel.QueueBindAsync(Queue, exchange, bindingKey, arguments: null, noWait: false, cancellationToken);
+
+                var consumer = new AsyncEventingBasicConsumer(channel);
+                consumer.ReceivedAsync += OnReceivedAsync;
+                await channel.BasicConsumeAsync(Queue, autoAck: false, consumer, cancellationToken);
+                _channel = channel;
+                Log.DurableConsumerStarted(broker._logger, Queue, exchange, bindingKey);
+            }
+            finally
+            {
+                _lock.Release();
+            }
+        }
+
+        private async Task OnReceivedAsync(object sender, BasicDeliverEventArgs args)
+        {
+            var channel = ((AsyncEventingBasicConsumer)sender).Channel;
+
+            // The handler is asynchronous and args.Body is only valid until this callback's task completes;
+            // copying keeps the handler free to hand the body on.
+            var delivery = new BrokerDelivery(args.Exchange, args.RoutingKey, args.Body.ToArray());
+            bool accepted;
+            try
+            {
+                accepted = await handler(delivery, _stopping.Token);
+            }
+            catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+            {
+                // Stopping mid-message: leave it unacknowledged, the broker redelivers it to another consumer.
+                return;
+            }
+            catch (Exception ex)
+            {
+                Log.QueueHandlerFailed(broker._logger, Queue, ex);
+                accepted = false;
+            }
+
+            try
+            {
+                if (accepted)
+                {
+                    await channel.BasicAckAsync(args.DeliveryTag, multiple: false);
+                }
+                else
+                {
+                    await channel.BasicNackAsync(args.DeliveryTag, multiple: false, requeue: false);
+                }
+            }
+            catch (Exception ex)
+            {
+                // The channel went away: the message is redelivered after recovery (at least once).
+                Log.AckFailed(broker._logger, args.DeliveryTag, Describe(ex));
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            broker._durableConsumers.TryRemove(this, out _);
+            await _lock.WaitAsync(CancellationToken.None);
+            try
+            {
+                _disposed = true;
+                await _stopping.CancelAsync();
+                if (_channel is { IsOpen: true } channel)
+                {
+                    try
+                    {
+                        await channel.CloseAsync();
+                    }
+                    catch (Exception ex)
+                    {
+                        Log.DurableConsumerFailed(broker._logger, Queue, Describe(ex));
+                    }
+                }
+
+                if (_channel is not null)
+                {
+                    await _channel.DisposeAsync();
+                }
+            }
+            finally
+            {
+                _lock.Release();
+            }
+        }
+    }
+
+    private async ValueTask DeclareExchangeUnderLockAsync(string exchange, CancellationToken cancellationToken)
+    {
+        await _topologyLock.WaitAsync(cancellationToken);
+        try
+        {
+            await DeclareExchangeAsync(exchange, cancellationToken);
+        }
+        finally
+        {
+            _topologyLock.Release();
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1050, EventName = "DurableConsumerStarted", Level = LogLevel.Information,
+            Message = "Consuming durable queue {Queue} bound to {Exchange}/{BindingKey}")]
+        public static partial void DurableConsumerStarted(ILogger logger, string queue, string exchange, string bindingKey);
+
+        [LoggerMessage(EventId = 1051, EventName = "DurableConsumerFailed", Level = LogLevel.Warning,
+            Message = "Durable queue {Queue}: {Reason}")]
+        public static partial void DurableConsumerFailed(ILogger logger, string queue, string reason);
+
+        [LoggerMessage(EventId = 1052, EventName = "QueueHandlerFailed", Level = LogLevel.Error,
+            Message = "The handler of durable queue {Queue} failed: the message is dead-lettered")]
+        public static partial void QueueHandlerFailed(ILogger logger, string queue, Exception exception);
+    }
+}
