@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -10,6 +11,10 @@ namespace Bridge.Channels;
 /// </summary>
 public static class ChannelFrames
 {
+    // Frames are JSON for programs, never embedded in HTML: escape only what JSON requires, so that
+    // messages stay readable ("operator '$where'", not "operator \u0027$where\u0027").
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public static ReadOnlyMemory<byte> Session(Guid id) => Write(writer =>
     {
         writer.WriteString("handler", "session");
@@ -90,7 +95,7 @@ public static class ChannelFrames
     private static ReadOnlyMemory<byte> Write(Action<Utf8JsonWriter> body)
     {
         var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
         {
             writer.WriteStartObject();
             body(writer);

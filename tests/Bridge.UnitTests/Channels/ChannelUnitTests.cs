@@ -148,6 +148,14 @@ public class ChannelFramesTests
     }
 
     [Fact]
+    public void Error_KeepsMessagesReadable()
+    {
+        var text = Encoding.UTF8.GetString(ChannelFrames.Error("nodes", "invalid_filter", "operator '$where' is not allowed", null).Span);
+
+        Assert.Contains("operator '$where' is not allowed", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Session_HasHandlerAndId()
     {
         var id = Guid.NewGuid();
