@@ -113,22 +113,13 @@ public sealed partial class InProcessBroker(ILogger<InProcessBroker> logger) : I
             await Task.Yield();
             await foreach (var delivery in _pending.Reader.ReadAllAsync(_stopping.Token))
             {
-                bool accepted;
-                try
-                {
-                    accepted = await handler(delivery, _stopping.Token);
-                }
-                catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+                var outcome = await QueueHandlerRunner.RunAsync(handler, delivery, name, logger, _stopping.Token);
+                if (outcome == QueueOutcome.Abandoned)
                 {
                     return;
                 }
-                catch (Exception ex)
-                {
-                    HandlerFailed(logger, name, ex);
-                    accepted = false;
-                }
 
-                if (!accepted)
+                if (outcome == QueueOutcome.Refused)
                 {
                     broker.DeadLetter(name, delivery);
                 }
@@ -138,10 +129,6 @@ public sealed partial class InProcessBroker(ILogger<InProcessBroker> logger) : I
         [LoggerMessage(EventId = 1040, EventName = "InProcessQueueFull", Level = LogLevel.Error,
             Message = "In-process queue {Queue} is full: the message is dead-lettered")]
         private static partial void QueueFull(ILogger logger, string queue);
-
-        [LoggerMessage(EventId = 1041, EventName = "QueueHandlerFailed", Level = LogLevel.Error,
-            Message = "The handler of queue {Queue} failed: the message is dead-lettered")]
-        private static partial void HandlerFailed(ILogger logger, string queue, Exception exception);
     }
 
     private sealed class IndexSubscriptionHandle(SubscriptionIndex index, SubscriptionIndex.Subscription subscription) : IAsyncDisposable

@@ -110,25 +110,16 @@ public sealed partial class RabbitMqBroker
             // The handler is asynchronous and args.Body is only valid until this callback's task completes;
             // copying keeps the handler free to hand the body on.
             var delivery = new BrokerDelivery(args.Exchange, args.RoutingKey, args.Body.ToArray());
-            bool accepted;
-            try
-            {
-                accepted = await handler(delivery, _stopping.Token);
-            }
-            catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+            var outcome = await QueueHandlerRunner.RunAsync(handler, delivery, Queue, broker._logger, _stopping.Token);
+            if (outcome == QueueOutcome.Abandoned)
             {
                 // Stopping mid-message: leave it unacknowledged, the broker redelivers it to another consumer.
                 return;
             }
-            catch (Exception ex)
-            {
-                Log.QueueHandlerFailed(broker._logger, Queue, ex);
-                accepted = false;
-            }
 
             try
             {
-                if (accepted)
+                if (outcome == QueueOutcome.Accepted)
                 {
                     await channel.BasicAckAsync(args.DeliveryTag, multiple: false);
                 }
@@ -198,9 +189,5 @@ public sealed partial class RabbitMqBroker
         [LoggerMessage(EventId = 1051, EventName = "DurableConsumerFailed", Level = LogLevel.Warning,
             Message = "Durable queue {Queue}: {Reason}")]
         public static partial void DurableConsumerFailed(ILogger logger, string queue, string reason);
-
-        [LoggerMessage(EventId = 1052, EventName = "QueueHandlerFailed", Level = LogLevel.Error,
-            Message = "The handler of durable queue {Queue} failed: the message is dead-lettered")]
-        public static partial void QueueHandlerFailed(ILogger logger, string queue, Exception exception);
     }
 }

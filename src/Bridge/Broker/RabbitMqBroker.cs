@@ -284,9 +284,11 @@ public sealed partial class RabbitMqBroker : BackgroundService, IBroker
             connection = null;
 
             _isConnected = true;
+
+            // Ready only once the registered durable consumers run (one registered from now on starts itself).
+            await StartDurableConsumersAsync(cancellationToken);
             SetStatus(true, $"connected to RabbitMQ at {_address}");
             Log.Connected(_logger, _address, _queueName);
-            await StartDurableConsumersAsync(cancellationToken);
         }
         finally
         {
