@@ -6,16 +6,6 @@ using Microsoft.Extensions.Options;
 
 namespace Bridge.UnitTests.Auth;
 
-/// <summary>A clock that only moves when told to.</summary>
-internal sealed class ManualTimeProvider(DateTimeOffset start) : TimeProvider
-{
-    private DateTimeOffset _now = start;
-
-    public override DateTimeOffset GetUtcNow() => _now;
-
-    public void Advance(TimeSpan by) => _now += by;
-}
-
 internal sealed record LogEntry(LogLevel Level, EventId EventId, string Message);
 
 internal sealed class ListLogger<T> : ILogger<T>

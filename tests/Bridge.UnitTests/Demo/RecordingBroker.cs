@@ -37,13 +37,3 @@ internal sealed class RecordingBroker : IBroker
     public ValueTask<IAsyncDisposable> ConsumeQueueAsync(string queue, string exchange, string bindingKey, QueueHandler handler, CancellationToken cancellationToken) =>
         throw new NotSupportedException("this fake broker has no durable queues");
 }
-
-/// <summary>A clock that stands still until a test moves it.</summary>
-internal sealed class ManualTimeProvider(DateTimeOffset start) : TimeProvider
-{
-    private DateTimeOffset _now = start;
-
-    public override DateTimeOffset GetUtcNow() => _now;
-
-    public void Advance(TimeSpan by) => _now += by;
-}
