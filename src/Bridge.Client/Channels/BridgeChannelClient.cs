@@ -28,6 +28,12 @@ namespace Bridge.Client.Channels;
 /// and a <c>remove</c> answers it when its data equals the <c>get</c>'s params (the bridge echoes them);
 /// anything else is a watch event.
 /// </para>
+/// <para>
+/// An <c>mq</c> item carries its routing key but not its exchange: items go to the <c>mq</c> watches whose
+/// routing-key pattern matches, so two <c>mq</c> watches on one connection with overlapping patterns on
+/// different exchanges (<c>#</c> on <c>on.logging</c> and <c>graph.#</c> on <c>on.events</c>) cannot be told
+/// apart. Use one client per exchange in that case.
+/// </para>
 /// </remarks>
 public sealed class BridgeChannelClient : IAsyncDisposable
 {

@@ -11,6 +11,8 @@
 // order: the bridge answers the messages of one connection in order. A `get` answer and a watch event share
 // the item/remove shapes: while a get on R is pending, an `item` whose id is not a waterline pair
 // (["updated","<id>"]) answers it, and a `remove` answers it when its data equals the get's params.
+// An mq item names its routing key, not its exchange: it goes to the mq watches whose pattern matches, so
+// overlapping patterns on different exchanges need one client (connection) per exchange.
 
 const OPEN = 1;
 
