@@ -8,6 +8,7 @@ namespace Bridge.IntegrationTests.Clients;
 /// Runs tests/browser-client/client.test.mjs (the served /client/bridge.js under Node with <c>ws</c>) against
 /// a bridge with the demo producer on, and restarts the bridge on the same port when the script asks.
 /// </summary>
+[Collection(BrowserCollection.Name)]
 public sealed class BrowserClientNodeTests
 {
     [Fact]
@@ -82,7 +83,7 @@ public sealed class BrowserClientNodeTests
     {
         ["Bridge:Channels:AllowAnonymous"] = "true",
         ["Bridge:Demo:Enabled"] = "true",
-        ["Bridge:Demo:Interval"] = "00:00:00.100",
+        ["Bridge:Demo:Interval"] = "00:00:00.200",
     };
 
     private static async Task<BridgeHost> StartOnPortAsync(Uri baseUri, string dataDirectory)

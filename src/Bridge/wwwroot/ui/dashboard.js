@@ -56,7 +56,17 @@ function showStatus(state) {
   $('status-text').textContent = statusText[state] ?? state;
   document.body.dataset.connection = state;
 }
-client.on('status', showStatus);
+// The indicator shows the worst of the page's channel connections: 'live' only when every one is.
+const connectionStates = new Map();
+const severity = ['open', 'idle', 'connecting', 'reconnecting', 'closed'];
+function trackStatus(name, source) {
+  connectionStates.set(name, source.state);
+  source.on('status', (state) => {
+    connectionStates.set(name, state);
+    showStatus([...connectionStates.values()].reduce((a, b) => (severity.indexOf(b) > severity.indexOf(a) ? b : a), 'open'));
+  });
+}
+trackStatus('main', client);
 
 // ---- inventory (nodes, skus, catalogs): all, then watch ----
 const inventory = {
@@ -210,6 +220,7 @@ $('log-debug').addEventListener('change', (e) => $('logs').parentElement.classLi
 // items on a shared connection, so the log has a connection of its own.
 const logClient = new BridgeClient(`${wsBase}/mq`, { token: channelToken });
 const logs = logClient.watch({ exchange: 'on.logging', routingKey: '#' }, 'mq');
+trackStatus('log', logClient);
 logClient.connect();
 logs.on('item', (msg) => {
   countEvent();
