@@ -9,6 +9,10 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 missing=()
 command -v /usr/lib/rabbitmq/bin/rabbitmq-server >/dev/null 2>&1 || missing+=(rabbitmq-server)
+# Clients: the dashboard tests drive Debian's chromium through Playwright (never `playwright install`),
+# the browser-client tests run under Node.
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v node >/dev/null 2>&1 || missing+=(nodejs npm)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "==> installing ${missing[*]}"
   as_root apt-get update -qq
@@ -18,6 +22,12 @@ fi
 # The Debian package starts a system-wide node we do not use: the fixtures run private nodes on free ports.
 if pgrep -f "beam.*rabbit@" >/dev/null 2>&1; then
   as_root service rabbitmq-server stop >/dev/null 2>&1 || true
+fi
+
+# Clients: the browser client's Node test needs `ws` (pinned by package-lock.json).
+if [ ! -d tests/browser-client/node_modules ]; then
+  echo "==> npm ci (tests/browser-client)"
+  (cd tests/browser-client && npm ci --no-audit --no-fund --loglevel=error) || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
 fi
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1

@@ -26,7 +26,10 @@ public sealed class BridgeHost : IAsyncDisposable
     /// <summary>ws://127.0.0.1:port/{path}</summary>
     public Uri WebSocketUri(string pathAndQuery) => new($"ws://{BaseUri.Authority}/{pathAndQuery.TrimStart('/')}");
 
-    public static async Task<BridgeHost> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, string? dataDirectory = null)
+    /// <param name="settings">Configuration overrides.</param>
+    /// <param name="dataDirectory">Reuse a data directory (a restart keeps its state); a new temp folder by default.</param>
+    /// <param name="url">Listen here instead of a free port, e.g. a stopped host's <see cref="BaseUri"/> to restart "the same" bridge.</param>
+    public static async Task<BridgeHost> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, string? dataDirectory = null, Uri? url = null)
     {
         dataDirectory ??= Directory.CreateTempSubdirectory("bridge-test-").FullName;
         var overrides = new Dictionary<string, string?>
@@ -40,7 +43,7 @@ public sealed class BridgeHost : IAsyncDisposable
             overrides[key] = value;
         }
 
-        var app = BridgeApplication.Build(["--urls", "http://127.0.0.1:0"], overrides);
+        var app = BridgeApplication.Build(["--urls", url?.GetLeftPart(UriPartial.Authority) ?? "http://127.0.0.1:0"], overrides);
         await app.StartAsync().WaitAsync(TimeSpan.FromSeconds(30));
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
         return new BridgeHost(app, new Uri(address), dataDirectory);

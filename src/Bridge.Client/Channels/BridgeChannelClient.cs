@@ -1,0 +1,733 @@
+using System.Buffers;
+using System.Net.WebSockets;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging.Abstractions;
+using Polly;
+using Polly.Retry;
+
+namespace Bridge.Client.Channels;
+
+/// <summary>
+/// A client of the bridge's MonoRail channel protocol (ws://host/{channel}) that stays connected: when the
+/// connection drops it reconnects with exponential backoff and jitter and re-sends every active watch, so
+/// watch streams continue by themselves. <see cref="DisconnectAsync"/> ends it for good (RackHD's
+/// Messenger reconnected even after <c>disconnect()</c>).
+/// </summary>
+/// <remarks>
+/// <para>
+/// The protocol has no correlation ids. Replies are matched to requests by (reply kind, resource) in FIFO
+/// order per connection: the bridge handles the messages of one connection one at a time and answers in
+/// order, so the n-th <c>list</c> for resource R answers the n-th <c>query</c>/<c>all</c> sent for R, and
+/// the n-th <c>item</c>/<c>remove</c> answer for R the n-th <c>get</c>. Errors name the refused request
+/// (<c>params.request</c>) and are matched the same way.
+/// </para>
+/// <para>
+/// A <c>get</c> answer and a watch event share the <c>item</c>/<c>remove</c> shapes. While a <c>get</c>
+/// on R is pending, an <c>item</c> whose id is not a waterline pair (<c>["updated","id"]</c>) answers it,
+/// and a <c>remove</c> answers it when its data equals the <c>get</c>'s params (the bridge echoes them);
+/// anything else is a watch event.
+/// </para>
+/// <para>
+/// An <c>mq</c> item carries its routing key but not its exchange: items go to the <c>mq</c> watches whose
+/// routing-key pattern matches, so two <c>mq</c> watches on one connection with overlapping patterns on
+/// different exchanges (<c>#</c> on <c>on.logging</c> and <c>graph.#</c> on <c>on.events</c>) cannot be told
+/// apart. Use one client per exchange in that case.
+/// </para>
+/// </remarks>
+public sealed class BridgeChannelClient : IAsyncDisposable
+{
+    private readonly BridgeChannelClientOptions _options;
+    private readonly Uri _uri;
+    private readonly string _defaultResource;
+    private readonly ILogger _logger;
+    private readonly ResiliencePipeline _reconnectPipeline;
+    private readonly SemaphoreSlim _sendLock = new(1, 1);
+    private readonly Lock _stateLock = new();
+    private readonly Dictionary<(string Kind, string Resource), LinkedList<PendingRequest>> _pending = [];
+    private readonly List<ChannelWatch> _watches = [];
+    private readonly CancellationTokenSource _lifetime = new();
+
+    private ClientWebSocket? _socket;
+    private TaskCompletionSource _ready = NewSignal();
+    private TaskCompletionSource<Guid>? _sessionReply;
+    private Task? _runTask;
+    private int _state; // 0 new, 1 connected (running), 2 closed for good
+
+    public BridgeChannelClient(BridgeChannelClientOptions options, ILogger<BridgeChannelClient>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options;
+        _uri = options.Uri ?? throw new ArgumentException("BridgeChannelClientOptions.Uri is required", nameof(options));
+        if (_uri.Scheme is not ("ws" or "wss"))
+        {
+            throw new ArgumentException($"BridgeChannelClientOptions.Uri must be ws:// or wss://, not '{_uri}'", nameof(options));
+        }
+
+        _defaultResource = Uri.UnescapeDataString(_uri.AbsolutePath.Trim('/'));
+        _logger = logger ?? NullLogger<BridgeChannelClient>.Instance;
+        _reconnectPipeline = new ResiliencePipelineBuilder { TimeProvider = options.TimeProvider }
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<Exception>(ex => ex is not OperationCanceledException || !_lifetime.IsCancellationRequested),
+                MaxRetryAttempts = int.MaxValue,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = options.ReconnectDelay,
+                MaxDelay = options.MaxReconnectDelay,
+                OnRetry = args =>
+                {
+                    ClientLog.ReconnectFailed(_logger, args.AttemptNumber + 1, _uri, args.RetryDelay, args.Outcome.Exception);
+                    return default;
+                },
+            })
+            .Build();
+    }
+
+    /// <summary>After every (re)connection, once the session id is known and the watches are restored.</summary>
+    public event EventHandler<ChannelReadyEventArgs>? Ready;
+
+    /// <summary>The server reported the connection's session id (every connection gets a new one).</summary>
+    public event EventHandler<ChannelSessionEventArgs>? Session;
+
+    public event EventHandler<ChannelDisconnectedEventArgs>? Disconnected;
+
+    /// <summary>An <c>error</c> reply that no pending request awaited, e.g. a refused watch.</summary>
+    public event EventHandler<ChannelErrorEventArgs>? Error;
+
+    /// <summary>The session id of the current connection, or null while disconnected.</summary>
+    public Guid? SessionId { get; private set; }
+
+    public bool IsConnected => _ready.Task.IsCompletedSuccessfully && _state == 1;
+
+    /// <summary>
+    /// Opens the connection and waits for the session. The first attempt's failure is thrown (a wrong URL
+    /// or token should be seen at once); after that the client reconnects by itself.
+    /// </summary>
+    public async Task ConnectAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.CompareExchange(ref _state, 1, 0) != 0)
+        {
+            throw new InvalidOperationException(_state == 2 ? "the client was disconnected; create a new one" : "the client is already connected");
+        }
+
+        try
+        {
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _lifetime.Token);
+            var (socket, receiving) = await EstablishAsync(isReconnect: false, linked.Token);
+            _runTask = RunAsync(socket, receiving, _lifetime.Token);
+        }
+        catch
+        {
+            Volatile.Write(ref _state, 0);
+            throw;
+        }
+    }
+
+    /// <summary><c>{"handler":"all"}</c>: every document of the resource (bounded by the server's maximum).</summary>
+    public Task<ChannelList> AllAsync(string? resource = null, CancellationToken cancellationToken = default) =>
+        RequestAsync<ChannelList>("all", "list", resource, null, cancellationToken);
+
+    /// <summary><c>{"handler":"query","params":filter}</c>: the documents matching a filter (MongoDB subset, or Waterline's where/limit/skip/sort).</summary>
+    public Task<ChannelList> QueryAsync(JsonObject filter, string? resource = null, CancellationToken cancellationToken = default) =>
+        RequestAsync<ChannelList>("query", "list", resource, filter ?? throw new ArgumentNullException(nameof(filter)), cancellationToken);
+
+    /// <summary><c>{"handler":"get","params":filter}</c>: the first match, or null when nothing matches.</summary>
+    public async Task<ChannelItem?> GetAsync(JsonObject filter, string? resource = null, CancellationToken cancellationToken = default)
+    {
+        var reply = await RequestAsync<ChannelEvent>("get", "get", resource, filter ?? throw new ArgumentNullException(nameof(filter)), cancellationToken);
+        return reply as ChannelItem;
+    }
+
+    /// <summary>
+    /// Starts a watch: <c>{"handler":"watch","params":parameters}</c>. Read its events from the returned
+    /// <see cref="ChannelWatch"/>; it survives reconnections (the client re-sends it) until it is stopped or disposed.
+    /// For <c>mq</c> pass <c>{"exchange":E,"routingKey":K}</c>.
+    /// </summary>
+    public async Task<ChannelWatch> WatchAsync(JsonObject? parameters = null, string? resource = null, CancellationToken cancellationToken = default)
+    {
+        var name = ResolveResource(resource);
+        var watch = new ChannelWatch(this, name, parameters?.DeepClone().AsObject(), _options.WatchBufferCapacity, _logger);
+        bool first;
+        lock (_stateLock)
+        {
+            first = !_watches.Any(existing => existing.Key == watch.Key);
+            _watches.Add(watch);
+        }
+
+        // A second watch with the same identity shares the server's (which ignores repeats); only the first is sent.
+        if (first)
+        {
+            try
+            {
+                await SendWhenReadyAsync(Frame("watch", name, watch.Parameters), cancellationToken);
+            }
+            catch
+            {
+                lock (_stateLock)
+                {
+                    _watches.Remove(watch);
+                }
+
+                watch.Complete(null);
+                throw;
+            }
+        }
+
+        return watch;
+    }
+
+    /// <summary>
+    /// <c>{"handler":"stop","params":parameters}</c>: ends this client's watches with those params on the
+    /// resource (every watch of the resource when <paramref name="parameters"/> is null).
+    /// </summary>
+    public async Task StopAsync(JsonObject? parameters = null, string? resource = null, CancellationToken cancellationToken = default)
+    {
+        var name = ResolveResource(resource);
+        var key = parameters is null ? null : ChannelWatch.KeyOf(name, parameters);
+        List<ChannelWatch> stopped;
+        lock (_stateLock)
+        {
+            stopped = _watches.Where(watch => watch.Resource == name && (key is null || watch.Key == key)).ToList();
+            _watches.RemoveAll(stopped.Contains);
+        }
+
+        foreach (var watch in stopped)
+        {
+            watch.Complete(null);
+        }
+
+        if (IsConnected)
+        {
+            await SendWhenReadyAsync(Frame("stop", name, parameters), cancellationToken);
+        }
+    }
+
+    internal async Task StopWatchAsync(ChannelWatch watch, CancellationToken cancellationToken)
+    {
+        bool last;
+        lock (_stateLock)
+        {
+            if (!_watches.Remove(watch))
+            {
+                return;
+            }
+
+            last = !_watches.Any(other => other.Key == watch.Key);
+        }
+
+        watch.Complete(null);
+        // The server ends a watch for the connection, not for one reader: stop only when no reader is left.
+        if (last && IsConnected)
+        {
+            await SendWhenReadyAsync(Frame("stop", watch.Resource, watch.Parameters ?? []), cancellationToken);
+        }
+    }
+
+    /// <summary>Closes the connection and stays disconnected: no reconnection follows, watches end, pending requests fail.</summary>
+    public async Task DisconnectAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref _state, 2) == 2)
+        {
+            return;
+        }
+
+        await _lifetime.CancelAsync();
+        var socket = _socket;
+        if (socket is { State: WebSocketState.Open })
+        {
+            try
+            {
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                timeout.CancelAfter(TimeSpan.FromSeconds(2));
+                await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "client disconnect", timeout.Token);
+            }
+            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException)
+            {
+                // Closing is best effort: the socket is aborted below either way.
+            }
+        }
+
+        socket?.Abort();
+        if (_runTask is not null)
+        {
+            try
+            {
+                await _runTask.WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                // The run loop ends on the lifetime token.
+            }
+        }
+
+        FailPending(new ChannelDisconnectedException("the client was disconnected"));
+        _ready.TrySetException(new ObjectDisposedException(nameof(BridgeChannelClient)));
+        List<ChannelWatch> watches;
+        lock (_stateLock)
+        {
+            watches = [.. _watches];
+            _watches.Clear();
+        }
+
+        foreach (var watch in watches)
+        {
+            watch.Complete(null);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await DisconnectAsync();
+        _lifetime.Dispose();
+        _sendLock.Dispose();
+    }
+
+    private async Task RunAsync(ClientWebSocket socket, Task receiving, CancellationToken lifetime)
+    {
+        while (true)
+        {
+            Exception? error = null;
+            try
+            {
+                await receiving;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !lifetime.IsCancellationRequested)
+            {
+                error = ex;
+            }
+            catch (OperationCanceledException)
+            {
+                // Disconnected on purpose.
+            }
+
+            socket.Dispose();
+            var willReconnect = _options.AutoReconnect && !lifetime.IsCancellationRequested;
+            MarkDisconnected(error, willReconnect);
+            if (!willReconnect)
+            {
+                return;
+            }
+
+            try
+            {
+                (socket, receiving) = await _reconnectPipeline.ExecuteAsync(
+                    static async (self, ct) => await self.EstablishAsync(isReconnect: true, ct), this, lifetime);
+            }
+            catch (OperationCanceledException) when (lifetime.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Open, <c>init</c>, wait for <c>session</c>, re-send the watches, signal ready. Throws (and cleans up) on any failure.</summary>
+    private async Task<(ClientWebSocket Socket, Task Receiving)> EstablishAsync(bool isReconnect, CancellationToken cancellationToken)
+    {
+        var socket = new ClientWebSocket();
+        socket.Options.KeepAliveInterval = _options.KeepAliveInterval;
+        socket.Options.KeepAliveTimeout = _options.KeepAliveTimeout;
+        var uri = _uri;
+        if (!string.IsNullOrEmpty(_options.Token))
+        {
+            if (_options.SendTokenAsBearerHeader)
+            {
+                socket.Options.SetRequestHeader("Authorization", $"Bearer {_options.Token}");
+            }
+            else
+            {
+                var separator = string.IsNullOrEmpty(_uri.Query) ? "?" : "&";
+                uri = new Uri($"{_uri}{separator}token={Uri.EscapeDataString(_options.Token)}");
+            }
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.ConnectTimeout);
+        Task? receiving = null;
+        try
+        {
+            await socket.ConnectAsync(uri, timeout.Token);
+            var session = new TaskCompletionSource<Guid>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _sessionReply = session;
+            _socket = socket;
+            receiving = ReceiveLoopAsync(socket, _lifetime.Token);
+            await SendRawAsync(socket, Frame("init", null, null), timeout.Token);
+            var sessionId = await session.Task.WaitAsync(timeout.Token);
+
+            List<ChannelWatch> active;
+            lock (_stateLock)
+            {
+                active = _watches.DistinctBy(watch => watch.Key).ToList();
+            }
+
+            foreach (var watch in active)
+            {
+                await SendRawAsync(socket, Frame("watch", watch.Resource, watch.Parameters), timeout.Token);
+            }
+
+            SessionId = sessionId;
+            ClientLog.ChannelConnected(_logger, _uri, sessionId, active.Count, isReconnect);
+            _ready.TrySetResult();
+            Raise(Ready, new ChannelReadyEventArgs(sessionId, isReconnect, active.Count), nameof(Ready));
+            return (socket, receiving);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            socket.Abort();
+            await ObserveAsync(receiving);
+            socket.Dispose();
+            throw new TimeoutException($"no session from {_uri} within {_options.ConnectTimeout.TotalSeconds} s");
+        }
+        catch
+        {
+            socket.Abort();
+            await ObserveAsync(receiving);
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    private static async Task ObserveAsync(Task? receiving)
+    {
+        if (receiving is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await receiving.WaitAsync(TimeSpan.FromSeconds(2));
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException or TimeoutException)
+        {
+            // The handshake failed: the receive loop ended with the aborted socket.
+        }
+    }
+
+    private void MarkDisconnected(Exception? error, bool willReconnect)
+    {
+        lock (_stateLock)
+        {
+            if (_ready.Task.IsCompleted)
+            {
+                _ready = NewSignal();
+            }
+        }
+
+        SessionId = null;
+        FailPending(new ChannelDisconnectedException("the channel connection closed before the reply arrived"));
+        ClientLog.ChannelDisconnected(_logger, _uri, willReconnect, error);
+        Raise(Disconnected, new ChannelDisconnectedEventArgs(error, willReconnect), nameof(Disconnected));
+    }
+
+    private async Task<T> RequestAsync<T>(string handler, string kind, string? resource, JsonObject? parameters, CancellationToken cancellationToken)
+        where T : ChannelEvent
+    {
+        var name = ResolveResource(resource);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.RequestTimeout);
+        var pending = new PendingRequest(parameters?.DeepClone());
+        try
+        {
+            await WaitReadyAsync(timeout.Token);
+            var frame = Frame(handler, name, parameters);
+            await _sendLock.WaitAsync(timeout.Token);
+            LinkedListNode<PendingRequest> node;
+            try
+            {
+                // Enqueued under the send lock so queue order is wire order, which is reply order.
+                lock (_stateLock)
+                {
+                    var key = (kind, name);
+                    if (!_pending.TryGetValue(key, out var queue))
+                    {
+                        _pending[key] = queue = new LinkedList<PendingRequest>();
+                    }
+
+                    node = queue.AddLast(pending);
+                }
+
+                try
+                {
+                    await CurrentSocket().SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, timeout.Token);
+                }
+                catch
+                {
+                    lock (_stateLock)
+                    {
+                        node.List?.Remove(node);
+                    }
+
+                    throw;
+                }
+            }
+            finally
+            {
+                _sendLock.Release();
+            }
+
+            // On cancellation the request stays queued: its reply will still come and must be consumed by it.
+            var reply = await pending.Reply.Task.WaitAsync(timeout.Token);
+            return (T)reply;
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"no reply to '{handler}' on '{name}' within {_options.RequestTimeout.TotalSeconds} s");
+        }
+    }
+
+    private async Task SendWhenReadyAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.RequestTimeout);
+        await WaitReadyAsync(timeout.Token);
+        await SendRawAsync(CurrentSocket(), frame, timeout.Token);
+    }
+
+    private async Task WaitReadyAsync(CancellationToken cancellationToken)
+    {
+        if (_state == 0)
+        {
+            throw new InvalidOperationException("call ConnectAsync first");
+        }
+
+        ObjectDisposedException.ThrowIf(_state == 2, this);
+        Task ready;
+        lock (_stateLock)
+        {
+            ready = _ready.Task;
+        }
+
+        await ready.WaitAsync(cancellationToken);
+    }
+
+    private ClientWebSocket CurrentSocket() => _socket ?? throw new ChannelDisconnectedException("not connected");
+
+    private async Task SendRawAsync(ClientWebSocket socket, ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
+    {
+        await _sendLock.WaitAsync(cancellationToken);
+        try
+        {
+            await socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
+
+    private async Task ReceiveLoopAsync(ClientWebSocket socket, CancellationToken cancellationToken)
+    {
+        // Yield so the caller can send 'init' before the first read blocks.
+        await Task.Yield();
+        var buffer = new ArrayBufferWriter<byte>(8192);
+        while (true)
+        {
+            buffer.ResetWrittenCount();
+            ValueWebSocketReceiveResult result;
+            do
+            {
+                result = await socket.ReceiveAsync(buffer.GetMemory(8192), cancellationToken);
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    throw new WebSocketException(WebSocketError.ConnectionClosedPrematurely,
+                        $"the bridge closed the connection ({socket.CloseStatus} {socket.CloseStatusDescription})");
+                }
+
+                buffer.Advance(result.Count);
+            }
+            while (!result.EndOfMessage);
+
+            if (result.MessageType == WebSocketMessageType.Text)
+            {
+                Dispatch(buffer.WrittenSpan);
+            }
+        }
+    }
+
+    private void Dispatch(ReadOnlySpan<byte> utf8)
+    {
+        JsonObject message;
+        try
+        {
+            message = JsonNode.Parse(utf8) as JsonObject ?? throw new JsonException("not a JSON object");
+        }
+        catch (JsonException ex)
+        {
+            ClientLog.UnparseableMessage(_logger, ex);
+            return;
+        }
+
+        var handler = message["handler"]?.GetValueKind() == JsonValueKind.String ? message["handler"]!.GetValue<string>() : null;
+        var resource = message["resource"]?.GetValueKind() == JsonValueKind.String ? message["resource"]!.GetValue<string>() : _defaultResource;
+        switch (handler)
+        {
+            case "session":
+                if (Guid.TryParse(message["id"]?.ToString(), out var sessionId))
+                {
+                    _sessionReply?.TrySetResult(sessionId);
+                    Raise(Session, new ChannelSessionEventArgs(sessionId), nameof(Session));
+                }
+
+                break;
+            case "list":
+                var list = new ChannelList(resource, message["items"] is JsonArray items
+                    ? items.OfType<JsonObject>().Select(item => (JsonObject)item.DeepClone()).ToList()
+                    : []);
+                if (!TryAnswer("list", resource, list, _ => true))
+                {
+                    DeliverToWatches(list);
+                }
+
+                break;
+            case "item":
+                var item = new ChannelItem(resource, message["id"]?.DeepClone(), message["data"]?.DeepClone());
+                if (!TryAnswer("get", resource, item, _ => item.Id is not JsonArray))
+                {
+                    DeliverToWatches(item);
+                }
+
+                break;
+            case "remove":
+                var remove = new ChannelRemove(resource, message["id"]?.DeepClone(), message["data"]?.DeepClone());
+                if (!TryAnswer("get", resource, remove, pending => JsonNode.DeepEquals(pending.Parameters, remove.Data)))
+                {
+                    DeliverToWatches(remove);
+                }
+
+                break;
+            case "error":
+                var parameters = message["params"] as JsonObject;
+                var request = parameters?["request"]?.ToString();
+                var error = new ChannelErrorException(
+                    message["resource"]?.ToString(),
+                    parameters?["code"]?.ToString() ?? "unknown",
+                    parameters?["message"]?.ToString() ?? "the bridge reported an error without a message",
+                    request);
+                var kind = request switch
+                {
+                    "query" or "all" => "list",
+                    "get" => "get",
+                    _ => null,
+                };
+                if (kind is null || !TryFail(kind, resource, error))
+                {
+                    Raise(Error, new ChannelErrorEventArgs(error), nameof(Error));
+                }
+
+                break;
+            default:
+                ClientLog.UnparseableMessage(_logger, new JsonException($"unknown handler '{handler}'"));
+                break;
+        }
+    }
+
+    private bool TryAnswer(string kind, string resource, ChannelEvent reply, Func<PendingRequest, bool> isAnswer)
+    {
+        PendingRequest? pending;
+        lock (_stateLock)
+        {
+            if (!_pending.TryGetValue((kind, resource), out var queue) || queue.First is null || !isAnswer(queue.First.Value))
+            {
+                return false;
+            }
+
+            pending = queue.First.Value;
+            queue.RemoveFirst();
+        }
+
+        pending.Reply.TrySetResult(reply);
+        return true;
+    }
+
+    private bool TryFail(string kind, string resource, ChannelErrorException error)
+    {
+        PendingRequest? pending;
+        lock (_stateLock)
+        {
+            if (!_pending.TryGetValue((kind, resource), out var queue) || queue.First is null)
+            {
+                return false;
+            }
+
+            pending = queue.First.Value;
+            queue.RemoveFirst();
+        }
+
+        pending.Reply.TrySetException(error);
+        return true;
+    }
+
+    private void FailPending(Exception error)
+    {
+        List<PendingRequest> failed;
+        lock (_stateLock)
+        {
+            failed = _pending.Values.SelectMany(queue => queue).ToList();
+            _pending.Clear();
+        }
+
+        foreach (var pending in failed)
+        {
+            pending.Reply.TrySetException(error);
+        }
+    }
+
+    private void DeliverToWatches(ChannelEvent change)
+    {
+        List<ChannelWatch> targets;
+        lock (_stateLock)
+        {
+            targets = _watches.Where(watch => watch.Accepts(change)).ToList();
+        }
+
+        foreach (var watch in targets)
+        {
+            watch.Deliver(change);
+        }
+    }
+
+    private void Raise<TArgs>(EventHandler<TArgs>? handler, TArgs args, string name)
+    {
+        try
+        {
+            handler?.Invoke(this, args);
+        }
+        catch (Exception ex)
+        {
+            // A subscriber's bug must not kill the receive loop.
+            ClientLog.EventHandlerFailed(_logger, name, ex);
+        }
+    }
+
+    private string ResolveResource(string? resource)
+    {
+        var name = resource ?? _defaultResource;
+        return name.Length > 0 ? name : throw new ArgumentException("name a resource, or connect to ws://host/{resource}", nameof(resource));
+    }
+
+    private static ReadOnlyMemory<byte> Frame(string handler, string? resource, JsonObject? parameters)
+    {
+        var frame = new JsonObject { ["handler"] = handler };
+        if (resource is not null)
+        {
+            frame["resource"] = resource;
+        }
+
+        if (parameters is not null)
+        {
+            frame["params"] = parameters.DeepClone();
+        }
+
+        return JsonSerializer.SerializeToUtf8Bytes(frame);
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private sealed class PendingRequest(JsonNode? parameters)
+    {
+        public JsonNode? Parameters { get; } = parameters;
+
+        public TaskCompletionSource<ChannelEvent> Reply { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}
