@@ -1,5 +1,7 @@
 using Bridge.Channels;
 using Bridge.Notifications;
+using Bridge.Subscriptions;
+using Bridge.Webhooks;
 using Microsoft.Extensions.Options;
 
 namespace Bridge.Hosting;
@@ -26,14 +28,38 @@ public static class NotificationsExtensions
         services.AddSingleton<NotificationEndpoints>();
         services.AddHostedService<NotificationPush>();
         services.AddHostedService<HistoryRecorder>();
+
+        services.AddOptions<WebhookOptions>()
+            .BindConfiguration(WebhookOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<WebhookOptions>, WebhookOptionsValidator>();
+        services.AddHttpClient(WebhookEmitter.HttpClientName, static client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(static () => new SocketsHttpHandler
+            {
+                // Targets' addresses change; attempt timeouts are the pipeline's, not the client's.
+                PooledConnectionLifetime = TimeSpan.FromMinutes(2),
+                AllowAutoRedirect = false,
+            });
+        services.AddSingleton<INotificationEmitter, WebhookEmitter>();
+        services.AddSingleton<SubscriptionStore>();
+        services.AddSingleton<SubscriptionDispatcher>();
+        services.AddHostedService(static sp => sp.GetRequiredService<SubscriptionDispatcher>());
+        services.AddSingleton<SubscriptionEndpoints>();
+        services.AddSingleton<BridgeDiscovery>();
         return builder;
     }
 
-    /// <summary>Maps <c>GET /api/notifications</c>.</summary>
+    /// <summary>Maps <c>GET /api/notifications</c>, <c>/api/subscriptions</c> and <c>GET /.well-known/bridge</c>.</summary>
     public static IEndpointRouteBuilder MapBridgeNotifications(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         endpoints.MapGet("/api/notifications", static (HttpContext context, NotificationEndpoints endpoint) => endpoint.ListAsync(context));
+        endpoints.MapPost(BridgeDiscovery.SubscriptionsPath, static (HttpContext context, SubscriptionEndpoints endpoint) => endpoint.CreateAsync(context));
+        endpoints.MapGet(BridgeDiscovery.SubscriptionsPath, static (HttpContext context, SubscriptionEndpoints endpoint) => endpoint.ListAsync(context));
+        endpoints.MapDelete(BridgeDiscovery.SubscriptionsPath + "/{id}",
+            static (HttpContext context, string id, SubscriptionEndpoints endpoint) => endpoint.DeleteAsync(context, id));
+        endpoints.MapGet(BridgeDiscovery.Path, static (BridgeDiscovery discovery) => Results.Text(discovery.Describe().ToJsonString(), "application/json"));
         return endpoints;
     }
 }
