@@ -16,13 +16,16 @@ public sealed class ChannelRouter(
     IDocumentStore store,
     WatchRegistry watches,
     IOptions<ChannelOptions> options,
-    ILogger<ChannelRouter> logger)
+    ILogger<ChannelRouter> logger,
+    IEnumerable<IChannelResource>? ownHandlers = null)
 {
     private static readonly JsonNodeOptions NodeOptions = new() { PropertyNameCaseInsensitive = false };
     private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 64 };
 
     private readonly ChannelOptions _options = options.Value;
     private readonly FilterLimits _limits = new(MaxLimit: options.Value.MaxResults);
+    private readonly Dictionary<string, IChannelResource> _ownHandlers =
+        (ownHandlers ?? []).ToDictionary(static r => r.Definition.Name, StringComparer.Ordinal);
 
     public async ValueTask HandleAsync(ChannelSession session, ReadOnlyMemory<byte> message, WebSocketMessageType type, CancellationToken cancellationToken)
     {
@@ -66,6 +69,11 @@ public sealed class ChannelRouter(
             }
 
             request.TryGetPropertyValue("params", out var parameters);
+            if (_ownHandlers.TryGetValue(resource.Name, out var own) && await own.TryHandleAsync(session, handler, parameters, cancellationToken))
+            {
+                return;
+            }
+
             switch (handler)
             {
                 case "query":

@@ -24,7 +24,9 @@ public sealed class ResourceTable
     private readonly Dictionary<string, ResourceDefinition> _resources;
     private readonly HashSet<string> _mqExchanges;
 
-    public ResourceTable(ChannelOptions options)
+    /// <param name="options">The configured resources and mq exchanges.</param>
+    /// <param name="builtIn">Resources other areas serve themselves (<see cref="IChannelResource"/>); they own their names.</param>
+    public ResourceTable(ChannelOptions options, IEnumerable<ResourceDefinition>? builtIn = null)
     {
         var merged = new Dictionary<string, ResourceOptions>(Defaults(), StringComparer.Ordinal);
         foreach (var (name, resource) in options.Resources)
@@ -34,6 +36,11 @@ public sealed class ResourceTable
 
         _resources = merged.ToDictionary(pair => pair.Key, pair => Resolve(pair.Key, pair.Value), StringComparer.Ordinal);
         _resources[ResourceDefinition.Mq] = new ResourceDefinition(ResourceDefinition.Mq, null, "id", null);
+        foreach (var definition in builtIn ?? [])
+        {
+            _resources[definition.Name] = definition;
+        }
+
         _mqExchanges = new HashSet<string>(options.MqExchanges ?? ChannelOptions.DefaultMqExchanges, StringComparer.Ordinal);
     }
 

@@ -23,6 +23,7 @@ public static class BridgeApplication
         builder.AddBridgeDocuments();
         builder.AddBridgeChannels();
         builder.AddBridgeDemo();
+        builder.AddBridgeNotifications();
         configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();

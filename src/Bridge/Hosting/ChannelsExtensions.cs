@@ -20,7 +20,9 @@ public static class ChannelsExtensions
         builder.Services.AddSingleton<IValidateOptions<ChannelOptions>, ChannelOptionsValidator>();
 
         builder.Services.AddSingleton<ConnectionRegistry>();
-        builder.Services.AddSingleton(services => new ResourceTable(services.GetRequiredService<IOptions<ChannelOptions>>().Value));
+        builder.Services.AddSingleton(services => new ResourceTable(
+            services.GetRequiredService<IOptions<ChannelOptions>>().Value,
+            services.GetServices<IChannelResource>().Select(static resource => resource.Definition)));
         builder.Services.AddSingleton<WatchRegistry>();
         builder.Services.AddSingleton<ChannelRouter>();
         builder.Services.AddSingleton<ChannelEndpoint>();

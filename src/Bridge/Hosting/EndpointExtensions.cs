@@ -9,6 +9,7 @@ public static class EndpointExtensions
         app.MapBridgeHealth();
         app.MapBridgeAuth();
         app.MapBridgePublishing();
+        app.MapBridgeNotifications();
         app.MapBridgeChannels();
         app.MapBridgeClients();
         return app;

@@ -1,0 +1,68 @@
+using System.Buffers.Text;
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using System.Text;
+
+namespace Bridge.Notifications;
+
+/// <summary>
+/// A position in the history: the stored-at time and key of the last item of a page. The history is sorted
+/// by (storedAt, key) descending and that pair is unique, so "everything strictly before this pair" is the
+/// same set whatever arrives later: new messages land before the first page, never inside a later one.
+/// Clients see it as an opaque base64url token.
+/// </summary>
+public sealed record HistoryCursor(string StoredAt, string Key)
+{
+    public const int MaxKeyLength = 64;
+
+    public string Encode() => Base64Url.EncodeToString(Encoding.UTF8.GetBytes($"{StoredAt}|{Key}"));
+
+    public static bool TryDecode(string? token, [NotNullWhen(true)] out HistoryCursor? cursor)
+    {
+        cursor = null;
+        if (string.IsNullOrEmpty(token) || token.Length > 256 || !Base64Url.IsValid(token))
+        {
+            return false;
+        }
+
+        string text;
+        try
+        {
+            text = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(Base64Url.DecodeFromChars(token));
+        }
+        catch (Exception ex) when (ex is FormatException or DecoderFallbackException)
+        {
+            return false;
+        }
+
+        var bar = text.IndexOf('|', StringComparison.Ordinal);
+        if (bar < 0)
+        {
+            return false;
+        }
+
+        var storedAt = text[..bar];
+        var key = text[(bar + 1)..];
+        if (!NotificationTime.TryParse(storedAt, out var at) || NotificationTime.Format(at) != storedAt
+            || key.Length is 0 or > MaxKeyLength || !key.All(char.IsAsciiHexDigitLower))
+        {
+            return false;
+        }
+
+        cursor = new HistoryCursor(storedAt, key);
+        return true;
+    }
+}
+
+/// <summary>The one timestamp format of the history: ISO-8601 UTC with milliseconds, which also sorts as text.</summary>
+public static class NotificationTime
+{
+    private const string Pattern = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
+
+    public static string Format(DateTimeOffset time) => time.UtcDateTime.ToString(Pattern, CultureInfo.InvariantCulture);
+
+    /// <summary>Parses an ISO-8601 time; one without an offset is taken as UTC.</summary>
+    public static bool TryParse(string? text, out DateTimeOffset time) =>
+        DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out time)
+        && text!.Contains('T', StringComparison.Ordinal);
+}

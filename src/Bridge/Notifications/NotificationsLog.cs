@@ -1,0 +1,36 @@
+namespace Bridge.Notifications;
+
+internal static partial class NotificationsLog
+{
+    [LoggerMessage(EventId = 9000, EventName = "NotificationInvalid", Level = LogLevel.Warning,
+        Message = "A message on {Exchange} with key {RoutingKey} is not a valid webhook_tx notification and was not {Action}: {Reason}")]
+    public static partial void Invalid(ILogger logger, string exchange, string routingKey, string action, string reason);
+
+    [LoggerMessage(EventId = 9001, EventName = "NotificationBroadcast", Level = LogLevel.Debug,
+        Message = "Transaction {TransactionId} ({Status}) pushed to {Connections} connections")]
+    public static partial void Broadcast(ILogger logger, string transactionId, string status, int connections);
+
+    [LoggerMessage(EventId = 9002, EventName = "NotificationPushSubscribeFailed", Level = LogLevel.Warning,
+        Message = "Subscribing to {Exchange} for live notifications failed, retrying in {Delay}: {Reason}")]
+    public static partial void PushSubscribeFailed(ILogger logger, string exchange, TimeSpan delay, string reason);
+
+    [LoggerMessage(EventId = 9003, EventName = "NotificationPushStarted", Level = LogLevel.Information,
+        Message = "Pushing webhook_tx messages from {Exchange} to the '{Channel}' channel")]
+    public static partial void PushStarted(ILogger logger, string exchange, string channel);
+
+    [LoggerMessage(EventId = 9004, EventName = "NotificationStored", Level = LogLevel.Debug,
+        Message = "Transaction {TransactionId} ({Status}) stored in the history at {StoredAt}")]
+    public static partial void Stored(ILogger logger, string transactionId, string status, string storedAt);
+
+    [LoggerMessage(EventId = 9005, EventName = "NotificationStoreFailed", Level = LogLevel.Error,
+        Message = "Storing a notification of transaction {TransactionId} failed; the message is dead-lettered")]
+    public static partial void StoreFailed(ILogger logger, string transactionId, Exception exception);
+
+    [LoggerMessage(EventId = 9006, EventName = "NotificationIndexesFailed", Level = LogLevel.Warning,
+        Message = "Declaring the history's indexes failed (retried at the next message): {Reason}")]
+    public static partial void IndexesFailed(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 9007, EventName = "NotificationHistoryStarted", Level = LogLevel.Information,
+        Message = "Storing webhook_tx messages from {Exchange} through the shared queue {Queue}, kept for {Retention}")]
+    public static partial void HistoryStarted(ILogger logger, string exchange, string queue, TimeSpan retention);
+}

@@ -1,0 +1,54 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Bridge.Broker;
+using Bridge.Channels;
+using Bridge.Notifications;
+
+namespace Bridge.Subscriptions;
+
+/// <summary>A notification serialized once, shared by every subscription it goes to.</summary>
+/// <param name="Id">The notification's id: the same for every subscription and every retry (receivers dedupe on it).</param>
+/// <param name="Body">The JSON bytes every emitter sends as they are.</param>
+public sealed record OutgoingNotification(string Id, ReadOnlyMemory<byte> Body);
+
+/// <summary>Sends notifications over one channel type (seed 002 "NotificationEmitter"); adding a type adds one.</summary>
+public interface INotificationEmitter
+{
+    /// <summary>The subscription <c>type</c> this emitter serves, e.g. <c>webhook</c>.</summary>
+    string ChannelType { get; }
+
+    /// <summary>Delivers, retrying as the channel type does; false when the delivery was given up.</summary>
+    Task<bool> EmitAsync(Subscription subscription, OutgoingNotification notification, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// The generator and serializer of the pipeline: a broker event becomes
+/// <c>{"id","type","published","topic":{"exchange","routingKey"},"data"}</c> once, serialized once.
+/// </summary>
+public static class NotificationGenerator
+{
+    public static OutgoingNotification Generate(BrokerDelivery delivery, JsonNode? data, WatchFormat format, DateTimeOffset published)
+    {
+        var type = "Update";
+        if (format == WatchFormat.Waterline && data?["event"] is JsonValue e && e.TryGetValue<string>(out var waterlineEvent))
+        {
+            type = waterlineEvent switch
+            {
+                "created" => "Create",
+                "destroyed" => "Delete",
+                _ => "Update",
+            };
+        }
+
+        var id = "urn:uuid:" + Guid.NewGuid().ToString("D");
+        var notification = new JsonObject
+        {
+            ["id"] = id,
+            ["type"] = type,
+            ["published"] = NotificationTime.Format(published),
+            ["topic"] = new JsonObject { ["exchange"] = delivery.Exchange, ["routingKey"] = delivery.RoutingKey },
+            ["data"] = data?.DeepClone(),
+        };
+        return new OutgoingNotification(id, JsonSerializer.SerializeToUtf8Bytes(notification));
+    }
+}

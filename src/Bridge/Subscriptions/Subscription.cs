@@ -1,0 +1,89 @@
+using System.Text.Json.Nodes;
+using Bridge.Channels;
+using Bridge.Documents;
+using Bridge.Notifications;
+
+namespace Bridge.Subscriptions;
+
+/// <summary>Where a subscription's events come from: one broker binding, and how to read and filter its bodies.</summary>
+/// <param name="Exchange">Topic exchange.</param>
+/// <param name="BindingKey">Binding key on it.</param>
+/// <param name="Format">Waterline bodies are filtered on their <c>record</c>; raw bodies as they are.</param>
+/// <param name="Filter">Which events (empty: all).</param>
+public sealed record TopicBinding(string Exchange, string BindingKey, WatchFormat Format, Filter Filter);
+
+/// <summary>A stored subscription (collection <c>subscriptions</c>).</summary>
+public sealed record Subscription(
+    string Id,
+    string Owner,
+    string Type,
+    JsonObject Topic,
+    Uri SendTo,
+    string Secret,
+    TimeSpan? Rate,
+    DateTimeOffset? StartAt,
+    DateTimeOffset? EndAt,
+    DateTimeOffset CreatedAt,
+    bool Disabled = false,
+    string? DisabledReason = null)
+{
+    public const string WebhookType = "webhook";
+
+    /// <summary>The document as stored; the secret is in it because deliveries are signed with it.</summary>
+    public JsonObject ToDocument() => new()
+    {
+        ["id"] = Id,
+        ["owner"] = Owner,
+        ["type"] = Type,
+        ["topic"] = Topic.DeepClone(),
+        ["sendTo"] = SendTo.AbsoluteUri,
+        ["secret"] = Secret,
+        ["rate"] = Rate is { } rate ? System.Xml.XmlConvert.ToString(rate) : null,
+        ["startAt"] = StartAt is { } start ? NotificationTime.Format(start) : null,
+        ["endAt"] = EndAt is { } end ? NotificationTime.Format(end) : null,
+        ["createdAt"] = NotificationTime.Format(CreatedAt),
+        ["disabled"] = Disabled,
+        ["disabledReason"] = DisabledReason,
+    };
+
+    /// <summary>What the API shows: the document without the secret (which only the creation response carries).</summary>
+    public JsonObject ToView(bool withSecret = false)
+    {
+        var view = ToDocument();
+        view.Remove("owner");
+        if (!withSecret)
+        {
+            view.Remove("secret");
+        }
+
+        return view;
+    }
+
+    public static Subscription? FromDocument(JsonObject document)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        try
+        {
+            return new Subscription(
+                (string)document["id"]!,
+                (string)document["owner"]!,
+                (string)document["type"]!,
+                document["topic"]!.AsObject().DeepClone().AsObject(),
+                new Uri((string)document["sendTo"]!, UriKind.Absolute),
+                (string)document["secret"]!,
+                document["rate"] is JsonValue rate ? System.Xml.XmlConvert.ToTimeSpan((string)rate!) : null,
+                NotificationTime.TryParse((string?)document["startAt"], out var start) ? start : null,
+                NotificationTime.TryParse((string?)document["endAt"], out var end) ? end : null,
+                NotificationTime.TryParse((string?)document["createdAt"], out var created) ? created : DateTimeOffset.UnixEpoch,
+                (bool?)document["disabled"] ?? false,
+                (string?)document["disabledReason"]);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or NullReferenceException or FormatException or UriFormatException or OverflowException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Whether an event at <paramref name="now"/> falls in the subscription's window.</summary>
+    public bool IsOpenAt(DateTimeOffset now) => (StartAt is null || now >= StartAt) && (EndAt is null || now < EndAt);
+}

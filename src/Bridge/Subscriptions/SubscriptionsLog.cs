@@ -1,0 +1,44 @@
+namespace Bridge.Subscriptions;
+
+internal static partial class SubscriptionsLog
+{
+    [LoggerMessage(EventId = 9100, EventName = "SubscriptionCreated", Level = LogLevel.Information,
+        Message = "{Owner} subscribed {SubscriptionId} ({Type}) to {Exchange}/{BindingKey}, delivered to {SendTo}")]
+    public static partial void Created(ILogger logger, string owner, string subscriptionId, string type, string exchange, string bindingKey, Uri sendTo);
+
+    [LoggerMessage(EventId = 9101, EventName = "SubscriptionDeleted", Level = LogLevel.Information,
+        Message = "{Owner} deleted subscription {SubscriptionId}")]
+    public static partial void Deleted(ILogger logger, string owner, string subscriptionId);
+
+    [LoggerMessage(EventId = 9102, EventName = "SubscriptionQueueFull", Level = LogLevel.Warning,
+        Message = "Subscription {SubscriptionId}: its queue of {Capacity} deliveries is full, a notification was dropped ({Dropped} so far)")]
+    public static partial void QueueFull(ILogger logger, string subscriptionId, int capacity, long dropped);
+
+    [LoggerMessage(EventId = 9103, EventName = "SubscriptionDeliveryGivenUp", Level = LogLevel.Warning,
+        Message = "Subscription {SubscriptionId}: delivery {NotificationId} given up ({Consecutive} in a row, {GivenUp} in all)")]
+    public static partial void DeliveryGivenUp(ILogger logger, string subscriptionId, string notificationId, int consecutive, long givenUp);
+
+    [LoggerMessage(EventId = 9104, EventName = "SubscriptionDisabled", Level = LogLevel.Warning,
+        Message = "Subscription {SubscriptionId} disabled: {Reason}")]
+    public static partial void Disabled(ILogger logger, string subscriptionId, string reason);
+
+    [LoggerMessage(EventId = 9105, EventName = "SubscriptionsRefreshFailed", Level = LogLevel.Warning,
+        Message = "Reading the subscriptions failed (kept the previous set): {Reason}")]
+    public static partial void RefreshFailed(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 9106, EventName = "SubscriptionUnusable", Level = LogLevel.Warning,
+        Message = "Stored subscription {SubscriptionId} is not usable and is skipped: {Reason}")]
+    public static partial void Unusable(ILogger logger, string subscriptionId, string reason);
+
+    [LoggerMessage(EventId = 9107, EventName = "SubscriptionActivityStarted", Level = LogLevel.Information,
+        Message = "Consuming shared queue {Queue} for subscriptions on {Exchange}/{BindingKey}")]
+    public static partial void ActivityStarted(ILogger logger, string queue, string exchange, string bindingKey);
+
+    [LoggerMessage(EventId = 9108, EventName = "SubscriptionDisableFailed", Level = LogLevel.Error,
+        Message = "Disabling subscription {SubscriptionId} failed")]
+    public static partial void DisableFailed(ILogger logger, string subscriptionId, Exception exception);
+
+    [LoggerMessage(EventId = 9109, EventName = "SubscriptionEventNotJson", Level = LogLevel.Debug,
+        Message = "A message on {Exchange}/{RoutingKey} is not JSON; it is delivered to raw subscriptions as a string")]
+    public static partial void EventNotJson(ILogger logger, string exchange, string routingKey);
+}

@@ -1,0 +1,85 @@
+using System.Collections.Concurrent;
+using System.Text;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
+
+namespace Bridge.IntegrationTests.Notifications;
+
+/// <summary>A webhook target on a loopback port: records every request; <see cref="Respond"/> decides each answer.</summary>
+internal sealed class WebhookReceiver : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private WebhookReceiver(WebApplication app, Uri url)
+    {
+        _app = app;
+        Url = url;
+    }
+
+    public Uri Url { get; }
+
+    public ConcurrentQueue<Received> Requests { get; } = new();
+
+    /// <summary>Given the attempt number (1-based over all requests), returns the status to answer; may wait.</summary>
+    public Func<int, CancellationToken, Task<int>> Respond { get; set; } = static (_, _) => Task.FromResult(200);
+
+    public static async Task<WebhookReceiver> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        WebhookReceiver? receiver = null;
+        app.MapPost("/hook", async (HttpContext context) =>
+        {
+            using var body = new MemoryStream();
+            await context.Request.Body.CopyToAsync(body, context.RequestAborted);
+            var received = new Received(body.ToArray(),
+                context.Request.Headers["X-Bridge-Signature"].ToString(),
+                context.Request.Headers["X-Bridge-Subscription"].ToString(),
+                context.Request.Headers["X-Bridge-Delivery"].ToString());
+            receiver!.Requests.Enqueue(received);
+            context.Response.StatusCode = await receiver.Respond(receiver.Requests.Count, context.RequestAborted);
+        });
+        await app.StartAsync().WaitAsync(TimeSpan.FromSeconds(20));
+        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        receiver = new WebhookReceiver(app, new Uri(new Uri(address), "/hook"));
+        return receiver;
+    }
+
+    public async Task WaitForAsync(Func<IReadOnlyCollection<Received>, bool> done, string awaiting, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? NotificationTestSupport.Timeout);
+        while (!done(Requests))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"the webhook receiver never saw {awaiting}; it got {Requests.Count} requests");
+            }
+
+            await Task.Delay(20);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        try
+        {
+            await _app.StopAsync(timeout.Token);
+        }
+        finally
+        {
+            await _app.DisposeAsync();
+        }
+    }
+
+    public sealed record Received(byte[] Body, string Signature, string Subscription, string Delivery)
+    {
+        public string Text => Encoding.UTF8.GetString(Body);
+    }
+}
