@@ -544,3 +544,6 @@ public sealed class EmbeddedChannelProtocolTests(EmbeddedBridgeFixture fixture) 
 
 [Collection(RabbitMqCollection.Name)]
 public sealed class RabbitMqChannelProtocolTests(RabbitMqBridgeFixture fixture) : ChannelProtocolTests<RabbitMqBridgeFixture>(fixture);
+
+[Collection(RabbitMqCollection.Name)]
+public sealed class RabbitMqMongoChannelProtocolTests(RabbitMqMongoBridgeFixture fixture) : ChannelProtocolTests<RabbitMqMongoBridgeFixture>(fixture);

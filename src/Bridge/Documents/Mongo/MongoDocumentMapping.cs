@@ -174,15 +174,16 @@ public static partial class MongoDocumentMapping
         }
 
         var translated = new List<KeyValuePair<string, JsonNode?>>();
+        var standalone = new List<JsonNode?>();
         foreach (var (op, operand) in ops)
         {
             switch (op)
             {
                 case "$eq" when isId && operand is JsonValue v && v.GetValueKind() == JsonValueKind.String && IsObjectIdHex(v.GetValue<string>()):
-                    translated.Add(KeyValuePair.Create<string, JsonNode?>("$in", Expand(operand, isId)));
+                    translated.Add(KeyValuePair.Create<string, JsonNode?>("$in", new JsonArray([.. Expand(operand, isId)])));
                     break;
                 case "$ne" when isId && operand is JsonValue v && v.GetValueKind() == JsonValueKind.String && IsObjectIdHex(v.GetValue<string>()):
-                    translated.Add(KeyValuePair.Create<string, JsonNode?>("$nin", Expand(operand, isId)));
+                    translated.Add(KeyValuePair.Create<string, JsonNode?>("$nin", new JsonArray([.. Expand(operand, isId)])));
                     break;
                 case "$in" or "$nin":
                     var values = new JsonArray();
@@ -200,11 +201,13 @@ public static partial class MongoDocumentMapping
                     translated.Add(KeyValuePair.Create(op, TranslateCondition(operand, isId)[0]));
                     break;
                 case "$regex":
+                    // libbson reads a "$regex" key as the legacy regex literal, so the pattern travels as a BSON
+                    // regular expression value instead ({field: /p/}, which MongoDB matches as $regex does).
                     var options = ops["$options"] is JsonValue o ? o.GetValue<string>() : "";
-                    translated.Add(KeyValuePair.Create<string, JsonNode?>(op, new JsonObject
+                    standalone.Add(new JsonObject
                     {
                         ["$regularExpression"] = new JsonObject { ["pattern"] = operand?.DeepClone(), ["options"] = new string([.. options.Order()]) },
-                    }));
+                    });
                     break;
                 case "$options":
                     break;
@@ -217,12 +220,17 @@ public static partial class MongoDocumentMapping
             }
         }
 
-        if (translated.Select(t => t.Key).Distinct(StringComparer.Ordinal).Count() == translated.Count)
+        if (translated.Count == 0)
         {
-            return [new JsonObject(translated)];
+            return standalone;
         }
 
-        return [.. translated.Select(t => (JsonNode?)new JsonObject { [t.Key] = t.Value })];
+        if (translated.Select(t => t.Key).Distinct(StringComparer.Ordinal).Count() == translated.Count)
+        {
+            return [new JsonObject(translated), .. standalone];
+        }
+
+        return [.. translated.Select(t => (JsonNode?)new JsonObject { [t.Key] = t.Value }), .. standalone];
     }
 
     private static JsonNode? TranslateEquality(JsonNode? value, bool isId) =>
@@ -231,7 +239,7 @@ public static partial class MongoDocumentMapping
             : isId ? value?.DeepClone() : ToStoredValue(value);
 
     /// <summary>A value to compare with: for a 24-hex id both its ObjectId and its string form.</summary>
-    private static JsonArray Expand(JsonNode? value, bool isId)
+    private static List<JsonNode?> Expand(JsonNode? value, bool isId)
     {
         if (isId && value is JsonValue v && v.GetValueKind() == JsonValueKind.String && IsObjectIdHex(v.GetValue<string>()))
         {
