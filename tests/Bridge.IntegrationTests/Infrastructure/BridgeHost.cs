@@ -26,7 +26,7 @@ public sealed class BridgeHost : IAsyncDisposable
     /// <summary>ws://127.0.0.1:port/{path}</summary>
     public Uri WebSocketUri(string pathAndQuery) => new($"ws://{BaseUri.Authority}/{pathAndQuery.TrimStart('/')}");
 
-    public static async Task<BridgeHost> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, string? dataDirectory = null)
+    public static async Task<BridgeHost> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, string? dataDirectory = null, Action<IServiceCollection>? configureServices = null)
     {
         dataDirectory ??= Directory.CreateTempSubdirectory("bridge-test-").FullName;
         var overrides = new Dictionary<string, string?>
@@ -40,7 +40,7 @@ public sealed class BridgeHost : IAsyncDisposable
             overrides[key] = value;
         }
 
-        var app = BridgeApplication.Build(["--urls", "http://127.0.0.1:0"], overrides);
+        var app = BridgeApplication.Build(["--urls", "http://127.0.0.1:0"], overrides, configureServices);
         await app.StartAsync().WaitAsync(TimeSpan.FromSeconds(30));
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
         return new BridgeHost(app, new Uri(address), dataDirectory);
