@@ -73,9 +73,9 @@ public sealed class MongoDocumentMappingTests
     }
 
     [Theory]
-    [InlineData("mongodb://db:27017", "mongodb://db:27017/?serverSelectionTimeoutMS=1500&connectTimeoutMS=1500&socketTimeoutMS=5000")]
-    [InlineData("mongodb://db/pxe?replicaSet=rs0", "mongodb://db/pxe?replicaSet=rs0&serverSelectionTimeoutMS=1500&connectTimeoutMS=1500&socketTimeoutMS=5000")]
-    [InlineData("mongodb://db/?serverSelectionTimeoutMS=900", "mongodb://db/?serverSelectionTimeoutMS=900&connectTimeoutMS=1500&socketTimeoutMS=5000")]
+    [InlineData("mongodb://db:27017", "mongodb://db:27017/?serverSelectionTimeoutMS=1000&connectTimeoutMS=1000&socketTimeoutMS=5000")]
+    [InlineData("mongodb://db/pxe?replicaSet=rs0", "mongodb://db/pxe?replicaSet=rs0&serverSelectionTimeoutMS=1000&connectTimeoutMS=1000&socketTimeoutMS=5000")]
+    [InlineData("mongodb://db/?serverSelectionTimeoutMS=900", "mongodb://db/?serverSelectionTimeoutMS=900&connectTimeoutMS=1000&socketTimeoutMS=5000")]
     public void DriverTimeouts_AreAddedUnlessTheUriSetsThem(string uri, string expected) =>
         Assert.Equal(expected, MongoDocumentStore.WithDriverTimeouts(uri, TimeSpan.FromSeconds(2)));
 }

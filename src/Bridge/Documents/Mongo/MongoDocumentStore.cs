@@ -34,7 +34,9 @@ public sealed class MongoDocumentStore : IDocumentStore, IDisposable
         _timeProvider = timeProvider;
         _database = _options.Database;
         Address = DescribeAddress(_options.Uri!);
-        _pool = MongoClientPool.Create(WithDriverTimeouts(_options.Uri!, _options.OperationTimeout), appName: "bridge");
+        // The driver refuses (and logs) a second appname: name the connections only when the URI does not.
+        var appName = _options.Uri!.Contains("appname=", StringComparison.OrdinalIgnoreCase) ? null : "bridge";
+        _pool = MongoClientPool.Create(WithDriverTimeouts(_options.Uri!, _options.OperationTimeout), appName);
         _status = new StatusSnapshot(false, $"MongoDB at {Address}: not checked yet");
 
         _pipeline = new ResiliencePipelineBuilder { TimeProvider = timeProvider }
@@ -313,7 +315,8 @@ public sealed class MongoDocumentStore : IDocumentStore, IDisposable
     /// </summary>
     internal static string WithDriverTimeouts(string uri, TimeSpan operationTimeout)
     {
-        var selection = (long)Math.Clamp(operationTimeout.TotalMilliseconds * 0.75, 100, 1500);
+        // Half the timeout: a retried read (libmongoc retries once, selecting a server again) still ends in time.
+        var selection = (long)Math.Clamp(operationTimeout.TotalMilliseconds * 0.5, 100, 1000);
         var wanted = new (string Name, long Value)[]
         {
             ("serverSelectionTimeoutMS", selection),

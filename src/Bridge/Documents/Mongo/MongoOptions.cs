@@ -11,7 +11,7 @@ public sealed class MongoOptions
 
     /// <summary>
     /// A MongoDB connection string, e.g. <c>mongodb://localhost:27017/</c>. Unless it sets them itself,
-    /// <c>serverSelectionTimeoutMS</c> and <c>connectTimeoutMS</c> (1500) and <c>socketTimeoutMS</c> are added so
+    /// <c>serverSelectionTimeoutMS</c> and <c>connectTimeoutMS</c> (half of <see cref="OperationTimeout"/>, at most 1000) and <c>socketTimeoutMS</c> are added so
     /// the driver gives up in time (libmongoc's default server selection wait is 30 s).
     /// </summary>
     public string? Uri { get; set; }
