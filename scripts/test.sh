@@ -19,6 +19,25 @@ if [ ${#missing[@]} -gt 0 ]; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# MongoDB: the libmongoc/libbson runtime (the bridge's binding loads them) and the stand-in's npm packages.
+# The tests run against the stand-in (tests/mongo-standin) unless BRIDGE_TEST_MONGO_URI names a real mongod.
+if ! dpkg -s libmongoc-1.0-0 libbson-1.0-0 >/dev/null 2>&1; then
+  echo "==> installing libmongoc-1.0-0 libbson-1.0-0"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libmongoc-1.0-0 libbson-1.0-0 >/dev/null
+fi
+if [ -z "${BRIDGE_TEST_MONGO_URI:-}" ]; then
+  if ! command -v node >/dev/null 2>&1; then
+    echo "==> installing nodejs npm"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+  fi
+  if [ ! -d tests/mongo-standin/node_modules ]; then
+    echo "==> npm ci (tests/mongo-standin)"
+    (cd tests/mongo-standin && npm ci --no-audit --no-fund --loglevel=error) || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
+  fi
+fi
+
 # The Debian package starts a system-wide node we do not use: the fixtures run private nodes on free ports.
 if pgrep -f "beam.*rabbit@" >/dev/null 2>&1; then
   as_root service rabbitmq-server stop >/dev/null 2>&1 || true

@@ -86,7 +86,7 @@ public sealed class ChannelRouter(
                     await GetAsync(session, resource, parameters, cancellationToken);
                     break;
                 case "watch":
-                    await WatchAsync(session, resource, parameters, cancellationToken);
+                    await WatchAsync(session, resource, parameters, IsTrue(request, "snapshot"), cancellationToken);
                     break;
                 default:
                     await StopAsync(session, resource, parameters);
@@ -162,9 +162,14 @@ public sealed class ChannelRouter(
         session.Connection.TrySend(ChannelFrames.Change("remove", resource.Name, requestedId?.DeepClone(), filterObject.DeepClone()));
     }
 
-    private async Task WatchAsync(ChannelSession session, ResourceDefinition resource, JsonNode? parameters, CancellationToken cancellationToken)
+    private async Task WatchAsync(ChannelSession session, ResourceDefinition resource, JsonNode? parameters, bool snapshot, CancellationToken cancellationToken)
     {
         var spec = BuildWatchSpec(resource, ObjectOrNull(parameters, "watch"));
+        if (snapshot && resource.Collection is null)
+        {
+            throw new ChannelRequestException(ChannelErrorCodes.NotSupported, $"resource '{resource.Name}' has no collection to take a snapshot of");
+        }
+
         if (session.Watches.ContainsKey(spec.Key))
         {
             // RackHD delivered every event once per repeated watch; the contract wants one delivery.
@@ -177,9 +182,28 @@ public sealed class ChannelRouter(
                 $"a connection may hold at most {_options.MaxWatchesPerConnection} watches; stop some first");
         }
 
-        var group = await watches.JoinAsync(spec, session.Connection, cancellationToken);
+        // Snapshot (contract "Watches"): join first with live frames held, read, send the list, then release
+        // the held frames the snapshot does not already reflect, so nothing is lost or sent twice in between.
+        var group = await watches.JoinAsync(spec, session.Connection, cancellationToken, bufferUntilSnapshot: snapshot);
+        if (snapshot)
+        {
+            try
+            {
+                var items = await store.FindAsync(resource.Collection!, new DocumentQuery(spec.Filter, [], 0, _options.MaxResults), cancellationToken);
+                group.FlushSnapshot(session.Connection, ChannelFrames.List(resource.Name, items), items);
+            }
+            catch
+            {
+                await watches.LeaveAsync(group, session.Connection);
+                throw;
+            }
+        }
+
         session.Watches[spec.Key] = group;
     }
+
+    private static bool IsTrue(JsonObject request, string name) =>
+        request[name] is JsonValue value && value.TryGetValue<bool>(out var flag) && flag;
 
     private async Task StopAsync(ChannelSession session, ResourceDefinition resource, JsonNode? parameters)
     {

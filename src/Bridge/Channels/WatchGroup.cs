@@ -24,6 +24,10 @@ public sealed class WatchGroup
     private readonly object _membersLock = new();
     private ImmutableArray<WebSocketConnection> _members = [];
 
+    // Members waiting for their snapshot: their live frames are held here, in order, until FlushSnapshot.
+    private volatile ImmutableDictionary<WebSocketConnection, List<ReadOnlyMemory<byte>>> _buffering =
+        ImmutableDictionary<WebSocketConnection, List<ReadOnlyMemory<byte>>>.Empty;
+
     public WatchGroup(WatchSpec spec, ILogger logger)
     {
         Spec = spec;
@@ -36,11 +40,40 @@ public sealed class WatchGroup
 
     public int MemberCount => _members.Length;
 
-    internal void Add(WebSocketConnection connection)
+    internal void Add(WebSocketConnection connection, bool bufferUntilSnapshot = false)
     {
         lock (_membersLock)
         {
+            if (bufferUntilSnapshot)
+            {
+                _buffering = _buffering.SetItem(connection, []);
+            }
+
             _members = _members.Add(connection);
+        }
+    }
+
+    /// <summary>
+    /// Sends <paramref name="snapshotFrame"/>, then the live frames held since the member joined that the snapshot
+    /// does not already reflect (<see cref="SnapshotMerge"/>), then lets live frames through again. Done under the
+    /// members lock, so no live frame can overtake the snapshot or the held frames.
+    /// </summary>
+    internal void FlushSnapshot(WebSocketConnection connection, ReadOnlyMemory<byte> snapshotFrame, IReadOnlyList<System.Text.Json.Nodes.JsonObject> snapshot)
+    {
+        lock (_membersLock)
+        {
+            if (!_buffering.TryGetValue(connection, out var held))
+            {
+                return;
+            }
+
+            connection.TrySend(snapshotFrame);
+            foreach (var frame in SnapshotMerge.Unreflected(snapshot, Spec.Resource.IdField, held))
+            {
+                connection.TrySend(frame);
+            }
+
+            _buffering = _buffering.Remove(connection);
         }
     }
 
@@ -49,6 +82,7 @@ public sealed class WatchGroup
     {
         lock (_membersLock)
         {
+            _buffering = _buffering.Remove(connection);
             _members = _members.Remove(connection);
             return _members.IsEmpty;
         }
@@ -77,9 +111,30 @@ public sealed class WatchGroup
             return;
         }
 
-        foreach (var member in members)
+        if (_buffering.IsEmpty)
         {
-            member.TrySend(frame);
+            foreach (var member in members)
+            {
+                member.TrySend(frame);
+            }
+
+            return;
+        }
+
+        // Rare: a member is reading its snapshot. Fan out under the lock so FlushSnapshot sees a consistent buffer.
+        lock (_membersLock)
+        {
+            foreach (var member in _members)
+            {
+                if (_buffering.TryGetValue(member, out var held))
+                {
+                    held.Add(frame);
+                }
+                else
+                {
+                    member.TrySend(frame);
+                }
+            }
         }
     }
 

@@ -27,7 +27,11 @@ public sealed class WatchRegistry(IBroker broker, ILogger<WatchRegistry> logger)
 
     /// <summary>Adds <paramref name="connection"/> to the group for <paramref name="spec"/>, subscribing to the broker for a new group.</summary>
     /// <exception cref="BrokerUnavailableException">The broker cannot take a new subscription right now.</exception>
-    public async ValueTask<WatchGroup> JoinAsync(WatchSpec spec, WebSocketConnection connection, CancellationToken cancellationToken)
+    /// <param name="spec">What to watch.</param>
+    /// <param name="connection">The watcher.</param>
+    /// <param name="cancellationToken">Cancels the wait for the gate and the broker.</param>
+    /// <param name="bufferUntilSnapshot">Hold this member's live frames until <see cref="WatchGroup.FlushSnapshot"/>.</param>
+    public async ValueTask<WatchGroup> JoinAsync(WatchSpec spec, WebSocketConnection connection, CancellationToken cancellationToken, bool bufferUntilSnapshot = false)
     {
         await _gate.WaitAsync(cancellationToken);
         try
@@ -44,7 +48,7 @@ public sealed class WatchRegistry(IBroker broker, ILogger<WatchRegistry> logger)
                 ChannelLog.WatchGroupCreated(logger, spec.Resource.Name, spec.Source.Exchange, spec.Source.RoutingKey, spec.CanonicalParams);
             }
 
-            group.Add(connection);
+            group.Add(connection, bufferUntilSnapshot);
             return group;
         }
         finally

@@ -4,16 +4,12 @@ namespace Bridge.Documents;
 /// Opens the document store when the host starts, so a damaged store file fails start-up loudly
 /// instead of the first query, and says which store is in use.
 /// </summary>
-internal sealed class DocumentStoreStartup(IServiceProvider services, bool mongoRequested, ILogger<DocumentStoreStartup> logger) : IHostedService
+internal sealed class DocumentStoreStartup(IServiceProvider services, ILogger<DocumentStoreStartup> logger) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        if (mongoRequested)
-        {
-            DocumentsLog.MongoNotBuilt(logger);
-        }
-
-        _ = services.GetRequiredService<IDocumentStore>();
+        var store = services.GetRequiredService<IDocumentStore>();
+        DocumentsLog.StoreInUse(logger, store.GetType().Name);
         return Task.CompletedTask;
     }
 

@@ -19,9 +19,9 @@ internal static partial class DocumentsLog
         Message = "Collection {Collection} is seeded at every start: its persisted file {Path} is left as it is and not loaded")]
     public static partial void PersistedSeededCollectionIgnored(ILogger logger, string collection, string path);
 
-    [LoggerMessage(EventId = 2004, EventName = "MongoNotBuilt", Level = LogLevel.Warning,
-        Message = "Bridge:Mongo:Uri is set, but MongoDB support is not built yet: the embedded document store is used instead")]
-    public static partial void MongoNotBuilt(ILogger logger);
+    [LoggerMessage(EventId = 2004, EventName = "StoreInUse", Level = LogLevel.Information,
+        Message = "Document store in use: {Store}")]
+    public static partial void StoreInUse(ILogger logger, string store);
 
     [LoggerMessage(EventId = 2005, EventName = "PersistFailed", Level = LogLevel.Error,
         Message = "Could not persist a change to collection {Collection}; the change was not applied")]

@@ -1,4 +1,5 @@
 using Bridge.Documents;
+using Bridge.Documents.Mongo;
 using Microsoft.Extensions.Options;
 
 namespace Bridge.Hosting;
@@ -7,7 +8,8 @@ namespace Bridge.Hosting;
 public static class DocumentsExtensions
 {
     /// <summary>
-    /// Registers <see cref="IDocumentStore"/>: the <see cref="EmbeddedDocumentStore"/> (options under
+    /// Registers <see cref="IDocumentStore"/>: the <see cref="MongoDocumentStore"/> when <c>Bridge:Mongo:Uri</c> is set
+    /// (options under <c>Bridge:Mongo</c>), else the <see cref="EmbeddedDocumentStore"/> (options under
     /// <c>Bridge:Embedded</c>, files under <c>{Bridge:DataDirectory}/embedded</c>).
     /// </summary>
     public static IHostApplicationBuilder AddBridgeDocuments(this IHostApplicationBuilder builder)
@@ -24,13 +26,25 @@ public static class DocumentsExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<EmbeddedDocumentStore>>()));
 
-        // THE place where the MongoDB store will be chosen. Until it is built, a configured
-        // Bridge:Mongo:Uri still gets the embedded store, and start-up logs a warning saying so.
-        var mongoRequested = !string.IsNullOrWhiteSpace(builder.Configuration["Bridge:Mongo:Uri"]);
-        builder.Services.AddSingleton<IDocumentStore>(static sp => sp.GetRequiredService<EmbeddedDocumentStore>());
+        // THE place where the store is chosen.
+        if (string.IsNullOrWhiteSpace(builder.Configuration[$"{MongoOptions.SectionName}:Uri"]))
+        {
+            builder.Services.AddSingleton<IDocumentStore>(static sp => sp.GetRequiredService<EmbeddedDocumentStore>());
+        }
+        else
+        {
+            builder.Services.AddOptions<MongoOptions>()
+                .BindConfiguration(MongoOptions.SectionName)
+                .ValidateDataAnnotations()
+                .ValidateOnStart();
+            builder.Services.AddSingleton<IValidateOptions<MongoOptions>, MongoOptionsValidator>();
+            builder.Services.AddSingleton<MongoDocumentStore>();
+            builder.Services.AddSingleton<IDocumentStore>(static sp => sp.GetRequiredService<MongoDocumentStore>());
+            builder.Services.AddHostedService<MongoStoreMonitor>();
+        }
 
-        builder.Services.AddHostedService(sp => new DocumentStoreStartup(
-            sp, mongoRequested, sp.GetRequiredService<ILogger<DocumentStoreStartup>>()));
+        builder.Services.AddHostedService(static sp => new DocumentStoreStartup(
+            sp, sp.GetRequiredService<ILogger<DocumentStoreStartup>>()));
         return builder;
     }
 }

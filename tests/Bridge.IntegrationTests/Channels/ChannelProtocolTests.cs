@@ -528,6 +528,27 @@ public abstract class ChannelProtocolTests<TFixture>(TFixture fixture) : IClassF
     }
 
     [Fact]
+    public async Task Watch_WithSnapshot_SendsTheMatchingDocumentsAsOneList_ThenLiveChanges()
+    {
+        var node = Bridge.Documents.SampleData.NodeIds[0];
+        await using var client = await ConnectAsync("/catalogs");
+        await client.SendAsync(new { handler = "query", @params = new { node } });
+        var expected = (await client.ReceiveAsync())["items"]!.AsArray();
+
+        await client.SendAsync(new { handler = "watch", @params = new { node }, snapshot = true });
+        var snapshot = await client.ReceiveAsync(awaiting: "the snapshot");
+        var id = NewId();
+        await client.SyncAsync();
+        await PublishWaterlineAsync("catalogs", "created", id, new { id, node, source = "snapshot-test" });
+        var live = await client.ReceiveMatchingAsync(m => (string?)m["handler"] == "item", "the live item");
+
+        Assert.Equal("list", (string?)snapshot["handler"]);
+        Assert.NotEmpty(expected);
+        Assert.True(JsonNode.DeepEquals(expected, snapshot["items"]), $"{expected} vs {snapshot["items"]}");
+        Assert.Equal(id, (string?)live["id"]![1]);
+    }
+
+    [Fact]
     public async Task Readyz_ReportsBrokerAndStoreReady()
     {
         using var http = new HttpClient { BaseAddress = Fixture.Host.BaseUri };
@@ -544,3 +565,6 @@ public sealed class EmbeddedChannelProtocolTests(EmbeddedBridgeFixture fixture) 
 
 [Collection(RabbitMqCollection.Name)]
 public sealed class RabbitMqChannelProtocolTests(RabbitMqBridgeFixture fixture) : ChannelProtocolTests<RabbitMqBridgeFixture>(fixture);
+
+[Collection(RabbitMqCollection.Name)]
+public sealed class RabbitMqMongoChannelProtocolTests(RabbitMqMongoBridgeFixture fixture) : ChannelProtocolTests<RabbitMqMongoBridgeFixture>(fixture);

@@ -50,7 +50,7 @@ public sealed class EmbeddedBridgeFixture : BridgeFixture
 /// The bridge on a real RabbitMQ node that the fixture starts (or <c>BRIDGE_TEST_AMQP_URI</c>). The test
 /// publishes as an external producer over its own AMQP connection, as RackHD does.
 /// </summary>
-public sealed class RabbitMqBridgeFixture : BridgeFixture
+public class RabbitMqBridgeFixture : BridgeFixture
 {
     private IConnection? _producer;
     private IChannel? _channel;
@@ -71,6 +71,7 @@ public sealed class RabbitMqBridgeFixture : BridgeFixture
         AmqpUri = await RabbitMqServer.GetSharedUriAsync();
         var settings = SuiteSettings();
         settings["Bridge:RabbitMq:Uri"] = AmqpUri;
+        await AddSettingsAsync(settings);
         var host = await BridgeHost.StartAsync(settings);
         await Readiness.WaitUntilReadyAsync(host, TimeSpan.FromSeconds(30));
 
@@ -78,6 +79,9 @@ public sealed class RabbitMqBridgeFixture : BridgeFixture
         _channel = await _producer.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
         return host;
     }
+
+    /// <summary>A derived fixture's chance to add servers and settings before the bridge starts.</summary>
+    protected virtual Task AddSettingsAsync(Dictionary<string, string?> settings) => Task.CompletedTask;
 
     public override async Task DisposeAsync()
     {

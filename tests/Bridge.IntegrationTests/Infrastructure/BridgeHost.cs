@@ -29,7 +29,12 @@ public sealed class BridgeHost : IAsyncDisposable
     /// <param name="settings">Configuration overrides.</param>
     /// <param name="dataDirectory">Reuse a data directory (a restart keeps its state); a new temp folder by default.</param>
     /// <param name="url">Listen here instead of a free port, e.g. a stopped host's <see cref="BaseUri"/> to restart "the same" bridge.</param>
-    public static async Task<BridgeHost> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, string? dataDirectory = null, Uri? url = null)
+    /// <param name="configureServices">Replaces services after the bridge registered its own (e.g. a store that can be paused).</param>
+    public static async Task<BridgeHost> StartAsync(
+        IReadOnlyDictionary<string, string?>? settings = null,
+        string? dataDirectory = null,
+        Uri? url = null,
+        Action<IServiceCollection>? configureServices = null)
     {
         dataDirectory ??= Directory.CreateTempSubdirectory("bridge-test-").FullName;
         var overrides = new Dictionary<string, string?>
@@ -43,7 +48,7 @@ public sealed class BridgeHost : IAsyncDisposable
             overrides[key] = value;
         }
 
-        var app = BridgeApplication.Build(["--urls", url?.GetLeftPart(UriPartial.Authority) ?? "http://127.0.0.1:0"], overrides);
+        var app = BridgeApplication.Build(["--urls", url?.GetLeftPart(UriPartial.Authority) ?? "http://127.0.0.1:0"], overrides, configureServices);
         await app.StartAsync().WaitAsync(TimeSpan.FromSeconds(30));
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
         return new BridgeHost(app, new Uri(address), dataDirectory);

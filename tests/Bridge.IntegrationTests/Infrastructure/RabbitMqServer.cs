@@ -23,7 +23,8 @@ public sealed class RabbitMqServer : IAsyncDisposable
     private const string CtlScript = LibDirectory + "/rabbitmqctl";
     private const string RabbitHome = "/var/lib/rabbitmq";
 
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+    // Generous: a node starts in 7–13 s on an idle 2-core machine, far slower when the suite loads it.
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(180);
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(30);
     private static readonly Lazy<Task<RabbitMqServer>> Shared = new(StartSharedAsync);
 
@@ -153,7 +154,7 @@ public sealed class RabbitMqServer : IAsyncDisposable
         try
         {
             await WaitForListenerAsync(timeout.Token);
-            await RunCtlAsync(timeout.Token, "await_startup", "--timeout", "30");
+            await RunCtlAsync(timeout.Token, "await_startup", "--timeout", "150");
         }
         catch (Exception ex)
         {

@@ -1,0 +1,189 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json.Nodes;
+
+namespace Bridge.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// The MongoDB the tests talk to: the in-memory wire-protocol stand-in (<c>tests/mongo-standin/server.js</c>, test
+/// infrastructure only) started as a local Node process on a free port, or a real <c>mongod</c> when
+/// <c>BRIDGE_TEST_MONGO_URI</c> is set. Each user gets its own database name, so tests never see each other's data.
+/// </summary>
+public sealed class MongoStandIn : IAsyncDisposable
+{
+    public const string UriVariable = "BRIDGE_TEST_MONGO_URI";
+
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(20);
+    private readonly string? _externalUri;
+    private readonly string _commandLog;
+    private Process? _process;
+
+    private MongoStandIn(string? externalUri, int port, string commandLog)
+    {
+        _externalUri = externalUri;
+        Port = port;
+        _commandLog = commandLog;
+    }
+
+    /// <summary>True for the stand-in (whose command log can be read and which can be stopped and started).</summary>
+    public bool IsStandIn => _externalUri is null;
+
+    public int Port { get; }
+
+    public string Uri => _externalUri ?? $"mongodb://127.0.0.1:{Port}/";
+
+    public static string NewDatabaseName() => "bridge_test_" + Guid.NewGuid().ToString("N")[..12];
+
+    /// <summary>The stand-in, started and listening; or the server of <c>BRIDGE_TEST_MONGO_URI</c>.</summary>
+    public static async Task<MongoStandIn> StartAsync()
+    {
+        if (Environment.GetEnvironmentVariable(UriVariable) is { Length: > 0 } external)
+        {
+            return new MongoStandIn(external, 0, "");
+        }
+
+        var commandLog = Path.Combine(Directory.CreateTempSubdirectory("bridge-mongo-standin-").FullName, "commands.jsonl");
+        var server = new MongoStandIn(null, FreePort(), commandLog);
+        await server.RestartAsync();
+        return server;
+    }
+
+    /// <summary>Starts the stand-in again on the same port (its data is gone: it keeps everything in memory).</summary>
+    public async Task RestartAsync()
+    {
+        RequireStandIn();
+        await StopAsync();
+        var folder = StandInFolder();
+        if (!Directory.Exists(Path.Combine(folder, "node_modules")))
+        {
+            await RunAsync("npm", "ci --no-audit --no-fund", folder, TimeSpan.FromMinutes(3));
+        }
+
+        var start = new ProcessStartInfo("node")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = folder,
+        };
+        foreach (var argument in new[] { "server.js", "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--command-log", _commandLog, "--parent-pid", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException("could not start node");
+        _process = process;
+        process.ErrorDataReceived += static (_, _) => { };
+        process.BeginErrorReadLine();
+        using var timeout = new CancellationTokenSource(StartTimeout);
+        try
+        {
+            while (await process.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
+            {
+                if (line.Contains("listening", StringComparison.Ordinal))
+                {
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        throw new TimeoutException($"the MongoDB stand-in did not start listening on port {Port} within {StartTimeout.TotalSeconds} s");
+    }
+
+    /// <summary>Stops the stand-in (as if MongoDB went down); the port stays reserved for <see cref="RestartAsync"/>.</summary>
+    public async Task StopAsync()
+    {
+        RequireStandIn();
+        if (_process is { } process)
+        {
+            _process = null;
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+            process.Dispose();
+        }
+    }
+
+    /// <summary>Every command the stand-in received, oldest first (each entry: <c>{at, db, command}</c>).</summary>
+    public IReadOnlyList<JsonObject> CommandLog()
+    {
+        RequireStandIn();
+        if (!File.Exists(_commandLog))
+        {
+            return [];
+        }
+
+        using var stream = new FileStream(_commandLog, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream);
+        var entries = new List<JsonObject>();
+        while (reader.ReadLine() is { } line)
+        {
+            if (line.Length > 0)
+            {
+                entries.Add(JsonNode.Parse(line)!.AsObject());
+            }
+        }
+
+        return entries;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (IsStandIn)
+        {
+            await StopAsync();
+            var folder = Path.GetDirectoryName(_commandLog)!;
+            if (Directory.Exists(folder))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        }
+    }
+
+    private void RequireStandIn()
+    {
+        if (!IsStandIn)
+        {
+            throw new InvalidOperationException($"only the stand-in can do this; {UriVariable} points at a real server");
+        }
+    }
+
+    private static string StandInFolder()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            var candidate = Path.Combine(directory.FullName, "tests", "mongo-standin");
+            if (File.Exists(Path.Combine(candidate, "server.js")))
+            {
+                return candidate;
+            }
+        }
+
+        throw new DirectoryNotFoundException("tests/mongo-standin not found above " + AppContext.BaseDirectory);
+    }
+
+    private static async Task RunAsync(string file, string arguments, string directory, TimeSpan timeout)
+    {
+        using var process = Process.Start(new ProcessStartInfo(file, arguments) { WorkingDirectory = directory, UseShellExecute = false })
+            ?? throw new InvalidOperationException($"could not start {file}");
+        await process.WaitForExitAsync().WaitAsync(timeout);
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"'{file} {arguments}' in {directory} exited with {process.ExitCode}");
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
