@@ -21,7 +21,17 @@ public sealed class HistoryRecorder(
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await TryEnsureIndexesAsync(cancellationToken);
-        _consumer = await broker.ConsumeQueueAsync(_options.HistoryQueue, _options.Exchange, NotificationPush.BindingKey, StoreAsync, cancellationToken);
+        try
+        {
+            _consumer = await broker.ConsumeQueueAsync(_options.HistoryQueue, _options.Exchange, NotificationPush.BindingKey, StoreAsync, cancellationToken);
+        }
+        catch (NotSupportedException ex)
+        {
+            // A broker without shared queues (a test double) leaves the bridge without a history, not without its other fronts.
+            NotificationsLog.HistoryUnavailable(logger, ex.Message);
+            return;
+        }
+
         NotificationsLog.HistoryStarted(logger, _options.Exchange, _options.HistoryQueue, _options.Retention);
     }
 

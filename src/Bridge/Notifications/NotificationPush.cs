@@ -41,6 +41,12 @@ public sealed class NotificationPush(
                 {
                     subscription = await broker.SubscribeAsync(_exchange, BindingKey, OnDelivery, stoppingToken);
                 }
+                catch (NotSupportedException ex)
+                {
+                    // A broker without subscriptions (a test double) leaves the bridge without live notifications only.
+                    NotificationsLog.PushUnavailable(logger, ex.Message);
+                    return;
+                }
                 catch (BrokerUnavailableException ex)
                 {
                     NotificationsLog.PushSubscribeFailed(logger, _exchange, delay, ex.Message);

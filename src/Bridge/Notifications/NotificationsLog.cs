@@ -33,4 +33,12 @@ internal static partial class NotificationsLog
     [LoggerMessage(EventId = 9007, EventName = "NotificationHistoryStarted", Level = LogLevel.Information,
         Message = "Storing webhook_tx messages from {Exchange} through the shared queue {Queue}, kept for {Retention}")]
     public static partial void HistoryStarted(ILogger logger, string exchange, string queue, TimeSpan retention);
+
+    [LoggerMessage(EventId = 9008, EventName = "NotificationHistoryUnavailable", Level = LogLevel.Error,
+        Message = "The broker offers no shared queues: notifications are not stored ({Reason})")]
+    public static partial void HistoryUnavailable(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 9009, EventName = "NotificationPushUnavailable", Level = LogLevel.Error,
+        Message = "The broker offers no subscriptions: notifications are not pushed ({Reason})")]
+    public static partial void PushUnavailable(ILogger logger, string reason);
 }

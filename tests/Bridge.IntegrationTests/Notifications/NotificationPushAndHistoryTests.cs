@@ -7,6 +7,7 @@ using static Bridge.IntegrationTests.Notifications.NotificationTestSupport;
 namespace Bridge.IntegrationTests.Notifications;
 
 /// <summary>Push to every UI and the paged history, on the embedded defaults.</summary>
+[Collection("Notifications")]
 public sealed class NotificationPushAndHistoryTests
 {
     private static Task PublishAsync(BridgeHost host, string routingKey, string json) =>

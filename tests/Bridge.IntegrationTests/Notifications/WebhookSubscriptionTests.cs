@@ -10,6 +10,7 @@ using static Bridge.IntegrationTests.Notifications.NotificationTestSupport;
 namespace Bridge.IntegrationTests.Notifications;
 
 /// <summary>Webhook subscriptions on the embedded defaults: the API, signed delivery, retries, isolation.</summary>
+[Collection("Notifications")]
 public sealed class WebhookSubscriptionTests
 {
     private static Dictionary<string, string?> Settings(string timeout = "00:00:10") => new()
