@@ -10,6 +10,7 @@ public static class EndpointExtensions
         app.MapBridgeAuth();
         app.MapBridgePublishing();
         app.MapBridgeChannels();
+        app.MapBridgeLedger();
         return app;
     }
 }

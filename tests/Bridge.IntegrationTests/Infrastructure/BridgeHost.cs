@@ -26,7 +26,10 @@ public sealed class BridgeHost : IAsyncDisposable
     /// <summary>ws://127.0.0.1:port/{path}</summary>
     public Uri WebSocketUri(string pathAndQuery) => new($"ws://{BaseUri.Authority}/{pathAndQuery.TrimStart('/')}");
 
-    public static async Task<BridgeHost> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, string? dataDirectory = null)
+    /// <param name="settings">Configuration overrides.</param>
+    /// <param name="dataDirectory">A data directory to reuse (e.g. to keep the signing key across a restart); a new one when null.</param>
+    /// <param name="port">0 for a free port; a fixed one to start a new host where a stopped one was (restart tests).</param>
+    public static async Task<BridgeHost> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, string? dataDirectory = null, int port = 0)
     {
         dataDirectory ??= Directory.CreateTempSubdirectory("bridge-test-").FullName;
         var overrides = new Dictionary<string, string?>
@@ -40,7 +43,7 @@ public sealed class BridgeHost : IAsyncDisposable
             overrides[key] = value;
         }
 
-        var app = BridgeApplication.Build(["--urls", "http://127.0.0.1:0"], overrides);
+        var app = BridgeApplication.Build(["--urls", $"http://127.0.0.1:{port}"], overrides);
         await app.StartAsync().WaitAsync(TimeSpan.FromSeconds(30));
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
         return new BridgeHost(app, new Uri(address), dataDirectory);
