@@ -15,6 +15,17 @@ if [ ${#missing[@]} -gt 0 ]; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# Ledger front: the ilp-plugin-bells test drives the real npm client from tests/ledger-client (needs node + npm).
+if [ ! -d tests/ledger-client/node_modules ]; then
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "==> installing nodejs npm"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+  fi
+  echo "==> npm ci in tests/ledger-client"
+  (cd tests/ledger-client && npm ci --no-audit --no-fund --loglevel=error) || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
+fi
+
 # The Debian package starts a system-wide node we do not use: the fixtures run private nodes on free ports.
 if pgrep -f "beam.*rabbit@" >/dev/null 2>&1; then
   as_root service rabbitmq-server stop >/dev/null 2>&1 || true
