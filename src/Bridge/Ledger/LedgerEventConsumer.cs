@@ -49,7 +49,16 @@ public sealed class LedgerEventConsumer(
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        _queue = await broker.ConsumeQueueAsync(options.Value.ValidationQueue, _exchange, "#", ValidateAsync, cancellationToken);
+        try
+        {
+            _queue = await broker.ConsumeQueueAsync(options.Value.ValidationQueue, _exchange, "#", ValidateAsync, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Delivery does not depend on the validation queue: without it malformed events are still skipped, only not dead-lettered.
+            LedgerLog.ValidationQueueUnavailable(logger, options.Value.ValidationQueue, ex);
+        }
+
         if (!await TrySubscribeAsync(FirstRetryDelay, cancellationToken))
         {
             _retry = RetrySubscribeAsync(_stopping.Token);

@@ -29,4 +29,8 @@ internal static partial class LedgerLog
     [LoggerMessage(EventId = 8006, EventName = "LedgerSubscribeFailed", Level = LogLevel.Error,
         Message = "Ledger events: subscribing to exchange '{Exchange}' failed unexpectedly; retrying in {Delay}")]
     public static partial void SubscribeFailed(ILogger logger, string exchange, TimeSpan delay, Exception exception);
+
+    [LoggerMessage(EventId = 8007, EventName = "LedgerValidationQueueUnavailable", Level = LogLevel.Error,
+        Message = "Ledger events: the validation queue '{Queue}' could not be consumed; malformed events are skipped but not dead-lettered")]
+    public static partial void ValidationQueueUnavailable(ILogger logger, string queue, Exception exception);
 }
