@@ -136,12 +136,14 @@ public abstract class ConformanceSuite<TFixture>(TFixture fixture) where TFixtur
     }
 }
 
+[Collection(LedgerCollection.Name)]
 public sealed class EmbeddedConformanceTests(EmbeddedLedgerFixture fixture)
     : ConformanceSuite<EmbeddedLedgerFixture>(fixture), IClassFixture<EmbeddedLedgerFixture>
 {
     protected override bool WithExtensions => true;
 }
 
+[Collection(LedgerCollection.Name)]
 public sealed class StrictConformanceTests(StrictEmbeddedLedgerFixture fixture)
     : ConformanceSuite<StrictEmbeddedLedgerFixture>(fixture), IClassFixture<StrictEmbeddedLedgerFixture>
 {
@@ -153,4 +155,14 @@ public sealed class RabbitMqConformanceTests(RabbitMqLedgerFixture fixture)
     : ConformanceSuite<RabbitMqLedgerFixture>(fixture), IClassFixture<RabbitMqLedgerFixture>
 {
     protected override bool WithExtensions => true;
+}
+
+/// <summary>
+/// The embedded ledger test classes run one after another: the machine running the suite has two cores, and tests
+/// elsewhere start private RabbitMQ nodes with a deadline.
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class LedgerCollection
+{
+    public const string Name = "Ledger";
 }

@@ -8,6 +8,7 @@ using Bridge.Ledger;
 namespace Bridge.IntegrationTests.Ledger;
 
 /// <summary>The ledger front's own rules beyond the transcript: isolation, credentials, limits, the broker input.</summary>
+[Collection(LedgerCollection.Name)]
 public sealed class LedgerWebSocketTests(EmbeddedLedgerFixture fixture) : IClassFixture<EmbeddedLedgerFixture>
 {
     private const string Base = LedgerBridgeFixture.LedgerBase;
