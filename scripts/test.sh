@@ -1,41 +1,24 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh Debian 12 machine with the .NET SDK: installs what the tests need
-# (RabbitMQ from Debian), checks build and formatting, runs every test project, and ends with one line
+# (Debian packages and pinned npm packages), checks build and formatting, runs every test project, and ends with one line
 # "N passed, N failed, N skipped". The fixtures start their own servers; nothing is skipped for want of one.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
+# What the tests need from Debian: RabbitMQ (private nodes per run), the MongoDB C driver the bridge's binding
+# loads, Chromium for the dashboard tests (driven by Playwright; never `playwright install`), and Node for the
+# MongoDB stand-in, the browser-client test and the ilp-plugin-bells test.
 missing=()
-command -v /usr/lib/rabbitmq/bin/rabbitmq-server >/dev/null 2>&1 || missing+=(rabbitmq-server)
-# Clients: the dashboard tests drive Debian's chromium through Playwright (never `playwright install`),
-# the browser-client tests run under Node.
+[ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || missing+=(rabbitmq-server)
+dpkg -s libmongoc-1.0-0 libbson-1.0-0 >/dev/null 2>&1 || missing+=(libmongoc-1.0-0 libbson-1.0-0)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
-command -v node >/dev/null 2>&1 || missing+=(nodejs npm)
+{ command -v node && command -v npm; } >/dev/null 2>&1 || missing+=(nodejs npm)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "==> installing ${missing[*]}"
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
-
-# MongoDB: the libmongoc/libbson runtime (the bridge's binding loads them) and the stand-in's npm packages.
-# The tests run against the stand-in (tests/mongo-standin) unless BRIDGE_TEST_MONGO_URI names a real mongod.
-if ! dpkg -s libmongoc-1.0-0 libbson-1.0-0 >/dev/null 2>&1; then
-  echo "==> installing libmongoc-1.0-0 libbson-1.0-0"
-  as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libmongoc-1.0-0 libbson-1.0-0 >/dev/null
-fi
-if [ -z "${BRIDGE_TEST_MONGO_URI:-}" ]; then
-  if ! command -v node >/dev/null 2>&1; then
-    echo "==> installing nodejs npm"
-    as_root apt-get update -qq
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
-  fi
-  if [ ! -d tests/mongo-standin/node_modules ]; then
-    echo "==> npm ci (tests/mongo-standin)"
-    (cd tests/mongo-standin && npm ci --no-audit --no-fund --loglevel=error) || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
-  fi
 fi
 
 # The Debian package starts a system-wide node we do not use: the fixtures run private nodes on free ports.
@@ -43,11 +26,14 @@ if pgrep -f "beam.*rabbit@" >/dev/null 2>&1; then
   as_root service rabbitmq-server stop >/dev/null 2>&1 || true
 fi
 
-# Clients: the browser client's Node test needs `ws` (pinned by package-lock.json).
-if [ ! -d tests/browser-client/node_modules ]; then
-  echo "==> npm ci (tests/browser-client)"
-  (cd tests/browser-client && npm ci --no-audit --no-fund --loglevel=error) || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
-fi
+# Node test helpers, pinned by their package-lock.json: the MongoDB stand-in (unless BRIDGE_TEST_MONGO_URI
+# names a real mongod), the browser client's test (`ws`), and the ledger client (`ilp-plugin-bells`).
+for dir in tests/mongo-standin tests/browser-client tests/ledger-client; do
+  if [ ! -d "$dir/node_modules" ]; then
+    echo "==> npm ci ($dir)"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
+  fi
+done
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 

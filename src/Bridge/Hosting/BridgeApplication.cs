@@ -22,6 +22,7 @@ public static class BridgeApplication
         builder.AddBridgeBroker();
         builder.AddBridgeDocuments();
         builder.AddBridgeChannels();
+        builder.AddBridgeLedger();
         builder.AddBridgeDemo();
         builder.AddBridgeNotifications();
         configureServices?.Invoke(builder.Services);

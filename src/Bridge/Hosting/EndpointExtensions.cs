@@ -12,6 +12,7 @@ public static class EndpointExtensions
         app.MapBridgeNotifications();
         app.MapBridgeChannels();
         app.MapBridgeClients();
+        app.MapBridgeLedger();
         return app;
     }
 }

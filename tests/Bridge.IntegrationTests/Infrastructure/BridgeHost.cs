@@ -26,6 +26,10 @@ public sealed class BridgeHost : IAsyncDisposable
     /// <summary>ws://127.0.0.1:port/{path}</summary>
     public Uri WebSocketUri(string pathAndQuery) => new($"ws://{BaseUri.Authority}/{pathAndQuery.TrimStart('/')}");
 
+    /// <summary>Starts a bridge on <paramref name="port"/> of 127.0.0.1 (restart tests reuse a stopped host's port).</summary>
+    public static Task<BridgeHost> StartAsync(IReadOnlyDictionary<string, string?>? settings, string? dataDirectory, int port) =>
+        StartAsync(settings, dataDirectory, new Uri($"http://127.0.0.1:{port}"));
+
     /// <param name="settings">Configuration overrides.</param>
     /// <param name="dataDirectory">Reuse a data directory (a restart keeps its state); a new temp folder by default.</param>
     /// <param name="url">Listen here instead of a free port, e.g. a stopped host's <see cref="BaseUri"/> to restart "the same" bridge.</param>

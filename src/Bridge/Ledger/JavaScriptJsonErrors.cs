@@ -1,0 +1,332 @@
+namespace Bridge.Ledger;
+
+/// <summary>
+/// The message JavaScript's <c>JSON.parse</c> (V8, Node 20) gives for text that is not JSON, so that the
+/// ledger WebSocket's -32700 errors read as five-bells-ledger's do. Only used once a real parser has
+/// already refused the text; it scans, it does not build anything.
+/// </summary>
+public static class JavaScriptJsonErrors
+{
+    // V8 shows the whole text when it is shorter than this, otherwise 10 characters of context each side.
+    private const int ContextCharacters = 10;
+    private const int MinimumLengthForContext = (ContextCharacters * 2) + 1;
+
+    /// <summary>The <c>SyntaxError</c> message for <paramref name="text"/>, or null when V8 would accept it (or it is nested too deep to tell).</summary>
+    public static string? Describe(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var scanner = new Scanner(text);
+        try
+        {
+            scanner.SkipWhitespace();
+            scanner.Value(depth: 0);
+            scanner.SkipWhitespace();
+            return scanner.AtEnd ? null : $"Unexpected non-whitespace character after JSON at position {scanner.Position}";
+        }
+        catch (JsonSyntaxError error)
+        {
+            return error.Message;
+        }
+        catch (TooDeep)
+        {
+            return null;
+        }
+    }
+
+    private sealed class TooDeep : Exception;
+
+    private sealed class JsonSyntaxError(string message) : Exception(message);
+
+    private sealed class Scanner(string text)
+    {
+        // Deeper than this, stop (the scan recurses): the caller falls back to a generic message.
+        private const int MaximumDepth = 512;
+
+        private int _position;
+
+        public int Position => _position;
+
+        public bool AtEnd => _position >= text.Length;
+
+        public void SkipWhitespace()
+        {
+            while (_position < text.Length && text[_position] is ' ' or '\t' or '\n' or '\r')
+            {
+                _position++;
+            }
+        }
+
+        public void Value(int depth)
+        {
+            if (depth > MaximumDepth)
+            {
+                throw new TooDeep();
+            }
+
+            if (AtEnd)
+            {
+                throw UnexpectedToken();
+            }
+
+            switch (text[_position])
+            {
+                case '"':
+                    String();
+                    break;
+                case '{':
+                    Object(depth);
+                    break;
+                case '[':
+                    Array(depth);
+                    break;
+                case 't':
+                    Literal("true");
+                    break;
+                case 'f':
+                    Literal("false");
+                    break;
+                case 'n':
+                    Literal("null");
+                    break;
+                case '-':
+                case >= '0' and <= '9':
+                    Number();
+                    break;
+                default:
+                    throw UnexpectedToken();
+            }
+        }
+
+        private void Object(int depth)
+        {
+            _position++;
+            SkipWhitespace();
+            if (!AtEnd && text[_position] == '}')
+            {
+                _position++;
+                return;
+            }
+
+            var first = true;
+            while (true)
+            {
+                if (AtEnd || text[_position] != '"')
+                {
+                    throw new JsonSyntaxError(first
+                        ? $"Expected property name or '}}' in JSON at position {_position}"
+                        : $"Expected double-quoted property name in JSON at position {_position}");
+                }
+
+                first = false;
+                String();
+                SkipWhitespace();
+                if (AtEnd || text[_position] != ':')
+                {
+                    throw new JsonSyntaxError($"Expected ':' after property name in JSON at position {_position}");
+                }
+
+                _position++;
+                SkipWhitespace();
+                Value(depth + 1);
+                SkipWhitespace();
+                if (!AtEnd && text[_position] == ',')
+                {
+                    _position++;
+                    SkipWhitespace();
+                    continue;
+                }
+
+                if (!AtEnd && text[_position] == '}')
+                {
+                    _position++;
+                    return;
+                }
+
+                throw new JsonSyntaxError($"Expected ',' or '}}' after property value in JSON at position {_position}");
+            }
+        }
+
+        private void Array(int depth)
+        {
+            _position++;
+            SkipWhitespace();
+            if (!AtEnd && text[_position] == ']')
+            {
+                _position++;
+                return;
+            }
+
+            while (true)
+            {
+                Value(depth + 1);
+                SkipWhitespace();
+                if (!AtEnd && text[_position] == ',')
+                {
+                    _position++;
+                    SkipWhitespace();
+                    continue;
+                }
+
+                if (!AtEnd && text[_position] == ']')
+                {
+                    _position++;
+                    return;
+                }
+
+                throw new JsonSyntaxError($"Expected ',' or ']' after array element in JSON at position {_position}");
+            }
+        }
+
+        private void Literal(string literal)
+        {
+            foreach (var expected in literal)
+            {
+                if (AtEnd || text[_position] != expected)
+                {
+                    throw UnexpectedToken();
+                }
+
+                _position++;
+            }
+        }
+
+        private void String()
+        {
+            _position++;
+            while (true)
+            {
+                if (AtEnd)
+                {
+                    throw new JsonSyntaxError($"Unterminated string in JSON at position {_position}");
+                }
+
+                var c = text[_position];
+                if (c == '"')
+                {
+                    _position++;
+                    return;
+                }
+
+                if (c < 0x20)
+                {
+                    throw new JsonSyntaxError($"Bad control character in string literal in JSON at position {_position}");
+                }
+
+                if (c == '\\')
+                {
+                    _position++;
+                    if (AtEnd)
+                    {
+                        throw new JsonSyntaxError($"Unterminated string in JSON at position {_position}");
+                    }
+
+                    var escaped = text[_position];
+                    if (escaped == 'u')
+                    {
+                        for (var i = 0; i < 4; i++)
+                        {
+                            _position++;
+                            if (AtEnd || !char.IsAsciiHexDigit(text[_position]))
+                            {
+                                throw new JsonSyntaxError($"Bad Unicode escape in JSON at position {_position}");
+                            }
+                        }
+                    }
+                    else if (escaped is not ('"' or '\\' or '/' or 'b' or 'f' or 'n' or 'r' or 't'))
+                    {
+                        throw new JsonSyntaxError($"Bad escaped character in JSON at position {_position}");
+                    }
+                }
+
+                _position++;
+            }
+        }
+
+        private void Number()
+        {
+            if (text[_position] == '-')
+            {
+                _position++;
+                if (AtEnd || !char.IsAsciiDigit(text[_position]))
+                {
+                    throw new JsonSyntaxError($"No number after minus sign in JSON at position {_position}");
+                }
+            }
+
+            if (text[_position] == '0')
+            {
+                _position++;
+                if (!AtEnd && char.IsAsciiDigit(text[_position]))
+                {
+                    throw new JsonSyntaxError($"Unexpected number in JSON at position {_position}");
+                }
+            }
+            else
+            {
+                Digits();
+            }
+
+            if (!AtEnd && text[_position] == '.')
+            {
+                _position++;
+                if (AtEnd || !char.IsAsciiDigit(text[_position]))
+                {
+                    throw new JsonSyntaxError($"Unterminated fractional number in JSON at position {_position}");
+                }
+
+                Digits();
+            }
+
+            if (!AtEnd && text[_position] is 'e' or 'E')
+            {
+                _position++;
+                if (!AtEnd && text[_position] is '+' or '-')
+                {
+                    _position++;
+                }
+
+                if (AtEnd || !char.IsAsciiDigit(text[_position]))
+                {
+                    throw new JsonSyntaxError($"Exponent part is missing a number in JSON at position {_position}");
+                }
+
+                Digits();
+            }
+        }
+
+        private void Digits()
+        {
+            while (!AtEnd && char.IsAsciiDigit(text[_position]))
+            {
+                _position++;
+            }
+        }
+
+        private JsonSyntaxError UnexpectedToken()
+        {
+            if (AtEnd)
+            {
+                return new JsonSyntaxError("Unexpected end of JSON input");
+            }
+
+            var token = text[_position].ToString();
+            if (text.Length < MinimumLengthForContext)
+            {
+                return new JsonSyntaxError($"Unexpected token '{token}', \"{text}\" is not valid JSON");
+            }
+
+            if (_position < ContextCharacters)
+            {
+                return new JsonSyntaxError($"Unexpected token '{token}', \"{text[..(_position + ContextCharacters)]}\"... is not valid JSON");
+            }
+
+            if (_position < text.Length - ContextCharacters)
+            {
+                var start = _position - ContextCharacters;
+                return new JsonSyntaxError($"Unexpected token '{token}', ...\"{text[start..(_position + ContextCharacters)]}\"... is not valid JSON");
+            }
+
+            return new JsonSyntaxError($"Unexpected token '{token}', ...\"{text[(_position - ContextCharacters)..]}\" is not valid JSON");
+        }
+    }
+}

@@ -1,0 +1,84 @@
+using System.Net.WebSockets;
+using Bridge.Auth;
+using Bridge.Connections;
+using Microsoft.Extensions.Options;
+
+namespace Bridge.Ledger;
+
+/// <summary>
+/// Accepts <c>ws://host/websocket</c>, the five-bells-ledger notification socket. As five-bells does, a
+/// connection without valid credentials is accepted and closed at once (1000) and never sees <c>connect</c>;
+/// an authenticated one gets <c>connect</c> first, then answers to its requests and its notifications.
+/// </summary>
+public sealed class LedgerEndpoint(
+    RequestAuthenticator authenticator,
+    LedgerUris uris,
+    LedgerSubscriptions subscriptions,
+    ConnectionRegistry connections,
+    IOptions<LedgerOptions> ledgerOptions,
+    IOptions<ConnectionOptions> connectionOptions,
+    IHostApplicationLifetime lifetime,
+    ILoggerFactory loggerFactory)
+{
+    public const string Path = "/websocket";
+
+    private readonly ILogger _logger = loggerFactory.CreateLogger<LedgerEndpoint>();
+    private readonly ILogger _connectionLogger = loggerFactory.CreateLogger<WebSocketConnection>();
+    private readonly ILogger _sessionLogger = loggerFactory.CreateLogger<LedgerRpcSession>();
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            await context.Response.WriteAsJsonAsync(new ApiError("WebSocketRequired",
+                "/websocket is the ledger notification socket: connect with a WebSocket client"));
+            return;
+        }
+
+        var authentication = authenticator.Authenticate(context.Request, allowBasic: true);
+        var options = connectionOptions.Value;
+        using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
+        {
+            KeepAliveInterval = options.KeepAliveInterval,
+            KeepAliveTimeout = options.KeepAliveTimeout,
+        });
+
+        if (authentication.Outcome != AuthenticationOutcome.Authenticated)
+        {
+            LedgerLog.ConnectionRefused(_logger, authentication.Reason ?? "no credentials (?token=, Authorization: Bearer or Basic)");
+            await CloseUnauthenticatedAsync(socket, options.CloseTimeout);
+            return;
+        }
+
+        var connection = new WebSocketConnection(socket, Path, authentication.Caller!, options, _connectionLogger);
+        var session = new LedgerRpcSession(connection, uris, subscriptions, ledgerOptions.Value.StrictFiveBells, _sessionLogger);
+        connections.Add(connection);
+        ConnectionLog.Opened(_connectionLogger, connection.Id, Path, connection.Caller.Name);
+        connection.TrySend(RpcFrames.Connect);
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
+        try
+        {
+            await connection.RunAsync(session, stopping.Token);
+        }
+        finally
+        {
+            connections.Remove(connection);
+            session.Close();
+        }
+    }
+
+    private static async Task CloseUnauthenticatedAsync(WebSocket socket, TimeSpan timeout)
+    {
+        using var cancellation = new CancellationTokenSource(timeout);
+        try
+        {
+            await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, cancellation.Token);
+        }
+        catch (Exception ex) when (ex is WebSocketException or IOException or OperationCanceledException)
+        {
+            socket.Abort();
+        }
+    }
+}

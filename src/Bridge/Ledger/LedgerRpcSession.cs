@@ -1,0 +1,258 @@
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+using Bridge.Auth;
+using Bridge.Connections;
+
+namespace Bridge.Ledger;
+
+/// <summary>
+/// The JSON-RPC side of one ledger WebSocket (five-bells-ledger's <c>rpcHandler.js</c>): validates each request,
+/// answers it, and keeps the connection's subscriptions. Requests of a connection are handled one at a time.
+/// </summary>
+public sealed partial class LedgerRpcSession : IConnectionHandler
+{
+    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 100_000 };
+
+    private readonly LedgerUris _uris;
+    private readonly LedgerSubscriptions _index;
+    private readonly bool _strict;
+    private readonly ILogger _logger;
+    private volatile SubscriptionSet _subscriptions = SubscriptionSet.Empty;
+
+    public LedgerRpcSession(WebSocketConnection connection, LedgerUris uris, LedgerSubscriptions index, bool strictFiveBells, ILogger logger)
+    {
+        Connection = connection ?? throw new ArgumentNullException(nameof(connection));
+        _uris = uris ?? throw new ArgumentNullException(nameof(uris));
+        _index = index ?? throw new ArgumentNullException(nameof(index));
+        _strict = strictFiveBells;
+        _logger = logger ?? throw new ArgumentNullException(nameof(logger));
+    }
+
+    public WebSocketConnection Connection { get; }
+
+    public Caller Caller => Connection.Caller;
+
+    /// <summary>The current subscriptions (read by the broker's dispatch thread).</summary>
+    public SubscriptionSet Subscriptions => _subscriptions;
+
+    public ValueTask HandleMessageAsync(ReadOnlyMemory<byte> message, WebSocketMessageType type, CancellationToken cancellationToken)
+    {
+        Connection.TrySend(Answer(message));
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Drops every subscription (the connection is closing).</summary>
+    public void Close()
+    {
+        var previous = _subscriptions;
+        _subscriptions = SubscriptionSet.Empty;
+        _index.Remove(this, previous);
+    }
+
+    /// <summary>The answer to one message: a result or an error, never nothing.</summary>
+    public byte[] Answer(ReadOnlyMemory<byte> message)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(message, DocumentOptions);
+        }
+        catch (JsonException)
+        {
+            var text = Encoding.UTF8.GetString(message.Span);
+            var description = JavaScriptJsonErrors.Describe(text) ?? "Unexpected token in JSON";
+            return RpcFrames.Error(null, new RpcException(RpcErrorCodes.SyntaxError, "SyntaxError", description));
+        }
+
+        using (document)
+        {
+            JsonElement? id = null;
+            try
+            {
+                var request = document.RootElement;
+                if (RpcRequestValidator.Validate(request) is { } problem)
+                {
+                    throw new RpcException(RpcErrorCodes.InvalidRequest, "RpcError", "Invalid Request", problem);
+                }
+
+                var requestId = request.GetProperty("id");
+                if (requestId.ValueKind == JsonValueKind.Null)
+                {
+                    throw RpcException.Rpc(RpcErrorCodes.InvalidId, "Invalid id");
+                }
+
+                id = requestId;
+                var method = request.GetProperty("method").GetString()!;
+                JsonElement? parameters = request.TryGetProperty("params", out var p) ? p : null;
+                var result = method switch
+                {
+                    "subscribe_account" => SubscribeAccount(parameters),
+                    "subscribe_all_accounts" => SubscribeAllAccounts(parameters),
+                    "unsubscribe_account" when !_strict => UnsubscribeAccount(parameters),
+                    "unsubscribe_all_accounts" when !_strict => UnsubscribeAllAccounts(),
+                    _ => throw RpcException.Rpc(RpcErrorCodes.UnknownMethod, "Unknown method: " + method),
+                };
+                return RpcFrames.Result(requestId, result);
+            }
+            catch (RpcException error)
+            {
+                return RpcFrames.Error(id, error);
+            }
+            catch (Exception exception) when (exception is not OutOfMemoryException)
+            {
+                // Never a crash and never silence: the client gets a 50000 and the log gets the details.
+                LogUnexpected(_logger, Connection.Id, exception);
+                return RpcFrames.Error(id, new RpcException(RpcErrorCodes.InternalError, "InternalError", "the request could not be processed"));
+            }
+        }
+    }
+
+    private int SubscribeAccount(JsonElement? parameters)
+    {
+        var (eventType, accounts) = ReadAccountParams(parameters, eventTypeRequired: true);
+        var names = ResolveAccounts(accounts);
+        var replaced = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var name in names)
+        {
+            replaced[name] = eventType!;
+        }
+
+        Replace(new SubscriptionSet(replaced, []));
+        return accounts.GetArrayLength();
+    }
+
+    private int SubscribeAllAccounts(JsonElement? parameters)
+    {
+        var parametersObject = RequireParams(parameters, "eventType");
+        var eventType = ReadEventType(parametersObject, required: true);
+        if (!Caller.IsAdmin)
+        {
+            throw RpcException.Rpc(RpcErrorCodes.Unauthorized, "Not authorized");
+        }
+
+        var current = _subscriptions;
+        Replace(current with { AllAccounts = [.. current.AllAccounts, eventType!] });
+        return 1;
+    }
+
+    private int UnsubscribeAccount(JsonElement? parameters)
+    {
+        var (_, accounts) = ReadAccountParams(parameters, eventTypeRequired: false);
+        var names = ResolveAccounts(accounts);
+        var current = _subscriptions;
+        var remaining = new Dictionary<string, string>(current.Accounts, StringComparer.Ordinal);
+        var removed = names.Distinct().Count(remaining.Remove);
+        Replace(current with { Accounts = remaining });
+        return removed;
+    }
+
+    private int UnsubscribeAllAccounts()
+    {
+        if (!Caller.IsAdmin)
+        {
+            throw RpcException.Rpc(RpcErrorCodes.Unauthorized, "Not authorized");
+        }
+
+        var current = _subscriptions;
+        Replace(current with { AllAccounts = [] });
+        return current.AllAccounts.Count;
+    }
+
+    private void Replace(SubscriptionSet next)
+    {
+        var previous = _subscriptions;
+        _index.Update(this, previous, next);
+        _subscriptions = next;
+    }
+
+    private (string? EventType, JsonElement Accounts) ReadAccountParams(JsonElement? parameters, bool eventTypeRequired)
+    {
+        var parametersObject = RequireParams(parameters, eventTypeRequired ? "eventType" : "accounts");
+        var eventType = ReadEventType(parametersObject, eventTypeRequired);
+        if (parametersObject.ValueKind != JsonValueKind.Object
+            || !parametersObject.TryGetProperty("accounts", out var accounts)
+            || accounts.ValueKind != JsonValueKind.Array)
+        {
+            throw RpcException.Rpc(RpcErrorCodes.InvalidParams, "Invalid params");
+        }
+
+        return (eventType, accounts);
+    }
+
+    // five-bells reads params.eventType without checking params: no params at all is its TypeError (50000).
+    private static JsonElement RequireParams(JsonElement? parameters, string firstMember) =>
+        parameters ?? throw new RpcException(RpcErrorCodes.InternalError, "TypeError",
+            $"Cannot read properties of undefined (reading '{firstMember}')");
+
+    private string? ReadEventType(JsonElement parameters, bool required)
+    {
+        if (parameters.ValueKind == JsonValueKind.Object && parameters.TryGetProperty("eventType", out var eventType))
+        {
+            return eventType.ValueKind == JsonValueKind.String
+                ? eventType.GetString()
+                : throw RpcException.Rpc(RpcErrorCodes.InvalidParams, "Invalid params");
+        }
+
+        // The contract's extension: LevelOne clients leave the event type out and mean every event.
+        if (!required || (!_strict && parameters.ValueKind == JsonValueKind.Object))
+        {
+            return "*";
+        }
+
+        throw RpcException.Rpc(RpcErrorCodes.InvalidParams, "Invalid params");
+    }
+
+    /// <summary>
+    /// The lower-cased names of <paramref name="accounts"/>, checked all-or-nothing in five-bells' order:
+    /// every URI is an account URI of this ledger (40002), every name is valid (40001), then authorization (40300).
+    /// </summary>
+    private List<string> ResolveAccounts(JsonElement accounts)
+    {
+        var names = new List<string>(accounts.GetArrayLength());
+        foreach (var account in accounts.EnumerateArray())
+        {
+            if (account.ValueKind != JsonValueKind.String || !_uris.TryParseAccountUri(account.GetString()!, out var name))
+            {
+                throw RpcException.Rpc(RpcErrorCodes.InvalidAccount, "Invalid account: " + JavaScriptString(account));
+            }
+
+            names.Add(name);
+        }
+
+        foreach (var name in names)
+        {
+            if (!LedgerUris.IsValidAccountName(name))
+            {
+                throw RpcException.Rpc(RpcErrorCodes.InvalidAccountName, "Invalid account name: " + name);
+            }
+        }
+
+        if (!Caller.IsAdmin)
+        {
+            foreach (var name in names)
+            {
+                if (!string.Equals(Caller.Name, name, StringComparison.OrdinalIgnoreCase))
+                {
+                    throw RpcException.Rpc(RpcErrorCodes.Unauthorized, "Not authorized");
+                }
+            }
+        }
+
+        return names;
+    }
+
+    // What JavaScript's string concatenation makes of a JSON value (five-bells builds its message that way).
+    private static string JavaScriptString(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.String => value.GetString()!,
+        JsonValueKind.Object => "[object Object]",
+        JsonValueKind.Array => string.Join(",", value.EnumerateArray().Select(item =>
+            item.ValueKind is JsonValueKind.Null or JsonValueKind.Undefined ? "" : JavaScriptString(item))),
+        _ => value.GetRawText(),
+    };
+
+    [LoggerMessage(EventId = 8010, EventName = "LedgerRequestFailed", Level = LogLevel.Error,
+        Message = "Ledger connection {ConnectionId}: a request failed unexpectedly; the client got a 50000 error")]
+    private static partial void LogUnexpected(ILogger logger, Guid connectionId, Exception exception);
+}
