@@ -106,7 +106,7 @@ public sealed partial class RequestAuthenticator(
 
             var account = accounts.Verify(decoded[..colon], decoded[(colon + 1)..]);
             return account is null
-                ? AuthenticationResult.Rejected("unknown account or wrong password")
+                ? AuthenticationResult.Rejected("Invalid password")
                 : AuthenticationResult.Authenticated(account.ToCaller());
         }
         finally

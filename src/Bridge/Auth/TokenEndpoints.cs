@@ -24,7 +24,7 @@ internal static class TokenEndpoints
         // The account was found a moment ago; look it up again rather than trust the caller record's flags.
         if (!accounts.TryFind(result.Caller!.Name, out var account))
         {
-            return ApiErrors.Unauthorized(context, "unknown account or wrong password");
+            return ApiErrors.Unauthorized(context, "Invalid password");
         }
 
         var issued = tokens.Issue(account);

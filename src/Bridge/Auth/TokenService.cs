@@ -90,7 +90,7 @@ public sealed partial class TokenService
     {
         if (string.IsNullOrEmpty(token) || token.Length > MaximumTokenLength)
         {
-            return AuthenticationResult.Rejected("invalid token");
+            return AuthenticationResult.Rejected("Invalid token");
         }
 
         // The synchronous ValidateToken is obsolete. With a fixed key and no configuration manager the
@@ -109,7 +109,7 @@ public sealed partial class TokenService
             {
                 SecurityTokenExpiredException => "token expired",
                 SecurityTokenNotYetValidException => "token not yet valid",
-                _ => "invalid token",
+                _ => "Invalid token",
             });
         }
 

@@ -23,12 +23,13 @@ public static class LedgerExtensions
         return builder;
     }
 
-    /// <summary>Maps <c>GET /</c>, <c>GET /accounts/{name}</c> and <c>ws://host/websocket</c>.</summary>
+    /// <summary>Maps <c>GET /</c>, <c>GET /accounts/{name}</c>, the <c>GET /transfers/{id}</c> probe and <c>ws://host/websocket</c>.</summary>
     public static WebApplication MapBridgeLedger(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
         app.MapGet("/", LedgerHttpEndpoints.Metadata);
         app.MapGet("/accounts/{name}", LedgerHttpEndpoints.Account);
+        app.MapGet("/transfers/{id}", LedgerHttpEndpoints.Transfer);
 
         // A literal route: it wins over the channels' "/{channel}".
         app.MapGet(LedgerEndpoint.Path, (HttpContext context, LedgerEndpoint endpoint) => endpoint.HandleAsync(context));

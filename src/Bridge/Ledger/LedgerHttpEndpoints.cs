@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 namespace Bridge.Ledger;
 
 /// <summary>The HTTP side of the ledger front: <c>GET /</c> (metadata) and <c>GET /accounts/{name}</c>.</summary>
-public static class LedgerHttpEndpoints
+public static partial class LedgerHttpEndpoints
 {
     private const string JsonContentType = "application/json; charset=utf-8";
 
@@ -35,6 +35,41 @@ public static class LedgerHttpEndpoints
 
         return Results.Json(new AccountRecord(uris.AccountUri(account.Name), account.Name, uris.Base));
     }
+
+    /// <summary>
+    /// <c>GET /transfers/{id}</c>. The bridge is a notification front and holds no transfers, but
+    /// ilp-plugin-bells probes this path to learn how the ledger authenticates, so it answers as five-bells
+    /// does (transcript): 401 for a bad token, 400 for an id that is not a UUID, and 404 otherwise.
+    /// </summary>
+    public static IResult Transfer(string id, HttpContext context, RequestAuthenticator authenticator)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(authenticator);
+        var authentication = authenticator.Authenticate(context.Request, allowBasic: true);
+        if (authentication.Outcome != AuthenticationOutcome.Authenticated)
+        {
+            return ApiErrors.Unauthorized(context, authentication);
+        }
+
+        if (!TransferId().IsMatch(id))
+        {
+            return Results.Text(InvalidTransferIdBody, JsonContentType, statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        return Results.Json(new ApiError("NotFoundError", "Unknown transfer: this bridge relays notifications; transfers are held by the ledger"),
+            statusCode: StatusCodes.Status404NotFound);
+    }
+
+    private const string UuidPattern = "^[a-fA-F0-9]{8}-[a-fA-F0-9]{4}-[a-fA-F0-9]{4}-[a-fA-F0-9]{4}-[a-fA-F0-9]{12}$";
+
+    // five-bells' validation error for a transfer id, as the transcript records it.
+    private const string InvalidTransferIdBody =
+        "{\"id\":\"InvalidUriParameterError\",\"message\":\"id is not a valid Uuid\",\"validationErrors\":[{\"keyword\":\"pattern\","
+        + "\"dataPath\":\"\",\"schemaPath\":\"#/pattern\",\"params\":{\"pattern\":\"" + UuidPattern + "\"},"
+        + "\"message\":\"should match pattern \\\"" + UuidPattern + "\\\"\"}]}";
+
+    [System.Text.RegularExpressions.GeneratedRegex(UuidPattern)]
+    private static partial System.Text.RegularExpressions.Regex TransferId();
 
     // Browsers put text/html first; API clients ask for JSON or for anything.
     private static bool PrefersHtml(HttpRequest request)

@@ -84,7 +84,7 @@ public sealed class TokenEndpointTests(TokenEndpointFixture fixture) : IClassFix
     {
         using var response = await SendAsync(new HttpMethod(method), path, Basic("alice", "wrong"));
 
-        await AssertUnauthorizedAsync(response, "unknown account or wrong password");
+        await AssertUnauthorizedAsync(response, "Invalid password");
     }
 
     [Fact]
@@ -92,7 +92,7 @@ public sealed class TokenEndpointTests(TokenEndpointFixture fixture) : IClassFix
     {
         using var response = await SendAsync(HttpMethod.Get, "/auth_token", Basic("mallory", "alice-pw"));
 
-        await AssertUnauthorizedAsync(response, "unknown account or wrong password");
+        await AssertUnauthorizedAsync(response, "Invalid password");
     }
 
     [Theory]
@@ -110,7 +110,7 @@ public sealed class TokenEndpointTests(TokenEndpointFixture fixture) : IClassFix
     {
         using var response = await SendAsync(HttpMethod.Get, "/auth_token", new AuthenticationHeaderValue("Bearer", "invalidToken"));
 
-        await AssertUnauthorizedAsync(response, "invalid token");
+        await AssertUnauthorizedAsync(response, "Invalid token");
     }
 
     [Fact]

@@ -127,12 +127,39 @@ public abstract class ConformanceSuite<TFixture>(TFixture fixture) where TFixtur
         using var badResponse = await http.SendAsync(bad);
         Assert.Equal(HttpStatusCode.Unauthorized, badResponse.StatusCode);
         Assert.Equal("application/json; charset=utf-8", badResponse.Content.Headers.ContentType?.ToString());
-        Assert.Equal("UnauthorizedError", (string?)JsonNode.Parse(await badResponse.Content.ReadAsStringAsync())!["id"]);
+        Assert.Equal("""{"id":"UnauthorizedError","message":"Invalid password"}""", await badResponse.Content.ReadAsStringAsync());
 
         using var post = await http.PostAsync(new Uri("/auth_token", UriKind.Relative), null);
         Assert.Equal(HttpStatusCode.MethodNotAllowed, post.StatusCode);
         Assert.Equal("text/plain; charset=utf-8", post.Content.Headers.ContentType?.ToString());
         Assert.Equal("Method Not Allowed", await post.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task TransferProbe_AnswersAsTheTranscriptRecordsIt()
+    {
+        // ilp-plugin-bells probes GET /transfers/1 first with a bad token, then with a good one.
+        using var http = new HttpClient { BaseAddress = Fixture.Host.BaseUri, Timeout = TimeSpan.FromSeconds(10) };
+        using var badToken = new HttpRequestMessage(HttpMethod.Get, "/transfers/1");
+        badToken.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "invalidToken");
+        using var badResponse = await http.SendAsync(badToken);
+
+        using var tokenRequest = new HttpRequestMessage(HttpMethod.Get, "/auth_token");
+        tokenRequest.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes("alice:alice-password")));
+        using var tokenResponse = await http.SendAsync(tokenRequest);
+        var token = (string)JsonNode.Parse(await tokenResponse.Content.ReadAsStringAsync())!["token"]!;
+        using var goodToken = new HttpRequestMessage(HttpMethod.Get, "/transfers/1");
+        goodToken.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var goodResponse = await http.SendAsync(goodToken);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, badResponse.StatusCode);
+        Assert.Equal("application/json; charset=utf-8", badResponse.Content.Headers.ContentType?.ToString());
+        Assert.Equal("""{"id":"UnauthorizedError","message":"Invalid token"}""", await badResponse.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.BadRequest, goodResponse.StatusCode);
+        Assert.Equal("application/json; charset=utf-8", goodResponse.Content.Headers.ContentType?.ToString());
+        Assert.Equal(
+            """{"id":"InvalidUriParameterError","message":"id is not a valid Uuid","validationErrors":[{"keyword":"pattern","dataPath":"","schemaPath":"#/pattern","params":{"pattern":"^[a-fA-F0-9]{8}-[a-fA-F0-9]{4}-[a-fA-F0-9]{4}-[a-fA-F0-9]{4}-[a-fA-F0-9]{12}$"},"message":"should match pattern \"^[a-fA-F0-9]{8}-[a-fA-F0-9]{4}-[a-fA-F0-9]{4}-[a-fA-F0-9]{4}-[a-fA-F0-9]{12}$\""}]}""",
+            await goodResponse.Content.ReadAsStringAsync());
     }
 }
 

@@ -142,7 +142,7 @@ public sealed class PublishApiTests(PublishApiFixture fixture) : IClassFixture<P
             TokenEndpointTests.Basic(name, password));
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-        Assert.Equal(("UnauthorizedError", "unknown account or wrong password"), await ErrorAsync(response));
+        Assert.Equal(("UnauthorizedError", "Invalid password"), await ErrorAsync(response));
         Assert.Null(Broker.BodyFor(key));
     }
 
@@ -153,7 +153,7 @@ public sealed class PublishApiTests(PublishApiFixture fixture) : IClassFixture<P
             new AuthenticationHeaderValue("Bearer", "invalidToken"));
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-        Assert.Equal(("UnauthorizedError", "invalid token"), await ErrorAsync(response));
+        Assert.Equal(("UnauthorizedError", "Invalid token"), await ErrorAsync(response));
     }
 
     [Fact]

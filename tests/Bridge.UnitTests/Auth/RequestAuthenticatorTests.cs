@@ -76,7 +76,7 @@ public sealed class RequestAuthenticatorTests
     {
         var result = _authenticator.Authenticate(Request(query: "?token=invalidToken"), allowBasic: true);
 
-        Assert.Equal(AuthenticationResult.Rejected("invalid token"), result);
+        Assert.Equal(AuthenticationResult.Rejected("Invalid token"), result);
     }
 
     [Fact]
@@ -84,7 +84,7 @@ public sealed class RequestAuthenticatorTests
     {
         var result = _authenticator.Authenticate(Request(query: "?token="), allowBasic: true);
 
-        Assert.Equal(AuthenticationResult.Rejected("invalid token"), result);
+        Assert.Equal(AuthenticationResult.Rejected("Invalid token"), result);
     }
 
     [Fact]
@@ -125,7 +125,7 @@ public sealed class RequestAuthenticatorTests
     {
         var result = _authenticator.Authenticate(Request(Basic(credentials)), allowBasic: true);
 
-        Assert.Equal(AuthenticationResult.Rejected("unknown account or wrong password"), result);
+        Assert.Equal(AuthenticationResult.Rejected("Invalid password"), result);
     }
 
     [Theory]
@@ -191,7 +191,7 @@ public sealed class RequestAuthenticatorTests
             Assert.DoesNotContain("hunter2", entry.Message, StringComparison.Ordinal);
             Assert.DoesNotContain("secret-token", entry.Message, StringComparison.Ordinal);
         });
-        Assert.Contains("unknown account or wrong password", _logger.Entries[0].Message, StringComparison.Ordinal);
-        Assert.Contains("invalid token", _logger.Entries[1].Message, StringComparison.Ordinal);
+        Assert.Contains("Invalid password", _logger.Entries[0].Message, StringComparison.Ordinal);
+        Assert.Contains("Invalid token", _logger.Entries[1].Message, StringComparison.Ordinal);
     }
 }

@@ -73,7 +73,7 @@ public sealed class TokenServiceTests
 
         var result = AuthFakes.Tokens(_accounts, _time).Validate(token);
 
-        Assert.Equal(AuthenticationResult.Rejected("invalid token"), result);
+        Assert.Equal(AuthenticationResult.Rejected("Invalid token"), result);
     }
 
     [Fact]
@@ -84,7 +84,7 @@ public sealed class TokenServiceTests
 
         var result = AuthFakes.Tokens(_accounts, _time).Validate(token);
 
-        Assert.Equal(AuthenticationResult.Rejected("invalid token"), result);
+        Assert.Equal(AuthenticationResult.Rejected("Invalid token"), result);
     }
 
     [Fact]
@@ -121,7 +121,7 @@ public sealed class TokenServiceTests
     {
         var result = AuthFakes.Tokens(_accounts, _time).Validate(token);
 
-        Assert.Equal(AuthenticationResult.Rejected("invalid token"), result);
+        Assert.Equal(AuthenticationResult.Rejected("Invalid token"), result);
     }
 
     [Fact]
@@ -133,7 +133,7 @@ public sealed class TokenServiceTests
 
         var result = AuthFakes.Tokens(_accounts, _time).Validate($"{header}.{payload}.");
 
-        Assert.Equal(AuthenticationResult.Rejected("invalid token"), result);
+        Assert.Equal(AuthenticationResult.Rejected("Invalid token"), result);
     }
 
     [Fact]
@@ -145,7 +145,7 @@ public sealed class TokenServiceTests
 
         var result = AuthFakes.Tokens(_accounts, _time).Validate(string.Join('.', parts));
 
-        Assert.Equal(AuthenticationResult.Rejected("invalid token"), result);
+        Assert.Equal(AuthenticationResult.Rejected("Invalid token"), result);
     }
 
     private static string Base64Url(string json) =>
