@@ -23,10 +23,10 @@ public sealed partial class RequestAuthenticator(
     // Basic credentials longer than this are not ours (names are at most 86 characters).
     private const int MaximumBasicLength = 4096;
 
-    public AuthenticationResult Authenticate(HttpRequest request, bool allowBasic)
+    public async ValueTask<AuthenticationResult> AuthenticateAsync(HttpRequest request, bool allowBasic)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var result = Read(request, allowBasic);
+        var result = await ReadAsync(request, allowBasic);
         if (result.Outcome == AuthenticationOutcome.Rejected)
         {
             LogRejected(logger, request.Path, result.Reason!);
@@ -35,12 +35,12 @@ public sealed partial class RequestAuthenticator(
         return result;
     }
 
-    private AuthenticationResult Read(HttpRequest request, bool allowBasic)
+    private ValueTask<AuthenticationResult> ReadAsync(HttpRequest request, bool allowBasic)
     {
         var authorization = request.Headers.Authorization;
         if (authorization.Count > 1)
         {
-            return AuthenticationResult.Rejected("more than one Authorization header");
+            return ValueTask.FromResult(AuthenticationResult.Rejected("more than one Authorization header"));
         }
 
         var header = authorization.ToString();
@@ -51,26 +51,26 @@ public sealed partial class RequestAuthenticator(
             var parameter = space < 0 ? "" : header[(space + 1)..].Trim();
             if (scheme.Equals("Bearer", StringComparison.OrdinalIgnoreCase))
             {
-                return tokens.Validate(parameter);
+                return tokens.ValidateAsync(parameter);
             }
 
             if (scheme.Equals("Basic", StringComparison.OrdinalIgnoreCase))
             {
-                return allowBasic
+                return ValueTask.FromResult(allowBasic
                     ? ReadBasic(parameter)
-                    : AuthenticationResult.Rejected("HTTP Basic is not accepted here; use a token");
+                    : AuthenticationResult.Rejected("HTTP Basic is not accepted here; use a token"));
             }
 
-            return AuthenticationResult.Rejected("unsupported authorization scheme");
+            return ValueTask.FromResult(AuthenticationResult.Rejected("unsupported authorization scheme"));
         }
 
         var query = request.Query["token"];
         if (query.Count > 1)
         {
-            return AuthenticationResult.Rejected("more than one token parameter");
+            return ValueTask.FromResult(AuthenticationResult.Rejected("more than one token parameter"));
         }
 
-        return query.Count == 1 ? tokens.Validate(query.ToString()) : AuthenticationResult.None;
+        return query.Count == 1 ? tokens.ValidateAsync(query.ToString()) : ValueTask.FromResult(AuthenticationResult.None);
     }
 
     private AuthenticationResult ReadBasic(string encoded)

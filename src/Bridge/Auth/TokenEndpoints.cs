@@ -13,9 +13,9 @@ public sealed record TokenResponse(
 /// </summary>
 internal static class TokenEndpoints
 {
-    public static IResult IssueToken(HttpContext context, RequestAuthenticator authenticator, AccountDirectory accounts, TokenService tokens)
+    public static async Task<IResult> IssueTokenAsync(HttpContext context, RequestAuthenticator authenticator, AccountDirectory accounts, TokenService tokens)
     {
-        var result = authenticator.Authenticate(context.Request, allowBasic: true);
+        var result = await authenticator.AuthenticateAsync(context.Request, allowBasic: true);
         if (result.Outcome != AuthenticationOutcome.Authenticated)
         {
             return ApiErrors.Unauthorized(context, result);

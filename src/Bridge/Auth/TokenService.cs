@@ -86,22 +86,14 @@ public sealed partial class TokenService
     }
 
     /// <summary>Authenticated with the token's account as it is configured now, or Rejected with a reason safe to show.</summary>
-    public AuthenticationResult Validate(string token)
+    public async ValueTask<AuthenticationResult> ValidateAsync(string token)
     {
         if (string.IsNullOrEmpty(token) || token.Length > MaximumTokenLength)
         {
             return AuthenticationResult.Rejected("Invalid token");
         }
 
-        // The synchronous ValidateToken is obsolete. With a fixed key and no configuration manager the
-        // validation does no I/O and the task comes back completed; the seam this serves is synchronous.
-        var pending = _handler.ValidateTokenAsync(token, _validation);
-        if (!pending.IsCompletedSuccessfully)
-        {
-            throw new InvalidOperationException("Token validation unexpectedly did not complete synchronously.");
-        }
-
-        var validated = pending.GetAwaiter().GetResult();
+        var validated = await _handler.ValidateTokenAsync(token, _validation);
         if (!validated.IsValid)
         {
             LogTokenInvalid(_logger, validated.Exception?.GetType().Name ?? "unknown");

@@ -38,7 +38,7 @@ public sealed partial class ChannelEndpoint(
             return;
         }
 
-        var authentication = authenticator.Authenticate(context.Request, allowBasic: true);
+        var authentication = await authenticator.AuthenticateAsync(context.Request, allowBasic: true);
         Caller caller;
         switch (authentication.Outcome)
         {

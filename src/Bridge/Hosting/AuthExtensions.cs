@@ -39,8 +39,8 @@ public static class AuthExtensions
     public static IEndpointRouteBuilder MapBridgeAuth(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        endpoints.MapGet("/auth_token", TokenEndpoints.IssueToken);
-        endpoints.MapPost("/authenticate", TokenEndpoints.IssueToken);
+        endpoints.MapGet("/auth_token", TokenEndpoints.IssueTokenAsync);
+        endpoints.MapPost("/authenticate", TokenEndpoints.IssueTokenAsync);
         return endpoints;
     }
 

@@ -29,7 +29,7 @@ public static class LedgerExtensions
         ArgumentNullException.ThrowIfNull(app);
         app.MapGet("/", LedgerHttpEndpoints.Metadata);
         app.MapGet("/accounts/{name}", LedgerHttpEndpoints.Account);
-        app.MapGet("/transfers/{id}", LedgerHttpEndpoints.Transfer);
+        app.MapGet("/transfers/{id}", LedgerHttpEndpoints.TransferAsync);
 
         // A literal route: it wins over the channels' "/{channel}".
         app.MapGet(LedgerEndpoint.Path, (HttpContext context, LedgerEndpoint endpoint) => endpoint.HandleAsync(context));

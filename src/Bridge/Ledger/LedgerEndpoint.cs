@@ -37,7 +37,7 @@ public sealed class LedgerEndpoint(
             return;
         }
 
-        var authentication = authenticator.Authenticate(context.Request, allowBasic: true);
+        var authentication = await authenticator.AuthenticateAsync(context.Request, allowBasic: true);
         var options = connectionOptions.Value;
         using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
         {

@@ -41,11 +41,11 @@ public static partial class LedgerHttpEndpoints
     /// ilp-plugin-bells probes this path to learn how the ledger authenticates, so it answers as five-bells
     /// does (transcript): 401 for a bad token, 400 for an id that is not a UUID, and 404 otherwise.
     /// </summary>
-    public static IResult Transfer(string id, HttpContext context, RequestAuthenticator authenticator)
+    public static async Task<IResult> TransferAsync(string id, HttpContext context, RequestAuthenticator authenticator)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(authenticator);
-        var authentication = authenticator.Authenticate(context.Request, allowBasic: true);
+        var authentication = await authenticator.AuthenticateAsync(context.Request, allowBasic: true);
         if (authentication.Outcome != AuthenticationOutcome.Authenticated)
         {
             return ApiErrors.Unauthorized(context, authentication);

@@ -25,7 +25,7 @@ public sealed class NotificationEndpoints(
     public async Task<IResult> ListAsync(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var authentication = authenticator.Authenticate(context.Request, allowBasic: true);
+        var authentication = await authenticator.AuthenticateAsync(context.Request, allowBasic: true);
         if (authentication.Outcome == AuthenticationOutcome.Rejected
             || (authentication.Outcome == AuthenticationOutcome.NoCredentials && !_allowAnonymous))
         {

@@ -30,7 +30,7 @@ public sealed partial class PublishEndpoint(
     public async Task<IResult> HandleAsync(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var authentication = authenticator.Authenticate(context.Request, allowBasic: true);
+        var authentication = await authenticator.AuthenticateAsync(context.Request, allowBasic: true);
         if (authentication.Outcome != AuthenticationOutcome.Authenticated)
         {
             return ApiErrors.Unauthorized(context, authentication);

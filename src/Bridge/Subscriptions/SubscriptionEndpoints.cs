@@ -25,7 +25,8 @@ public sealed class SubscriptionEndpoints(
     public async Task<IResult> CreateAsync(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        if (Authenticate(context, out var caller) is { } refused)
+        var (refused, caller) = await AuthenticateAsync(context);
+        if (refused is not null)
         {
             return refused;
         }
@@ -79,7 +80,8 @@ public sealed class SubscriptionEndpoints(
     public async Task<IResult> ListAsync(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        if (Authenticate(context, out var caller) is { } refused)
+        var (refused, caller) = await AuthenticateAsync(context);
+        if (refused is not null)
         {
             return refused;
         }
@@ -99,7 +101,8 @@ public sealed class SubscriptionEndpoints(
     public async Task<IResult> DeleteAsync(HttpContext context, string id)
     {
         ArgumentNullException.ThrowIfNull(context);
-        if (Authenticate(context, out var caller) is { } refused)
+        var (refused, caller) = await AuthenticateAsync(context);
+        if (refused is not null)
         {
             return refused;
         }
@@ -122,15 +125,15 @@ public sealed class SubscriptionEndpoints(
         return Results.NoContent();
     }
 
-    private IResult? Authenticate(HttpContext context, out Caller caller)
+    private async ValueTask<(IResult? Refused, Caller Caller)> AuthenticateAsync(HttpContext context)
     {
-        var authentication = authenticator.Authenticate(context.Request, allowBasic: true);
-        caller = authentication.Caller ?? Caller.Anonymous;
+        var authentication = await authenticator.AuthenticateAsync(context.Request, allowBasic: true);
+        var caller = authentication.Caller ?? Caller.Anonymous;
         return authentication.Outcome == AuthenticationOutcome.Authenticated
-            ? null
-            : ApiErrors.Unauthorized(context, authentication.Outcome == AuthenticationOutcome.NoCredentials
+            ? (null, caller)
+            : (ApiErrors.Unauthorized(context, authentication.Outcome == AuthenticationOutcome.NoCredentials
                 ? "subscribing needs credentials (a token, or an account over Basic)"
-                : authentication.Reason ?? "credentials rejected");
+                : authentication.Reason ?? "credentials rejected"), caller);
     }
 
     private static IResult InvalidBody(string message) =>

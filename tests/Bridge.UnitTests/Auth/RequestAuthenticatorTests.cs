@@ -41,78 +41,78 @@ public sealed class RequestAuthenticatorTests
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
-    public void Authenticate_WithoutCredentials_ReportsNone(bool allowBasic)
+    public async Task Authenticate_WithoutCredentials_ReportsNone(bool allowBasic)
     {
-        Assert.Same(AuthenticationResult.None, _authenticator.Authenticate(Request(), allowBasic));
+        Assert.Same(AuthenticationResult.None, (await _authenticator.AuthenticateAsync(Request(), allowBasic)));
         Assert.Empty(_logger.Entries);
     }
 
     [Fact]
-    public void Authenticate_WithQueryToken_AuthenticatesItsAccount()
+    public async Task Authenticate_WithQueryToken_AuthenticatesItsAccount()
     {
-        var result = _authenticator.Authenticate(Request(query: "?token=" + TokenFor("root")), allowBasic: false);
+        var result = await _authenticator.AuthenticateAsync(Request(query: "?token=" + TokenFor("root")), allowBasic: false);
 
         Assert.Equal(AuthenticationResult.Authenticated(new Caller("root", true)), result);
     }
 
     [Fact]
-    public void Authenticate_WithBearerToken_AuthenticatesItsAccount()
+    public async Task Authenticate_WithBearerToken_AuthenticatesItsAccount()
     {
-        var result = _authenticator.Authenticate(Request("Bearer " + TokenFor("alice")), allowBasic: false);
+        var result = await _authenticator.AuthenticateAsync(Request("Bearer " + TokenFor("alice")), allowBasic: false);
 
         Assert.Equal(AuthenticationResult.Authenticated(new Caller("alice", false)), result);
     }
 
     [Fact]
-    public void Authenticate_WithLowerCaseBearerScheme_AuthenticatesItsAccount()
+    public async Task Authenticate_WithLowerCaseBearerScheme_AuthenticatesItsAccount()
     {
-        var result = _authenticator.Authenticate(Request("bearer " + TokenFor("alice")), allowBasic: false);
+        var result = await _authenticator.AuthenticateAsync(Request("bearer " + TokenFor("alice")), allowBasic: false);
 
         Assert.Equal(AuthenticationOutcome.Authenticated, result.Outcome);
     }
 
     [Fact]
-    public void Authenticate_WithInvalidQueryToken_IsRejected()
+    public async Task Authenticate_WithInvalidQueryToken_IsRejected()
     {
-        var result = _authenticator.Authenticate(Request(query: "?token=invalidToken"), allowBasic: true);
+        var result = await _authenticator.AuthenticateAsync(Request(query: "?token=invalidToken"), allowBasic: true);
 
         Assert.Equal(AuthenticationResult.Rejected("Invalid token"), result);
     }
 
     [Fact]
-    public void Authenticate_WithEmptyQueryToken_IsRejected()
+    public async Task Authenticate_WithEmptyQueryToken_IsRejected()
     {
-        var result = _authenticator.Authenticate(Request(query: "?token="), allowBasic: true);
+        var result = await _authenticator.AuthenticateAsync(Request(query: "?token="), allowBasic: true);
 
         Assert.Equal(AuthenticationResult.Rejected("Invalid token"), result);
     }
 
     [Fact]
-    public void Authenticate_WithExpiredBearerToken_IsRejectedAsExpired()
+    public async Task Authenticate_WithExpiredBearerToken_IsRejectedAsExpired()
     {
         var token = TokenFor("alice");
         _time.Advance(TimeSpan.FromDays(8));
 
-        var result = _authenticator.Authenticate(Request("Bearer " + token), allowBasic: true);
+        var result = await _authenticator.AuthenticateAsync(Request("Bearer " + token), allowBasic: true);
 
         Assert.Equal(AuthenticationResult.Rejected("token expired"), result);
     }
 
     [Fact]
-    public void Authenticate_WithBasicWhereAllowed_AuthenticatesTheAccount()
+    public async Task Authenticate_WithBasicWhereAllowed_AuthenticatesTheAccount()
     {
-        var result = _authenticator.Authenticate(Request(Basic("ROOT:rootpw")), allowBasic: true);
+        var result = await _authenticator.AuthenticateAsync(Request(Basic("ROOT:rootpw")), allowBasic: true);
 
         Assert.Equal(AuthenticationResult.Authenticated(new Caller("root", true)), result);
     }
 
     [Fact]
-    public void Authenticate_WithBasicPasswordContainingColons_UsesEverythingAfterTheFirstColon()
+    public async Task Authenticate_WithBasicPasswordContainingColons_UsesEverythingAfterTheFirstColon()
     {
         var accounts = AuthFakes.Directory([AuthFakes.Entry("carl", "a:b:c")]);
         var authenticator = new RequestAuthenticator(accounts, AuthFakes.Tokens(accounts, _time), _logger);
 
-        var result = authenticator.Authenticate(Request(Basic("carl:a:b:c")), allowBasic: true);
+        var result = await authenticator.AuthenticateAsync(Request(Basic("carl:a:b:c")), allowBasic: true);
 
         Assert.Equal(AuthenticationOutcome.Authenticated, result.Outcome);
     }
@@ -121,9 +121,9 @@ public sealed class RequestAuthenticatorTests
     [InlineData("alice:wrong")]
     [InlineData("nobody:secret")]
     [InlineData("alice:")]
-    public void Authenticate_WithWrongBasicCredentials_IsRejectedWithoutSayingWhichPartWasWrong(string credentials)
+    public async Task Authenticate_WithWrongBasicCredentials_IsRejectedWithoutSayingWhichPartWasWrong(string credentials)
     {
-        var result = _authenticator.Authenticate(Request(Basic(credentials)), allowBasic: true);
+        var result = await _authenticator.AuthenticateAsync(Request(Basic(credentials)), allowBasic: true);
 
         Assert.Equal(AuthenticationResult.Rejected("Invalid password"), result);
     }
@@ -134,54 +134,54 @@ public sealed class RequestAuthenticatorTests
     [InlineData("Basic YWxpY2U=")] // "alice", no colon
     [InlineData("Basic OnNlY3JldA==")] // ":secret", empty name
     [InlineData("Basic //79")] // not UTF-8
-    public void Authenticate_WithMalformedBasic_IsRejected(string authorization)
+    public async Task Authenticate_WithMalformedBasic_IsRejected(string authorization)
     {
-        var result = _authenticator.Authenticate(Request(authorization), allowBasic: true);
+        var result = await _authenticator.AuthenticateAsync(Request(authorization), allowBasic: true);
 
         Assert.Equal(AuthenticationResult.Rejected("malformed Basic credentials"), result);
     }
 
     [Fact]
-    public void Authenticate_WithBasicWhereNotAllowed_IsRejectedEvenWhenCorrect()
+    public async Task Authenticate_WithBasicWhereNotAllowed_IsRejectedEvenWhenCorrect()
     {
-        var result = _authenticator.Authenticate(Request(Basic("alice:secret")), allowBasic: false);
+        var result = await _authenticator.AuthenticateAsync(Request(Basic("alice:secret")), allowBasic: false);
 
         Assert.Equal(AuthenticationOutcome.Rejected, result.Outcome);
         Assert.Contains("use a token", result.Reason, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void Authenticate_WithUnknownScheme_IsRejected()
+    public async Task Authenticate_WithUnknownScheme_IsRejected()
     {
-        var result = _authenticator.Authenticate(Request("Digest username=alice"), allowBasic: true);
+        var result = await _authenticator.AuthenticateAsync(Request("Digest username=alice"), allowBasic: true);
 
         Assert.Equal(AuthenticationResult.Rejected("unsupported authorization scheme"), result);
     }
 
     [Fact]
-    public void Authenticate_WithHeaderAndQueryToken_UsesTheHeader()
+    public async Task Authenticate_WithHeaderAndQueryToken_UsesTheHeader()
     {
-        var result = _authenticator.Authenticate(
+        var result = await _authenticator.AuthenticateAsync(
             Request("Bearer " + TokenFor("alice"), query: "?token=" + TokenFor("root")), allowBasic: false);
 
         Assert.Equal(new Caller("alice", false), result.Caller);
     }
 
     [Fact]
-    public void Authenticate_WithTwoQueryTokens_IsRejected()
+    public async Task Authenticate_WithTwoQueryTokens_IsRejected()
     {
         var token = TokenFor("alice");
 
-        var result = _authenticator.Authenticate(Request(query: $"?token={token}&token={token}"), allowBasic: false);
+        var result = await _authenticator.AuthenticateAsync(Request(query: $"?token={token}&token={token}"), allowBasic: false);
 
         Assert.Equal(AuthenticationOutcome.Rejected, result.Outcome);
     }
 
     [Fact]
-    public void Authenticate_WhenRejecting_LogsTheReasonAtInformationButNeverTheSecret()
+    public async Task Authenticate_WhenRejecting_LogsTheReasonAtInformationButNeverTheSecret()
     {
-        _authenticator.Authenticate(Request(Basic("alice:hunter2-secret")), allowBasic: true);
-        _authenticator.Authenticate(Request(query: "?token=eyJfake.secret-token.value"), allowBasic: true);
+        await _authenticator.AuthenticateAsync(Request(Basic("alice:hunter2-secret")), allowBasic: true);
+        await _authenticator.AuthenticateAsync(Request(query: "?token=eyJfake.secret-token.value"), allowBasic: true);
 
         Assert.Equal(2, _logger.Entries.Count);
         Assert.All(_logger.Entries, entry =>

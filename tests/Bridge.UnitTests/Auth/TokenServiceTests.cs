@@ -13,11 +13,11 @@ public sealed class TokenServiceTests
     private Account Alice => _accounts.TryFind("alice", out var account) ? account : throw new InvalidOperationException();
 
     [Fact]
-    public void Issue_ThenValidate_AuthenticatesTheAccount()
+    public async Task Issue_ThenValidate_AuthenticatesTheAccount()
     {
         var tokens = AuthFakes.Tokens(_accounts, _time);
 
-        var result = tokens.Validate(tokens.Issue(Alice).Token);
+        var result = await tokens.ValidateAsync(tokens.Issue(Alice).Token);
 
         Assert.Equal(AuthenticationOutcome.Authenticated, result.Outcome);
         Assert.Equal(new Caller("alice", false), result.Caller);
@@ -44,63 +44,63 @@ public sealed class TokenServiceTests
     }
 
     [Fact]
-    public void Validate_JustBeforeExpiry_Succeeds()
+    public async Task Validate_JustBeforeExpiry_Succeeds()
     {
         var tokens = AuthFakes.Tokens(_accounts, _time, maxAge: TimeSpan.FromDays(7));
         var token = tokens.Issue(Alice).Token;
 
         _time.Advance(TimeSpan.FromDays(7) - TimeSpan.FromSeconds(1));
 
-        Assert.Equal(AuthenticationOutcome.Authenticated, tokens.Validate(token).Outcome);
+        Assert.Equal(AuthenticationOutcome.Authenticated, (await tokens.ValidateAsync(token)).Outcome);
     }
 
     [Fact]
-    public void Validate_AfterMaxAge_IsRejectedAsExpired()
+    public async Task Validate_AfterMaxAge_IsRejectedAsExpired()
     {
         var tokens = AuthFakes.Tokens(_accounts, _time, maxAge: TimeSpan.FromDays(7));
         var token = tokens.Issue(Alice).Token;
 
         _time.Advance(TimeSpan.FromDays(7) + TimeSpan.FromMinutes(1));
 
-        Assert.Equal(AuthenticationResult.Rejected("token expired"), tokens.Validate(token));
+        Assert.Equal(AuthenticationResult.Rejected("token expired"), (await tokens.ValidateAsync(token)));
     }
 
     [Fact]
-    public void Validate_TokenSignedWithAnotherKey_IsRejected()
+    public async Task Validate_TokenSignedWithAnotherKey_IsRejected()
     {
         var otherKey = Convert.ToBase64String(new byte[32]);
         var token = AuthFakes.Tokens(_accounts, _time, signingKey: otherKey).Issue(Alice).Token;
 
-        var result = AuthFakes.Tokens(_accounts, _time).Validate(token);
+        var result = await AuthFakes.Tokens(_accounts, _time).ValidateAsync(token);
 
         Assert.Equal(AuthenticationResult.Rejected("Invalid token"), result);
     }
 
     [Fact]
-    public void Validate_TokenFromAnotherIssuer_IsRejected()
+    public async Task Validate_TokenFromAnotherIssuer_IsRejected()
     {
         var elsewhere = AuthFakes.Directory([AuthFakes.Entry("alice", "secret")], publicUrl: "http://elsewhere.test");
         var token = AuthFakes.Tokens(elsewhere, _time).Issue(elsewhere.Accounts.Single()).Token;
 
-        var result = AuthFakes.Tokens(_accounts, _time).Validate(token);
+        var result = await AuthFakes.Tokens(_accounts, _time).ValidateAsync(token);
 
         Assert.Equal(AuthenticationResult.Rejected("Invalid token"), result);
     }
 
     [Fact]
-    public void Validate_AfterTheAccountWasRemoved_IsRejected()
+    public async Task Validate_AfterTheAccountWasRemoved_IsRejected()
     {
         var token = AuthFakes.Tokens(_accounts, _time).Issue(Alice).Token;
         var withoutAlice = AuthFakes.Directory([AuthFakes.Entry("root", "secret", isAdmin: true)]);
 
-        var result = AuthFakes.Tokens(withoutAlice, _time).Validate(token);
+        var result = await AuthFakes.Tokens(withoutAlice, _time).ValidateAsync(token);
 
         Assert.Equal(AuthenticationOutcome.Rejected, result.Outcome);
         Assert.Equal("the token's account no longer exists", result.Reason);
     }
 
     [Fact]
-    public void Validate_TakesTheAdminFlagFromTheCurrentConfiguration()
+    public async Task Validate_TakesTheAdminFlagFromTheCurrentConfiguration()
     {
         var token = AuthFakes.Tokens(_accounts, _time).Issue(Alice).Token;
         var aliceNowAdmin = AuthFakes.Directory([AuthFakes.Entry("alice", "secret", isAdmin: true)]);
@@ -108,8 +108,8 @@ public sealed class TokenServiceTests
         var rootToken = AuthFakes.Tokens(_accounts, _time).Issue(root!).Token;
         var rootNoLongerAdmin = AuthFakes.Directory([AuthFakes.Entry("root", "secret", isAdmin: false)]);
 
-        Assert.Equal(new Caller("alice", true), AuthFakes.Tokens(aliceNowAdmin, _time).Validate(token).Caller);
-        Assert.Equal(new Caller("root", false), AuthFakes.Tokens(rootNoLongerAdmin, _time).Validate(rootToken).Caller);
+        Assert.Equal(new Caller("alice", true), (await AuthFakes.Tokens(aliceNowAdmin, _time).ValidateAsync(token)).Caller);
+        Assert.Equal(new Caller("root", false), (await AuthFakes.Tokens(rootNoLongerAdmin, _time).ValidateAsync(rootToken)).Caller);
     }
 
     [Theory]
@@ -117,33 +117,33 @@ public sealed class TokenServiceTests
     [InlineData("not-a-token")]
     [InlineData("a.b.c")]
     [InlineData("eyJhbGciOiJIUzI1NiJ9.e30.")]
-    public void Validate_Garbage_IsRejectedAsInvalid(string token)
+    public async Task Validate_Garbage_IsRejectedAsInvalid(string token)
     {
-        var result = AuthFakes.Tokens(_accounts, _time).Validate(token);
+        var result = await AuthFakes.Tokens(_accounts, _time).ValidateAsync(token);
 
         Assert.Equal(AuthenticationResult.Rejected("Invalid token"), result);
     }
 
     [Fact]
-    public void Validate_UnsignedTokenWithTheRightClaims_IsRejected()
+    public async Task Validate_UnsignedTokenWithTheRightClaims_IsRejected()
     {
         var exp = AuthFakes.Start.AddDays(1).ToUnixTimeSeconds();
         var header = Base64Url("{\"alg\":\"none\",\"typ\":\"JWT\"}");
         var payload = Base64Url($"{{\"sub\":\"http://bridge.test/accounts/root\",\"iss\":\"http://bridge.test\",\"exp\":{exp}}}");
 
-        var result = AuthFakes.Tokens(_accounts, _time).Validate($"{header}.{payload}.");
+        var result = await AuthFakes.Tokens(_accounts, _time).ValidateAsync($"{header}.{payload}.");
 
         Assert.Equal(AuthenticationResult.Rejected("Invalid token"), result);
     }
 
     [Fact]
-    public void Validate_TokenTamperedToNameAnotherAccount_IsRejected()
+    public async Task Validate_TokenTamperedToNameAnotherAccount_IsRejected()
     {
         var parts = AuthFakes.Tokens(_accounts, _time).Issue(Alice).Token.Split('.');
         var exp = AuthFakes.Start.AddDays(1).ToUnixTimeSeconds();
         parts[1] = Base64Url($"{{\"sub\":\"http://bridge.test/accounts/root\",\"iss\":\"http://bridge.test\",\"exp\":{exp}}}");
 
-        var result = AuthFakes.Tokens(_accounts, _time).Validate(string.Join('.', parts));
+        var result = await AuthFakes.Tokens(_accounts, _time).ValidateAsync(string.Join('.', parts));
 
         Assert.Equal(AuthenticationResult.Rejected("Invalid token"), result);
     }
