@@ -1,7 +1,5 @@
 namespace Bridge.Auth;
 
-// SEAM (owned by the auth work): the signatures below are what the fronts rely on.
-
 /// <summary>Who is on the other end of a request or connection.</summary>
 public sealed record Caller(string Name, bool IsAdmin)
 {

@@ -3,8 +3,6 @@ using System.Text.Json.Nodes;
 
 namespace Bridge.Documents;
 
-// SEAM (owned by the documents work): the signatures below are what the rest of the bridge relies on.
-
 /// <summary>A validated filter over documents (the safe subset of MongoDB's query language in the contract).</summary>
 /// <remarks>Immutable and safe to share between threads. Build one with <see cref="FilterParser"/>.</remarks>
 public sealed class Filter

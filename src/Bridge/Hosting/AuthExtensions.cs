@@ -3,7 +3,6 @@ using Microsoft.Extensions.Options;
 
 namespace Bridge.Hosting;
 
-// SEAM (owned by the auth work): accounts, tokens, RequestAuthenticator, and the token endpoints.
 public static class AuthExtensions
 {
     public static IHostApplicationBuilder AddBridgeAuth(this IHostApplicationBuilder builder)

@@ -4,7 +4,6 @@ using Microsoft.Extensions.Options;
 
 namespace Bridge.Hosting;
 
-// SEAM (owned by the documents work): registers IDocumentStore (embedded by default).
 public static class DocumentsExtensions
 {
     /// <summary>
