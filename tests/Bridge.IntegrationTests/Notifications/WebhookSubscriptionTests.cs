@@ -74,6 +74,44 @@ public sealed class WebhookSubscriptionTests
     }
 
     [Fact]
+    public async Task TargetThatKeepsFailing_IsGivenUpOn_ThenTheSubscriptionIsDisabled()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        receiver.Respond = (_, _) => Task.FromResult(500);
+        var settings = Settings();
+        settings["Bridge:Webhooks:MaxAttempts"] = "2";
+        settings["Bridge:Webhooks:DisableAfterFailures"] = "2";
+        await using var host = await BridgeHost.StartAsync(settings);
+        using var http = As(host, "ops");
+        var subscription = await SubscribeAsync(http, receiver.Url);
+
+        // Two deliveries, two attempts each, all refused: two give-ups in a row disable the subscription.
+        await PublishAsync(host, Message("tx-f1", "pending"));
+        await PublishAsync(host, Message("tx-f2", "pending"));
+        await receiver.WaitForAsync(r => r.Count >= 4, "two attempts for each of two deliveries");
+        JsonObject? listed = null;
+        var deadline = DateTime.UtcNow + NotificationTestSupport.Timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            var list = JsonNode.Parse(await http.GetStringAsync(new Uri("/api/subscriptions", UriKind.Relative)))!["items"]!.AsArray();
+            listed = list.Single(s => (string?)s!["id"] == (string?)subscription["id"])!.AsObject();
+            if ((bool?)listed["disabled"] == true)
+            {
+                break;
+            }
+
+            await Task.Delay(100);
+        }
+
+        Assert.True((bool?)listed!["disabled"], $"the subscription was not disabled: {listed}");
+        var attemptsWhenDisabled = receiver.Requests.Count;
+        await PublishAsync(host, Message("tx-f3", "pending"));
+        await Task.Delay(500);
+        Assert.Equal(4, attemptsWhenDisabled);
+        Assert.Equal(attemptsWhenDisabled, receiver.Requests.Count);
+    }
+
+    [Fact]
     public async Task TargetThatNeverAnswers_DoesNotDelayAnotherSubscription()
     {
         await using var dead = await WebhookReceiver.StartAsync();
