@@ -84,6 +84,9 @@ public sealed class BrowserClientNodeTests
         ["Bridge:Channels:AllowAnonymous"] = "true",
         ["Bridge:Demo:Enabled"] = "true",
         ["Bridge:Demo:Interval"] = "00:00:00.200",
+        ["Bridge:Accounts:0:Name"] = "admin",
+        ["Bridge:Accounts:0:Password"] = "admin-secret",
+        ["Bridge:Accounts:0:IsAdmin"] = "true",
     };
 
     private static async Task<BridgeHost> StartOnPortAsync(Uri baseUri, string dataDirectory)
