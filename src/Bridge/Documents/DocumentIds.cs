@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
+using System.Text.Json.Nodes;
 
 namespace Bridge.Documents;
 
@@ -11,6 +12,21 @@ public static class DocumentIds
         ArgumentNullException.ThrowIfNull(timeProvider);
         var seconds = (uint)timeProvider.GetUtcNow().ToUnixTimeSeconds();
         return string.Create(CultureInfo.InvariantCulture, $"{seconds:x8}{RandomNumberGenerator.GetHexString(16, lowercase: true)}");
+    }
+
+    /// <summary>The id a document names in <paramref name="property"/> (<c>id</c> or <c>_id</c>), or null when it names none.</summary>
+    /// <exception cref="ArgumentException">The property holds something other than a non-empty string or number.</exception>
+    public static string? Read(JsonObject document, string property)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        if (!document.TryGetPropertyValue(property, out var value) || value is null)
+        {
+            return null;
+        }
+
+        return JsonSemantics.AsString(value) is { Length: > 0 } id
+            ? id
+            : throw new ArgumentException($"the document's '{property}' must be a non-empty string", nameof(document));
     }
 }
 

@@ -159,10 +159,10 @@ public sealed partial class EmbeddedDocumentStore : IDocumentStore, IDisposable
         ArgumentNullException.ThrowIfNull(document);
         cancellationToken.ThrowIfCancellationRequested();
         CheckName(collection);
-        var id = IdOf(document, "id");
+        var id = DocumentIds.Read(document, "id");
         if (id is null)
         {
-            id = IdOf(document, "_id") ?? DocumentIds.New(_timeProvider);
+            id = DocumentIds.Read(document, "_id") ?? DocumentIds.New(_timeProvider);
             document.Remove("id");
             document.Remove("_id");
             document.Insert(0, "id", id);
@@ -212,7 +212,7 @@ public sealed partial class EmbeddedDocumentStore : IDocumentStore, IDisposable
         var ids = documents.Documents
             .Select(element => JsonObject.Create(element)!)
             .Where(filter.Matches)
-            .Select(document => IdOf(document, "id"))
+            .Select(document => DocumentIds.Read(document, "id"))
             .OfType<string>()
             .ToList();
         long deleted = 0;
@@ -350,18 +350,6 @@ public sealed partial class EmbeddedDocumentStore : IDocumentStore, IDisposable
 
             return 0;
         }))];
-    }
-
-    private static string? IdOf(JsonObject document, string property)
-    {
-        if (!document.TryGetPropertyValue(property, out var value) || value is null)
-        {
-            return null;
-        }
-
-        return JsonSemantics.AsString(value) is { Length: > 0 } id
-            ? id
-            : throw new ArgumentException($"the document's '{property}' must be a non-empty string", nameof(document));
     }
 
     private static JsonElement ToElement(JsonObject document, string? id = null)

@@ -148,20 +148,5 @@ public sealed class ChannelClient : IAsyncDisposable
         return _socket.CloseStatus;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (_socket.State == WebSocketState.Open)
-        {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-            try
-            {
-                await _socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "test done", timeout.Token);
-            }
-            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
-            {
-            }
-        }
-
-        _socket.Dispose();
-    }
+    public ValueTask DisposeAsync() => _socket.CloseQuietlyAsync();
 }

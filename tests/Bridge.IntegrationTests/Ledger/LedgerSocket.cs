@@ -1,6 +1,8 @@
 using System.Net.WebSockets;
 using System.Text;
 
+using Bridge.IntegrationTests.Infrastructure;
+
 namespace Bridge.IntegrationTests.Ledger;
 
 /// <summary>A raw ledger WebSocket client for tests: frames as text, every wait bounded.</summary>
@@ -113,20 +115,5 @@ public sealed class LedgerSocket : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (_socket.State == WebSocketState.Open)
-        {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-            try
-            {
-                await _socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "test done", timeout.Token);
-            }
-            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
-            {
-            }
-        }
-
-        _socket.Dispose();
-    }
+    public ValueTask DisposeAsync() => _socket.CloseQuietlyAsync();
 }

@@ -129,10 +129,10 @@ public sealed class MongoDocumentStore : IDocumentStore, IDisposable
     {
         ArgumentNullException.ThrowIfNull(document);
         CheckName(collection);
-        var id = IdOf(document, "id");
+        var id = DocumentIds.Read(document, "id");
         if (id is null)
         {
-            id = IdOf(document, "_id") ?? DocumentIds.New(_timeProvider);
+            id = DocumentIds.Read(document, "_id") ?? DocumentIds.New(_timeProvider);
             document.Remove("id");
             document.Remove("_id");
             document.Insert(0, "id", id);
@@ -371,18 +371,6 @@ public sealed class MongoDocumentStore : IDocumentStore, IDisposable
 
     private static long ReadCount(string reply, string field) =>
         JsonNode.Parse(reply)?[field] is JsonValue value && value.TryGetValue<long>(out var count) ? count : 0;
-
-    private static string? IdOf(JsonObject document, string property)
-    {
-        if (!document.TryGetPropertyValue(property, out var value) || value is null)
-        {
-            return null;
-        }
-
-        return JsonSemantics.AsString(value) is { Length: > 0 } id
-            ? id
-            : throw new ArgumentException($"the document's '{property}' must be a non-empty string", nameof(document));
-    }
 
     private static void CheckName(string collection)
     {
