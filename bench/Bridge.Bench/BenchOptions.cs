@@ -57,6 +57,9 @@ public sealed class BenchOptions
 
     public IReadOnlyList<SystemKind> Systems { get; private set; } = [SystemKind.Bridge, SystemKind.WebStomp, SystemKind.Ceiling];
 
+    /// <summary>Time for a server to finish what connecting set off (and its resident set to show it) before it is read.</summary>
+    public TimeSpan Settle { get; private set; } = TimeSpan.FromSeconds(3);
+
     public string OutputDirectory { get; private set; } = "bench-results";
 
     public string? BridgePath { get; private set; }
@@ -82,6 +85,7 @@ public sealed class BenchOptions
             options.LatencySeconds = 1;
             options.IdleConnections = 50;
             options.QueryIterations = 20;
+            options.Settle = TimeSpan.FromSeconds(0.5);
         }
 
         for (var i = 0; i < args.Length; i++)

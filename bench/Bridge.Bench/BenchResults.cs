@@ -44,6 +44,11 @@ public sealed class BenchResults
 
 public sealed record ThroughputResult(SystemKind System, int Subscribers, int Size, int Messages, List<double> Rates, List<long> Delivered)
 {
+    /// <summary>CPU time of the server process (the bridge, the ceiling, or the whole RabbitMQ node for Web-STOMP) per delivery, in microseconds.</summary>
+    public List<double> ServerCpuMicrosPerDelivery { get; } = [];
+
+    public double MedianServerCpu => BenchResults.Median(ServerCpuMicrosPerDelivery);
+
     public long Expected => (long)Subscribers * Messages;
 
     public double MedianRate => BenchResults.Median(Rates);

@@ -8,11 +8,11 @@ namespace Bridge.Bench;
 /// <summary>The whole run: one private RabbitMQ node, then every system at every size, then memory and queries.</summary>
 public static class BenchRunner
 {
-    private static readonly TimeSpan Settle = TimeSpan.FromSeconds(3);
 
     public static async Task<int> RunAsync(BenchOptions options, CancellationToken cancellationToken)
     {
         var bridgeDll = options.BridgePath ?? FindBridge();
+
         var results = new BenchResults
         {
             CommandLine = "dotnet Bridge.Bench.dll " + options.CommandLine,
@@ -91,11 +91,14 @@ public static class BenchRunner
                 var result = new ThroughputResult(system, subscribers, size, messages, [], []);
                 for (var rep = 0; rep < options.Repetitions; rep++)
                 {
+                    var cpuBefore = ChildProcess.CpuSecondsOf(target.ServerPid);
                     var run = await RunOnceAsync(fleet, target.Publisher, messages, size, rate: 0, recordLatency: false, cancellationToken);
+                    var cpu = (ChildProcess.CpuSecondsOf(target.ServerPid) - cpuBefore) * 1e6 / Math.Max(1, run.Received);
                     result.Rates.Add(run.DeliveriesPerSecond);
                     result.Delivered.Add(run.Received);
+                    result.ServerCpuMicrosPerDelivery.Add(cpu);
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"  throughput {system,-8} N={subscribers,5} {size,5} B  M={messages,6}: {run.DeliveriesPerSecond,10:N0} deliveries/s ({run.Received}/{run.Expected} in {run.ElapsedSeconds:F2} s)"));
+                        $"  throughput {system,-8} N={subscribers,5} {size,5} B  M={messages,6}: {run.DeliveriesPerSecond,10:N0} deliveries/s ({run.Received}/{run.Expected} in {run.ElapsedSeconds:F2} s; server CPU {cpu:F2} µs/delivery)"));
                 }
 
                 context.Results.Throughput.Add(result);
@@ -165,10 +168,10 @@ public static class BenchRunner
                     // Warm-up: the connection path's code is loaded and jitted before the baseline.
                 }
 
-                await Task.Delay(Settle, cancellationToken);
+                await Task.Delay(options.Settle, cancellationToken);
                 var before = bridge.Process!.ResidentBytes();
                 await using var fleet = await SubscriberFleet.ConnectAsync(SystemKind.Bridge, bridge.Endpoint, count, cancellationToken);
-                await Task.Delay(Settle, cancellationToken);
+                await Task.Delay(options.Settle, cancellationToken);
                 var after = bridge.Process.ResidentBytes();
                 result.BytesPerConnection.Add((after - before) / (double)count);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -184,10 +187,10 @@ public static class BenchRunner
             var result = new MemoryResult(SystemKind.WebStomp, count, []);
             for (var rep = 0; rep < options.Repetitions; rep++)
             {
-                await Task.Delay(Settle, cancellationToken);
+                await Task.Delay(options.Settle, cancellationToken);
                 var before = ChildProcess.ResidentBytesOf(pid);
                 await using var fleet = await SubscriberFleet.ConnectAsync(SystemKind.WebStomp, context.Node.WebStompEndpoint, count, cancellationToken);
-                await Task.Delay(Settle, cancellationToken);
+                await Task.Delay(options.Settle, cancellationToken);
                 var after = ChildProcess.ResidentBytesOf(pid);
                 result.BytesPerConnection.Add((after - before) / (double)count);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -228,7 +231,7 @@ public static class BenchRunner
             case SystemKind.Bridge:
                 return await StartBridgeAsync(context, [], cancellationToken);
             case SystemKind.WebStomp:
-                return new Target(context.Node.WebStompEndpoint, context.Publisher, null, null);
+                return new Target(context.Node.WebStompEndpoint, context.Publisher, null, null) { ServerPid = await context.Node.GetVmPidAsync(cancellationToken) };
             default:
                 var port = Ports.Free(1)[0];
                 var benchDll = typeof(BenchRunner).Assembly.Location;
@@ -310,6 +313,15 @@ public static class BenchRunner
     /// <summary>What the subscribers connect to and how messages are published to it.</summary>
     private sealed record Target(Uri Endpoint, IBenchPublisher Publisher, ChildProcess? Process, string? DataDirectory) : IAsyncDisposable
     {
+        private readonly int? _serverPid;
+
+        /// <summary>The process that does the server's work: the child, or RabbitMQ's VM for Web-STOMP.</summary>
+        public int ServerPid
+        {
+            get => _serverPid ?? Process!.Pid;
+            init => _serverPid = value;
+        }
+
         public async ValueTask DisposeAsync()
         {
             if (Process is not null)

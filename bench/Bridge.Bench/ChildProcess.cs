@@ -109,6 +109,18 @@ public sealed class ChildProcess : IAsyncDisposable
         throw new InvalidOperationException($"no VmRSS for process {pid}");
     }
 
+    /// <summary>CPU time (user + system, all threads) the process has used so far, in seconds.</summary>
+    public double CpuSeconds() => CpuSecondsOf(_process.Id);
+
+    public static double CpuSecondsOf(int pid)
+    {
+        // /proc/<pid>/stat: the command may contain spaces, so count fields after its closing parenthesis;
+        // utime and stime are the 14th and 15th fields, in clock ticks (USER_HZ, 100 on Linux).
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
+    }
+
     public async ValueTask DisposeAsync()
     {
         try

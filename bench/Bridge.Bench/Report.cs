@@ -20,15 +20,15 @@ public static class Report
         {
             md.AppendLine("### Fan-out throughput (deliveries per second, first publish to last receipt)");
             md.AppendLine();
-            md.AppendLine("| subscribers | payload | messages | bridge | Web-STOMP | ceiling | bridge / ceiling | bridge / Web-STOMP |");
-            md.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|");
+            md.AppendLine("| subscribers | payload | messages | bridge | Web-STOMP | ceiling | bridge / ceiling | bridge / Web-STOMP | server CPU µs/delivery: bridge / RabbitMQ+Web-STOMP / ceiling |");
+            md.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
             foreach (var group in results.Throughput.GroupBy(t => (t.Subscribers, t.Size)).OrderBy(g => g.Key.Size).ThenBy(g => g.Key.Subscribers))
             {
                 var bridge = Find(group, SystemKind.Bridge);
                 var stomp = Find(group, SystemKind.WebStomp);
                 var ceiling = Find(group, SystemKind.Ceiling);
                 md.AppendLine(Invariant,
-                    $"| {group.Key.Subscribers:N0} | {Size(group.Key.Size)} | {group.First().Messages:N0} | {Rate(bridge)} | {Rate(stomp)} | {Rate(ceiling)} | {Ratio(bridge, ceiling, percent: true)} | {Ratio(bridge, stomp, percent: false)} |");
+                    $"| {group.Key.Subscribers:N0} | {Size(group.Key.Size)} | {group.First().Messages:N0} | {Rate(bridge)} | {Rate(stomp)} | {Rate(ceiling)} | {Ratio(bridge, ceiling, percent: true)} | {Ratio(bridge, stomp, percent: false)} | {Cpu(bridge)} / {Cpu(stomp)} / {Cpu(ceiling)} |");
             }
 
             md.AppendLine();
@@ -241,6 +241,8 @@ public static class Report
             : percent
                 ? (numerator.MedianRate / denominator.MedianRate).ToString("P0", Invariant)
                 : (numerator.MedianRate / denominator.MedianRate).ToString("F1", Invariant) + "×";
+
+    private static string Cpu(ThroughputResult? result) => result is null ? "–" : result.MedianServerCpu.ToString("F2", Invariant);
 
     private static string Latency(LatencyResult? result) =>
         result is null ? "–" : string.Create(Invariant, $"{result.P50:F2} / {result.P99:F2} / {result.Max:F2}");
