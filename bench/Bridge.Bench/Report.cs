@@ -155,7 +155,7 @@ public static class Report
         var systems = new[] { SystemKind.Bridge, SystemKind.WebStomp, SystemKind.Ceiling };
         var colors = new Dictionary<SystemKind, string> { [SystemKind.Bridge] = "#1f77b4", [SystemKind.WebStomp] = "#ff7f0e", [SystemKind.Ceiling] = "#7f7f7f" };
         const int PanelWidth = 560, PanelHeight = 340, Left = 70, Top = 50, PlotHeight = 230;
-        var width = Math.Max(1, sizes.Count) * PanelWidth;
+        var width = Math.Max(760, sizes.Count * PanelWidth);
         var height = PanelHeight + 40;
         var rates = results.Throughput.Select(t => t.MedianRate).Where(r => r > 0 && !double.IsNaN(r)).DefaultIfEmpty(1).ToList();
         var minExp = Math.Floor(Math.Log10(rates.Min()));
@@ -211,7 +211,7 @@ public static class Report
 
         for (var s = 0; s < systems.Length; s++)
         {
-            var lx = 80 + (s * 160);
+            var lx = 80 + (s * 200);
             var ly = height - 22;
             svg.AppendLine(Invariant, $"""<rect x="{lx}" y="{ly - 10}" width="12" height="12" fill="{colors[systems[s]]}"/>""");
             svg.AppendLine(Invariant, $"""<text x="{lx + 18}" y="{ly}">{Name(systems[s])}</text>""");
