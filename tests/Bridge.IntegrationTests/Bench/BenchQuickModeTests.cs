@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
+using Bridge.IntegrationTests.Infrastructure;
 
 namespace Bridge.IntegrationTests.Bench;
 
@@ -8,6 +9,7 @@ namespace Bridge.IntegrationTests.Bench;
 /// The benchmark is not a timed test: this only checks that it still runs end to end (RabbitMQ with Web-STOMP,
 /// the bridge and the ceiling as child processes) on its tiny <c>--quick</c> size and produces every figure.
 /// </summary>
+[Collection(StandaloneNodeCollection.Name)]
 public sealed class BenchQuickModeTests
 {
     // Quick mode takes about 15 s on an idle 2-core machine; the margin is for a loaded one.

@@ -11,6 +11,7 @@ namespace Bridge.IntegrationTests.Broker;
 /// prefetch window must keep moving, and nothing may stay unacknowledged once traffic stops. Runs on its own
 /// node so that rabbitmqctl can read the bridge's exclusive queue.
 /// </summary>
+[Collection(StandaloneNodeCollection.Name)]
 public sealed class AcknowledgementBatchingTests(AcknowledgementBatchingTests.NodeFixture node) : IClassFixture<AcknowledgementBatchingTests.NodeFixture>, IAsyncLifetime
 {
     private const int Prefetch = 8;
