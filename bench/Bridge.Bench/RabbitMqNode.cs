@@ -66,12 +66,16 @@ public sealed class RabbitMqNode : IAsyncDisposable
         var node = new RabbitMqNode(root, ports[0], ports[1], ports[2]);
         await File.WriteAllTextAsync(Path.Combine(root, "enabled_plugins"), "[rabbitmq_web_stomp].\n", cancellationToken);
         await File.WriteAllTextAsync(Path.Combine(root, "rabbitmq-env.conf"), string.Empty, cancellationToken);
+        // Cowboy closes a WebSocket that has not received anything for 60 s by default, and subscribers only
+        // listen: an hour keeps the big runs' connections open (the bridge's clients answer its pings instead).
         await File.WriteAllTextAsync(Path.Combine(root, "rabbitmq.conf"), $"""
             listeners.tcp.default = 127.0.0.1:{node.AmqpPort}
             loopback_users = none
             web_stomp.tcp.port = {node.WebStompPort}
             web_stomp.tcp.ip = 127.0.0.1
             web_stomp.max_connections = infinity
+            web_stomp.ws_opts.idle_timeout = 3600000
+            web_stomp.cowboy_opts.idle_timeout = 3600000
             """ + "\n", cancellationToken);
 
         var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
