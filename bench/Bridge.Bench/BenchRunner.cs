@@ -183,13 +183,21 @@ public static class BenchRunner
 
         if (options.Systems.Contains(SystemKind.WebStomp))
         {
-            var pid = await context.Node.GetVmPidAsync(cancellationToken);
             var result = new MemoryResult(SystemKind.WebStomp, count, []);
             for (var rep = 0; rep < options.Repetitions; rep++)
             {
+                // A fresh node per repetition: Erlang keeps what the previous fleet used, so a reused node's
+                // baseline would already include it.
+                await using var node = await RabbitMqNode.StartAsync(cancellationToken);
+                await using (var publisher = await AmqpPublisher.CreateAsync(node.AmqpUri, cancellationToken))
+                {
+                    // Declares the exchange that the subscriptions name.
+                }
+
+                var pid = await node.GetVmPidAsync(cancellationToken);
                 await Task.Delay(options.Settle, cancellationToken);
                 var before = ChildProcess.ResidentBytesOf(pid);
-                await using var fleet = await SubscriberFleet.ConnectAsync(SystemKind.WebStomp, context.Node.WebStompEndpoint, count, cancellationToken);
+                await using var fleet = await SubscriberFleet.ConnectAsync(SystemKind.WebStomp, node.WebStompEndpoint, count, cancellationToken);
                 await Task.Delay(options.Settle, cancellationToken);
                 var after = ChildProcess.ResidentBytesOf(pid);
                 result.BytesPerConnection.Add((after - before) / (double)count);
