@@ -183,29 +183,17 @@ public static class BenchRunner
 
         if (options.Systems.Contains(SystemKind.WebStomp))
         {
-            var result = new MemoryResult(SystemKind.WebStomp, count, []);
-            for (var rep = 0; rep < options.Repetitions; rep++)
-            {
-                // A fresh node per repetition: Erlang keeps what the previous fleet used, so a reused node's
-                // baseline would already include it.
-                await using var node = await RabbitMqNode.StartAsync(cancellationToken);
-                await using (var publisher = await AmqpPublisher.CreateAsync(node.AmqpUri, cancellationToken))
-                {
-                    // Declares the exchange that the subscriptions name.
-                }
-
-                var pid = await node.GetVmPidAsync(cancellationToken);
-                await Task.Delay(options.Settle, cancellationToken);
-                var before = ChildProcess.ResidentBytesOf(pid);
-                await using var fleet = await SubscriberFleet.ConnectAsync(SystemKind.WebStomp, node.WebStompEndpoint, count, cancellationToken);
-                await Task.Delay(options.Settle, cancellationToken);
-                var after = ChildProcess.ResidentBytesOf(pid);
-                result.BytesPerConnection.Add((after - before) / (double)count);
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  idle memory webstomp: {before / 1048576.0:F1} MB -> {after / 1048576.0:F1} MB with {count} connections: {(after - before) / 1024.0 / count:F1} KB each"));
-            }
-
-            context.Results.Memory.Add(result);
+            // One sample only: the Erlang VM keeps what a fleet used after it disconnects, so a second
+            // sample's baseline would already include the first fleet. It is context, not a target.
+            var pid = await context.Node.GetVmPidAsync(cancellationToken);
+            await Task.Delay(options.Settle, cancellationToken);
+            var before = ChildProcess.ResidentBytesOf(pid);
+            await using var fleet = await SubscriberFleet.ConnectAsync(SystemKind.WebStomp, context.Node.WebStompEndpoint, count, cancellationToken);
+            await Task.Delay(options.Settle, cancellationToken);
+            var after = ChildProcess.ResidentBytesOf(pid);
+            context.Results.Memory.Add(new MemoryResult(SystemKind.WebStomp, count, [(after - before) / (double)count]));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  idle memory webstomp: {before / 1048576.0:F1} MB -> {after / 1048576.0:F1} MB with {count} connections: {(after - before) / 1024.0 / count:F1} KB each"));
         }
     }
 
