@@ -15,6 +15,15 @@ public static class ChannelFrames
     // messages stay readable ("operator '$where'", not "operator \u0027$where\u0027").
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
+    private const int ScratchBytes = 8 * 1024;
+    private const int MaxRetainedScratchBytes = 256 * 1024;
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? _scratch;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? _writer;
+
     public static ReadOnlyMemory<byte> Session(Guid id) => Write(writer =>
     {
         writer.WriteString("handler", "session");
@@ -94,14 +103,29 @@ public static class ChannelFrames
 
     private static ReadOnlyMemory<byte> Write(Action<Utf8JsonWriter> body)
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        // One writer and scratch buffer per thread, reused; a frame then costs one array of its exact size.
+        // A fresh ArrayBufferWriter grew to the writer's 4 KB request at once, and the frame kept that slack
+        // alive in every queue it sat in (docs/benchmarks.md: about 5 KB allocated per 260-byte frame).
+        var buffer = _scratch ??= new ArrayBufferWriter<byte>(ScratchBytes);
+        var writer = _writer ??= new Utf8JsonWriter(buffer, WriterOptions);
+        buffer.ResetWrittenCount();
+        writer.Reset(buffer);
+        try
         {
             writer.WriteStartObject();
             body(writer);
             writer.WriteEndObject();
+            writer.Flush();
+            return buffer.WrittenSpan.ToArray();
         }
-
-        return buffer.WrittenMemory;
+        finally
+        {
+            if (buffer.Capacity > MaxRetainedScratchBytes)
+            {
+                // A large list reply grew it: do not keep that much per thread.
+                _scratch = null;
+                _writer = null;
+            }
+        }
     }
 }

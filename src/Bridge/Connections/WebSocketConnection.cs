@@ -116,14 +116,22 @@ public sealed class WebSocketConnection
 
     private async Task<(WebSocketCloseStatus Status, string Reason)> ReceiveLoopAsync(IConnectionHandler handler, CancellationToken cancellationToken)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(InitialReceiveBufferBytes);
+        byte[]? buffer = null;
         try
         {
             while (true)
             {
+                // Wait for the next message with a zero-byte read, so that an idle connection (the common case:
+                // a client that watches and listens) holds no receive buffer; see docs/benchmarks.md.
+                var result = await _socket.ReceiveAsync(Memory<byte>.Empty, cancellationToken);
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    return (WebSocketCloseStatus.NormalClosure, "closed by the client");
+                }
+
+                buffer = ArrayPool<byte>.Shared.Rent(InitialReceiveBufferBytes);
                 var length = 0;
-                ValueWebSocketReceiveResult result;
-                do
+                while (!result.EndOfMessage)
                 {
                     if (length == buffer.Length)
                     {
@@ -146,12 +154,11 @@ public sealed class WebSocketConnection
                         ConnectionLog.MessageTooBig(_logger, Id, _options.MaxMessageBytes);
                         return (WebSocketCloseStatus.MessageTooBig, $"message exceeds {_options.MaxMessageBytes} bytes");
                     }
-                }
-                while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close);
 
-                if (result.MessageType == WebSocketMessageType.Close)
-                {
-                    return (WebSocketCloseStatus.NormalClosure, "closed by the client");
+                    if (result.MessageType == WebSocketMessageType.Close)
+                    {
+                        return (WebSocketCloseStatus.NormalClosure, "closed by the client");
+                    }
                 }
 
                 try
@@ -168,12 +175,8 @@ public sealed class WebSocketConnection
                     ConnectionLog.HandlerFailed(_logger, Id, ex);
                 }
 
-                if (buffer.Length > InitialReceiveBufferBytes)
-                {
-                    // Do not keep a large buffer for an idle connection.
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = ArrayPool<byte>.Shared.Rent(InitialReceiveBufferBytes);
-                }
+                ArrayPool<byte>.Shared.Return(buffer);
+                buffer = null;
             }
         }
         catch (OperationCanceledException)
@@ -192,7 +195,10 @@ public sealed class WebSocketConnection
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            if (buffer is not null)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
         }
     }
 

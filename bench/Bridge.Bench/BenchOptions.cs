@@ -1,0 +1,196 @@
+using System.Globalization;
+
+namespace Bridge.Bench;
+
+/// <summary>What to measure and how often; every size and repetition is a command-line option.</summary>
+public sealed class BenchOptions
+{
+    public const string Usage = """
+        Bridge.Bench: fan-out throughput, latency, idle memory and query latency of the bridge, RabbitMQ Web-STOMP
+        and a broker-less Kestrel ceiling, measured in one run on one private RabbitMQ node.
+
+          --quick                    tiny sizes, one repetition (a few seconds)
+          --subscribers 1,100,...    subscriber counts for throughput (default 1,100,200,1000,5000)
+          --sizes 200,4096           payload sizes in bytes (default 200,4096)
+          --deliveries N             deliveries per throughput run; messages = N / subscribers (default 200000)
+          --min-messages N           at least this many messages per run (default 20)
+          --max-messages N           at most this many messages per run (default 20000)
+          --reps N                   repetitions of every figure; the median is reported (default 3)
+          --latency-subscribers L    subscriber counts for the latency runs (default 100,1000)
+          --latency-rate N           deliveries per second in the latency runs (default 5000)
+          --latency-seconds N        length of one latency run (default 4)
+          --latency-sizes L          payload sizes of the latency runs (default 200)
+          --idle-connections N       idle connections for the memory figure (default 5000; 0 skips it)
+          --query-iterations N       requests per query-latency run (default 300; 0 skips it)
+          --systems L                any of bridge,webstomp,ceiling (default all three)
+          --out DIR                  where results.json, results.md and chart.svg go (default bench-results)
+          --bridge PATH              the built Bridge.dll (default: found next to this build)
+        """;
+
+    public bool ShowHelp { get; private set; }
+
+    public bool Quick { get; private set; }
+
+    public IReadOnlyList<int> Subscribers { get; private set; } = [1, 100, 200, 1000, 5000];
+
+    public IReadOnlyList<int> Sizes { get; private set; } = [200, 4096];
+
+    public int Deliveries { get; private set; } = 200_000;
+
+    public int MinMessages { get; private set; } = 20;
+
+    public int MaxMessages { get; private set; } = 20_000;
+
+    public int Repetitions { get; private set; } = 3;
+
+    public IReadOnlyList<int> LatencySubscribers { get; private set; } = [100, 1000];
+
+    public int LatencyRate { get; private set; } = 5000;
+
+    public double LatencySeconds { get; private set; } = 4;
+
+    public IReadOnlyList<int> LatencySizes { get; private set; } = [200];
+
+    public int IdleConnections { get; private set; } = 5000;
+
+    public int QueryIterations { get; private set; } = 300;
+
+    public IReadOnlyList<SystemKind> Systems { get; private set; } = [SystemKind.Bridge, SystemKind.WebStomp, SystemKind.Ceiling];
+
+    /// <summary>Time for a server to finish what connecting set off (and its resident set to show it) before it is read.</summary>
+    public TimeSpan Settle { get; private set; } = TimeSpan.FromSeconds(3);
+
+    public string OutputDirectory { get; private set; } = "bench-results";
+
+    public string? BridgePath { get; private set; }
+
+    /// <summary>The command line as given, for the report.</summary>
+    public string CommandLine { get; private set; } = string.Empty;
+
+    public int MessagesFor(int subscribers) => Math.Clamp(Deliveries / Math.Max(1, subscribers), MinMessages, MaxMessages);
+
+    public static BenchOptions Parse(string[] args)
+    {
+        var options = new BenchOptions { CommandLine = string.Join(' ', args) };
+        if (args.Contains("--quick"))
+        {
+            options.Quick = true;
+            options.Subscribers = [1, 20];
+            options.Sizes = [200];
+            options.Deliveries = 400;
+            options.MinMessages = 20;
+            options.Repetitions = 1;
+            options.LatencySubscribers = [20];
+            options.LatencyRate = 400;
+            options.LatencySeconds = 1;
+            options.IdleConnections = 50;
+            options.QueryIterations = 20;
+            options.Settle = TimeSpan.FromSeconds(0.5);
+        }
+
+        for (var i = 0; i < args.Length; i++)
+        {
+            var name = args[i];
+            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{name} needs a value");
+            switch (name)
+            {
+                case "--quick":
+                    break;
+                case "--help" or "-h":
+                    options.ShowHelp = true;
+                    break;
+                case "--subscribers":
+                    options.Subscribers = IntList(name, Value());
+                    break;
+                case "--sizes":
+                    options.Sizes = IntList(name, Value());
+                    break;
+                case "--deliveries":
+                    options.Deliveries = Int(name, Value());
+                    break;
+                case "--min-messages":
+                    options.MinMessages = Int(name, Value());
+                    break;
+                case "--max-messages":
+                    options.MaxMessages = Int(name, Value());
+                    break;
+                case "--reps":
+                    options.Repetitions = Int(name, Value());
+                    break;
+                case "--latency-subscribers":
+                    options.LatencySubscribers = IntList(name, Value(), allowEmpty: true);
+                    break;
+                case "--latency-rate":
+                    options.LatencyRate = Int(name, Value());
+                    break;
+                case "--latency-seconds":
+                    options.LatencySeconds = double.Parse(Value(), CultureInfo.InvariantCulture);
+                    break;
+                case "--latency-sizes":
+                    options.LatencySizes = IntList(name, Value());
+                    break;
+                case "--idle-connections":
+                    options.IdleConnections = Int(name, Value(), min: 0);
+                    break;
+                case "--query-iterations":
+                    options.QueryIterations = Int(name, Value(), min: 0);
+                    break;
+                case "--systems":
+                    options.Systems = [.. Value().Split(',', StringSplitOptions.RemoveEmptyEntries).Select(ParseSystem)];
+                    break;
+                case "--out":
+                    options.OutputDirectory = Value();
+                    break;
+                case "--bridge":
+                    options.BridgePath = Value();
+                    break;
+                default:
+                    throw new ArgumentException($"unknown option {name}");
+            }
+        }
+
+        if (options.Sizes.Any(size => size < PayloadFormat.MinimumSize))
+        {
+            throw new ArgumentException($"--sizes: a payload needs at least {PayloadFormat.MinimumSize} bytes");
+        }
+
+        return options;
+    }
+
+    private static SystemKind ParseSystem(string name) => name.Trim().ToLowerInvariant() switch
+    {
+        "bridge" => SystemKind.Bridge,
+        "webstomp" or "web-stomp" => SystemKind.WebStomp,
+        "ceiling" => SystemKind.Ceiling,
+        _ => throw new ArgumentException($"--systems: unknown system '{name}' (bridge, webstomp, ceiling)"),
+    };
+
+    private static int Int(string name, string value, int min = 1) =>
+        int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed) && parsed >= min
+            ? parsed
+            : throw new ArgumentException($"{name}: '{value}' is not a whole number >= {min}");
+
+    private static int[] IntList(string name, string value, bool allowEmpty = false)
+    {
+        var parts = value.Split(',', StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length == 0 && !allowEmpty)
+        {
+            throw new ArgumentException($"{name} needs at least one value");
+        }
+
+        return [.. parts.Select(part => Int(name, part.Trim()))];
+    }
+}
+
+/// <summary>The three servers measured side by side.</summary>
+public enum SystemKind
+{
+    /// <summary>RabbitMQ → the bridge (child process) → WebSocket clients, with an <c>mq</c> watch.</summary>
+    Bridge,
+
+    /// <summary>RabbitMQ → its Web-STOMP plugin → the same kind of WebSocket clients, STOMP framing.</summary>
+    WebStomp,
+
+    /// <summary>No broker: a minimal Kestrel server (child process) broadcasting pre-encoded frames.</summary>
+    Ceiling,
+}

@@ -1,0 +1,334 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+
+namespace Bridge.Bench;
+
+/// <summary>The whole run: one private RabbitMQ node, then every system at every size, then memory and queries.</summary>
+public static class BenchRunner
+{
+
+    public static async Task<int> RunAsync(BenchOptions options, CancellationToken cancellationToken)
+    {
+        var bridgeDll = options.BridgePath ?? FindBridge();
+
+        var results = new BenchResults
+        {
+            CommandLine = "dotnet Bridge.Bench.dll " + options.CommandLine,
+            Cores = Environment.ProcessorCount,
+            StartedUtc = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture),
+            LoadAtStart = LoadAverage(),
+            Runtime = RuntimeInformation.FrameworkDescription,
+            Machine = $"{RuntimeInformation.OSDescription}, {Environment.ProcessorCount} cores, {CpuModel()}",
+        };
+        Directory.CreateDirectory(options.OutputDirectory);
+        var logDirectory = Directory.CreateDirectory(Path.Combine(options.OutputDirectory, "logs")).FullName;
+
+        Console.WriteLine($"Bridge.Bench  cores={results.Cores}  load={results.LoadAtStart}  {results.Machine}");
+        Console.WriteLine($"bridge: {bridgeDll}");
+        var needed = Math.Max(options.Subscribers.Concat(options.LatencySubscribers).DefaultIfEmpty(0).Max(), options.IdleConnections) + 512;
+        var limit = OpenFileLimit();
+        if (limit < needed)
+        {
+            Console.Error.WriteLine($"The open-file limit is {limit}; {needed} are needed for these sizes. Run through bench/run.sh, or `ulimit -n 65536` first.");
+            return 3;
+        }
+
+        await using var node = await TimedAsync("RabbitMQ node with Web-STOMP", () => RabbitMqNode.StartAsync(cancellationToken));
+        await using var publisher = await AmqpPublisher.CreateAsync(node.AmqpUri, cancellationToken);
+        var context = new RunContext(options, bridgeDll, node, publisher, logDirectory, results);
+
+        foreach (var subscribers in options.Subscribers.Union(options.LatencySubscribers).Order())
+        {
+            foreach (var system in options.Systems)
+            {
+                await MeasureFanOutAsync(context, system, subscribers, cancellationToken);
+            }
+        }
+
+        if (options.IdleConnections > 0)
+        {
+            await MeasureIdleMemoryAsync(context, cancellationToken);
+        }
+
+        if (options.QueryIterations > 0 && options.Systems.Contains(SystemKind.Bridge))
+        {
+            await MeasureQueriesAsync(context, cancellationToken);
+        }
+
+        results.FinishedUtc = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);
+        results.LoadAtEnd = LoadAverage();
+        results.Notes.Add("No MongoDB figures: this build of the bridge has no Bridge:Mongo:Uri support yet, so queries run against the embedded store only.");
+
+        var report = Report.Markdown(results);
+        await File.WriteAllTextAsync(Path.Combine(options.OutputDirectory, "results.md"), report, cancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(options.OutputDirectory, "chart.svg"), Report.Chart(results), cancellationToken);
+        await File.WriteAllTextAsync(
+            Path.Combine(options.OutputDirectory, "results.json"),
+            JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }),
+            cancellationToken);
+        Console.WriteLine();
+        Console.WriteLine(report);
+        Console.WriteLine($"results in {Path.GetFullPath(options.OutputDirectory)}");
+        return 0;
+    }
+
+    private static async Task MeasureFanOutAsync(RunContext context, SystemKind system, int subscribers, CancellationToken cancellationToken)
+    {
+        var options = context.Options;
+        await using var target = await StartTargetAsync(context, system, cancellationToken);
+        await using var fleet = await TimedAsync($"{system}: {subscribers} subscribers", () => SubscriberFleet.ConnectAsync(system, target.Endpoint, subscribers, cancellationToken));
+
+        // Warm-up: JIT, connection buffers, the broker's queue processes.
+        await RunOnceAsync(fleet, target.Publisher, Math.Min(options.MessagesFor(subscribers), 50), options.Sizes[0], rate: 0, recordLatency: false, cancellationToken);
+
+        if (options.Subscribers.Contains(subscribers))
+        {
+            var messages = options.MessagesFor(subscribers);
+            foreach (var size in options.Sizes)
+            {
+                var result = new ThroughputResult(system, subscribers, size, messages, [], []);
+                for (var rep = 0; rep < options.Repetitions; rep++)
+                {
+                    var cpuBefore = ChildProcess.CpuSecondsOf(target.ServerPid);
+                    var run = await RunOnceAsync(fleet, target.Publisher, messages, size, rate: 0, recordLatency: false, cancellationToken);
+                    var cpu = (ChildProcess.CpuSecondsOf(target.ServerPid) - cpuBefore) * 1e6 / Math.Max(1, run.Received);
+                    result.Rates.Add(run.DeliveriesPerSecond);
+                    result.Delivered.Add(run.Received);
+                    result.ServerCpuMicrosPerDelivery.Add(cpu);
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"  throughput {system,-8} N={subscribers,5} {size,5} B  M={messages,6}: {run.DeliveriesPerSecond,10:N0} deliveries/s ({run.Received}/{run.Expected} in {run.ElapsedSeconds:F2} s; server CPU {cpu:F2} µs/delivery)"));
+                }
+
+                context.Results.Throughput.Add(result);
+            }
+        }
+
+        if (options.LatencySubscribers.Contains(subscribers))
+        {
+            var messageRate = (double)options.LatencyRate / subscribers;
+            var messages = Math.Max(20, (int)(messageRate * options.LatencySeconds));
+            foreach (var size in options.LatencySizes)
+            {
+                var result = new LatencyResult(system, subscribers, size, options.LatencyRate, []);
+                for (var rep = 0; rep < options.Repetitions; rep++)
+                {
+                    var run = await RunOnceAsync(fleet, target.Publisher, messages, size, messageRate, recordLatency: true, cancellationToken);
+                    var latency = run.Latency();
+                    result.Reps.Add(latency);
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"  latency    {system,-8} N={subscribers,5} {size,5} B  {options.LatencyRate} deliveries/s: p50 {latency.P50Ms:F2} ms  p99 {latency.P99Ms:F2} ms  max {latency.MaxMs:F2} ms ({run.Received}/{run.Expected})"));
+                }
+
+                context.Results.Latency.Add(result);
+            }
+        }
+
+        if (fleet.UnexpectedCloses > 0)
+        {
+            context.Results.Notes.Add($"{system} at N={subscribers}: {fleet.UnexpectedCloses} connections were closed by the server during the runs.");
+        }
+    }
+
+    private static async Task<DeliveryRun> RunOnceAsync(
+        SubscriberFleet fleet, IBenchPublisher publisher, int messages, int size, double rate, bool recordLatency, CancellationToken cancellationToken)
+    {
+        var run = fleet.Begin((long)messages * fleet.Count, recordLatency);
+        try
+        {
+            await publisher.PublishAsync(messages, size, rate, cancellationToken);
+            var allowed = TimeSpan.FromSeconds(30 + (run.Expected / 5000.0));
+            await run.Completed.WaitAsync(allowed, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            return run;
+        }
+        finally
+        {
+            fleet.End();
+            // Let stragglers of an incomplete run drain before the next one starts counting.
+            if (run.Received < run.Expected)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
+            }
+        }
+    }
+
+    private static async Task MeasureIdleMemoryAsync(RunContext context, CancellationToken cancellationToken)
+    {
+        var options = context.Options;
+        var count = options.IdleConnections;
+        if (options.Systems.Contains(SystemKind.Bridge))
+        {
+            var result = new MemoryResult(SystemKind.Bridge, count, []);
+            for (var rep = 0; rep < options.Repetitions; rep++)
+            {
+                await using var bridge = await StartBridgeAsync(context, extraArguments: [], cancellationToken);
+                await using (await SubscriberFleet.ConnectAsync(SystemKind.Bridge, bridge.Endpoint, 10, cancellationToken))
+                {
+                    // Warm-up: the connection path's code is loaded and jitted before the baseline.
+                }
+
+                await Task.Delay(options.Settle, cancellationToken);
+                var before = bridge.Process!.ResidentBytes();
+                await using var fleet = await SubscriberFleet.ConnectAsync(SystemKind.Bridge, bridge.Endpoint, count, cancellationToken);
+                await Task.Delay(options.Settle, cancellationToken);
+                var after = bridge.Process.ResidentBytes();
+                result.BytesPerConnection.Add((after - before) / (double)count);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  idle memory bridge:   {before / 1048576.0:F1} MB -> {after / 1048576.0:F1} MB with {count} connections: {(after - before) / 1024.0 / count:F1} KB each"));
+            }
+
+            context.Results.Memory.Add(result);
+        }
+
+        if (options.Systems.Contains(SystemKind.WebStomp))
+        {
+            // One sample only: the Erlang VM keeps what a fleet used after it disconnects, so a second
+            // sample's baseline would already include the first fleet. It is context, not a target.
+            var pid = await context.Node.GetVmPidAsync(cancellationToken);
+            await Task.Delay(options.Settle, cancellationToken);
+            var before = ChildProcess.ResidentBytesOf(pid);
+            await using var fleet = await SubscriberFleet.ConnectAsync(SystemKind.WebStomp, context.Node.WebStompEndpoint, count, cancellationToken);
+            await Task.Delay(options.Settle, cancellationToken);
+            var after = ChildProcess.ResidentBytesOf(pid);
+            context.Results.Memory.Add(new MemoryResult(SystemKind.WebStomp, count, [(after - before) / (double)count]));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  idle memory webstomp: {before / 1048576.0:F1} MB -> {after / 1048576.0:F1} MB with {count} connections: {(after - before) / 1024.0 / count:F1} KB each"));
+        }
+    }
+
+    private static async Task MeasureQueriesAsync(RunContext context, CancellationToken cancellationToken)
+    {
+        var options = context.Options;
+        await using var bridge = await StartBridgeAsync(context, QueryBench.BridgeArguments, cancellationToken);
+        var port = bridge.Process!.Port;
+        var get = new QueryResult("bridge", "get", []);
+        var query = new QueryResult("bridge", "query 100", []);
+        var directGet = new QueryResult("store", "get", []);
+        var directQuery = new QueryResult("store", "query 100", []);
+        for (var rep = 0; rep < options.Repetitions; rep++)
+        {
+            get.Reps.Add(await QueryBench.ThroughBridgeAsync(port, QueryBench.GetRequest, options.QueryIterations, cancellationToken));
+            query.Reps.Add(await QueryBench.ThroughBridgeAsync(port, QueryBench.QueryRequest, options.QueryIterations, cancellationToken));
+            var (storeGet, storeQuery) = await QueryBench.DirectAsync(bridge.DataDirectory!, options.QueryIterations, cancellationToken);
+            directGet.Reps.Add(storeGet);
+            directQuery.Reps.Add(storeQuery);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  queries: bridge get p50 {get.Reps[^1].P50Ms:F3} ms, query p50 {query.Reps[^1].P50Ms:F3} ms; store get p50 {storeGet.P50Ms:F3} ms, query p50 {storeQuery.P50Ms:F3} ms"));
+        }
+
+        context.Results.Queries.AddRange([get, query, directGet, directQuery]);
+    }
+
+    private static async Task<Target> StartTargetAsync(RunContext context, SystemKind system, CancellationToken cancellationToken)
+    {
+        switch (system)
+        {
+            case SystemKind.Bridge:
+                return await StartBridgeAsync(context, [], cancellationToken);
+            case SystemKind.WebStomp:
+                return new Target(context.Node.WebStompEndpoint, context.Publisher, null, null) { ServerPid = await context.Node.GetVmPidAsync(cancellationToken) };
+            default:
+                var port = Ports.Free(1)[0];
+                var benchDll = typeof(BenchRunner).Assembly.Location;
+                var ceiling = await ChildProcess.StartAsync(
+                    "ceiling", [benchDll, CeilingServer.Command, "--port", port.ToString(CultureInfo.InvariantCulture)],
+                    // The bridge is an ASP.NET Core app and gets the server GC; so does its ceiling.
+                    new Dictionary<string, string> { ["DOTNET_gcServer"] = "1" },
+                    Path.GetDirectoryName(benchDll)!, port, "/ready", context.LogDirectory, cancellationToken);
+                return new Target(new Uri($"ws://127.0.0.1:{port}/ws"), new CeilingPublisher(port), ceiling, null);
+        }
+    }
+
+    private static async Task<Target> StartBridgeAsync(RunContext context, IEnumerable<string> extraArguments, CancellationToken cancellationToken)
+    {
+        var port = Ports.Free(1)[0];
+        var dataDirectory = Directory.CreateTempSubdirectory("bridge-bench-data-").FullName;
+        QueryBench.WriteCollection(dataDirectory);
+        string[] arguments =
+        [
+            context.BridgeDll,
+            "--urls", $"http://127.0.0.1:{port}",
+            $"--Bridge:RabbitMq:Uri={context.Node.AmqpUri}",
+            "--Bridge:Channels:AllowAnonymous=true",
+            "--Bridge:Demo:Enabled=false",
+            $"--Bridge:DataDirectory={dataDirectory}",
+            // Per-connection Information logs would time the console, not the bridge.
+            "--Logging:LogLevel:Default=Warning",
+            .. extraArguments,
+        ];
+        var process = await ChildProcess.StartAsync(
+            "bridge", arguments, new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Production" },
+            Path.GetDirectoryName(context.BridgeDll)!, port, "/readyz", context.LogDirectory, cancellationToken);
+        return new Target(new Uri($"ws://127.0.0.1:{port}/mq"), context.Publisher, process, dataDirectory);
+    }
+
+    private static async Task<T> TimedAsync<T>(string what, Func<Task<T>> action)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var result = await action();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{what}: ready in {Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s"));
+        return result;
+    }
+
+    private static string FindBridge()
+    {
+        // bench/Bridge.Bench/bin/<Configuration>/<tfm>/ → src/Bridge/bin/<Configuration>/<tfm>/Bridge.dll
+        var here = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var tfm = here.Name;
+        var configuration = here.Parent?.Name ?? "Release";
+        for (var directory = here; directory is not null; directory = directory.Parent)
+        {
+            var candidate = Path.Combine(directory.FullName, "src", "Bridge", "bin", configuration, tfm, "Bridge.dll");
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        throw new InvalidOperationException($"Bridge.dll was not found above {here.FullName}: build the solution, or pass --bridge PATH.");
+    }
+
+    private static long OpenFileLimit()
+    {
+        var line = File.ReadLines("/proc/self/limits").FirstOrDefault(l => l.StartsWith("Max open files", StringComparison.Ordinal));
+        var soft = line?["Max open files".Length..].Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries)[0];
+        return soft is null or "unlimited" ? long.MaxValue : long.Parse(soft, CultureInfo.InvariantCulture);
+    }
+
+    public static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
+
+    private static string CpuModel() =>
+        File.Exists("/proc/cpuinfo")
+            ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown CPU"
+            : "unknown CPU";
+
+    private sealed record RunContext(BenchOptions Options, string BridgeDll, RabbitMqNode Node, AmqpPublisher Publisher, string LogDirectory, BenchResults Results);
+
+    /// <summary>What the subscribers connect to and how messages are published to it.</summary>
+    private sealed record Target(Uri Endpoint, IBenchPublisher Publisher, ChildProcess? Process, string? DataDirectory) : IAsyncDisposable
+    {
+        private readonly int? _serverPid;
+
+        /// <summary>The process that does the server's work: the child, or RabbitMQ's VM for Web-STOMP.</summary>
+        public int ServerPid
+        {
+            get => _serverPid ?? Process!.Pid;
+            init => _serverPid = value;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (Process is not null)
+            {
+                await Process.DisposeAsync();
+            }
+
+            if (DataDirectory is not null)
+            {
+                Directory.Delete(DataDirectory, recursive: true);
+            }
+        }
+    }
+}

@@ -1,0 +1,34 @@
+using Bridge.Bench;
+
+// `serve-ceiling` is how the bench starts its own broker-less Kestrel server as a child process.
+if (args.Length > 0 && args[0] == CeilingServer.Command)
+{
+    return await CeilingServer.RunAsync(args[1..]);
+}
+
+BenchOptions options;
+try
+{
+    options = BenchOptions.Parse(args);
+}
+catch (ArgumentException ex)
+{
+    Console.Error.WriteLine(ex.Message);
+    Console.Error.WriteLine(BenchOptions.Usage);
+    return 2;
+}
+
+if (options.ShowHelp)
+{
+    Console.WriteLine(BenchOptions.Usage);
+    return 0;
+}
+
+using var cancellation = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    cancellation.Cancel();
+};
+
+return await BenchRunner.RunAsync(options, cancellation.Token);

@@ -1,0 +1,116 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using Bridge.IntegrationTests.Infrastructure;
+
+namespace Bridge.IntegrationTests.Bench;
+
+/// <summary>
+/// The benchmark is not a timed test: this only checks that it still runs end to end (RabbitMQ with Web-STOMP,
+/// the bridge and the ceiling as child processes) on its tiny <c>--quick</c> size and produces every figure.
+/// </summary>
+[Collection(StandaloneNodeCollection.Name)]
+public sealed class BenchQuickModeTests
+{
+    // Quick mode takes about 15 s on an idle 2-core machine; the margin is for a loaded one.
+    private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(3);
+
+    [Fact]
+    public async Task QuickMode_ProducesEveryFigure()
+    {
+        var output = Directory.CreateTempSubdirectory("bridge-bench-test-").FullName;
+        try
+        {
+            var (exitCode, log) = await RunBenchAsync(["--quick", "--out", output]);
+            Assert.True(exitCode == 0, $"the bench exited with {exitCode}:\n{log}");
+
+            using var results = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(output, "results.json")));
+            var root = results.RootElement;
+            Assert.True(root.GetProperty("Cores").GetInt32() >= 1);
+
+            var throughput = root.GetProperty("Throughput").EnumerateArray().ToList();
+            foreach (var system in new[] { 0, 1, 2 })
+            {
+                var runs = throughput.Where(t => t.GetProperty("System").GetInt32() == system).ToList();
+                Assert.True(runs.Count > 0, $"no throughput figures for system {system}:\n{log}");
+                Assert.All(runs, run => Assert.All(run.GetProperty("Rates").EnumerateArray(), rate => Assert.True(rate.GetDouble() > 0, log)));
+            }
+
+            Assert.Equal(3, root.GetProperty("Latency").GetArrayLength());
+            Assert.All(root.GetProperty("Latency").EnumerateArray(), l => Assert.True(l.GetProperty("P99").GetDouble() > 0, log));
+            Assert.Equal(2, root.GetProperty("Memory").GetArrayLength());
+            Assert.Equal(4, root.GetProperty("Queries").GetArrayLength());
+            Assert.Contains("Fan-out throughput", await File.ReadAllTextAsync(Path.Combine(output, "results.md")), StringComparison.Ordinal);
+            Assert.StartsWith("<svg", await File.ReadAllTextAsync(Path.Combine(output, "chart.svg")), StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(output, recursive: true);
+        }
+    }
+
+    private static async Task<(int ExitCode, string Log)> RunBenchAsync(string[] arguments)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.ArgumentList.Add(BenchDll());
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the bench");
+        var log = new StringBuilder();
+        var stdout = PumpAsync(process.StandardOutput, log);
+        var stderr = PumpAsync(process.StandardError, log);
+        using var timeout = new CancellationTokenSource(RunTimeout);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync(CancellationToken.None);
+            await Task.WhenAll(stdout, stderr);
+            Assert.Fail($"the bench did not finish --quick within {RunTimeout}:\n{log}");
+        }
+
+        await Task.WhenAll(stdout, stderr);
+        return (process.ExitCode, log.ToString());
+    }
+
+    private static async Task PumpAsync(StreamReader reader, StringBuilder log)
+    {
+        while (await reader.ReadLineAsync() is { } line)
+        {
+            lock (log)
+            {
+                log.AppendLine(line);
+            }
+        }
+    }
+
+    /// <summary>The bench built with the same configuration as this test assembly.</summary>
+    private static string BenchDll()
+    {
+        var here = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var tfm = here.Name;
+        var configuration = here.Parent!.Name;
+        for (var directory = here; directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "Bridge.sln")))
+            {
+                var dll = Path.Combine(directory.FullName, "bench", "Bridge.Bench", "bin", configuration, tfm, "Bridge.Bench.dll");
+                Assert.True(File.Exists(dll), $"{dll} is missing: build the solution (the bench is part of it)");
+                return dll;
+            }
+        }
+
+        throw new InvalidOperationException($"no Bridge.sln above {here.FullName}");
+    }
+}
