@@ -21,9 +21,12 @@ public sealed class MongoOptions
     [RegularExpression("^[^/\\\\. \"$]{1,63}$", ErrorMessage = "Bridge:Mongo:Database must be a MongoDB database name (no / \\ . space \" $, at most 63 characters).")]
     public string Database { get; set; } = "pxe";
 
-    /// <summary>The longest one store operation may take before it fails with <c>store_unavailable</c>.</summary>
+    /// <summary>
+    /// The longest one store operation may take before it fails with <c>store_unavailable</c>. 1.5 s, so that a
+    /// client hears of an outage within the 2 s the contract promises, replies and scheduling included.
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00", ErrorMessage = "Bridge:Mongo:OperationTimeout must be between {1} and {2}.")]
-    public TimeSpan OperationTimeout { get; set; } = TimeSpan.FromSeconds(2);
+    public TimeSpan OperationTimeout { get; set; } = TimeSpan.FromSeconds(1.5);
 
     /// <summary>How often a <c>{ping: 1}</c> checks the server, so <c>/readyz</c> tells the truth between requests.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00", ErrorMessage = "Bridge:Mongo:PingInterval must be between {1} and {2}.")]
