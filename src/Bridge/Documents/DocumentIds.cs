@@ -14,6 +14,25 @@ public static class DocumentIds
         return string.Create(CultureInfo.InvariantCulture, $"{seconds:x8}{RandomNumberGenerator.GetHexString(16, lowercase: true)}");
     }
 
+    /// <summary>
+    /// The identity an inserted document gets: its <c>id</c>, else its <c>_id</c>, else a new one; in the last two
+    /// cases the document is rewritten to carry it as <c>id</c> only (the stores expose no <c>_id</c>).
+    /// </summary>
+    public static string Assign(JsonObject document, TimeProvider timeProvider)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        if (Read(document, "id") is { } id)
+        {
+            return id;
+        }
+
+        id = Read(document, "_id") ?? New(timeProvider);
+        document.Remove("id");
+        document.Remove("_id");
+        document.Insert(0, "id", id);
+        return id;
+    }
+
     /// <summary>The id a document names in <paramref name="property"/> (<c>id</c> or <c>_id</c>), or null when it names none.</summary>
     /// <exception cref="ArgumentException">The property holds something other than a non-empty string or number.</exception>
     public static string? Read(JsonObject document, string property)

@@ -159,14 +159,7 @@ public sealed partial class EmbeddedDocumentStore : IDocumentStore, IDisposable
         ArgumentNullException.ThrowIfNull(document);
         cancellationToken.ThrowIfCancellationRequested();
         CheckName(collection);
-        var id = DocumentIds.Read(document, "id");
-        if (id is null)
-        {
-            id = DocumentIds.Read(document, "_id") ?? DocumentIds.New(_timeProvider);
-            document.Remove("id");
-            document.Remove("_id");
-            document.Insert(0, "id", id);
-        }
+        var id = DocumentIds.Assign(document, _timeProvider);
 
         Write(collection, c => c.Insert(id, ToElement(document)));
         return Task.CompletedTask;

@@ -129,14 +129,7 @@ public sealed class MongoDocumentStore : IDocumentStore, IDisposable
     {
         ArgumentNullException.ThrowIfNull(document);
         CheckName(collection);
-        var id = DocumentIds.Read(document, "id");
-        if (id is null)
-        {
-            id = DocumentIds.Read(document, "_id") ?? DocumentIds.New(_timeProvider);
-            document.Remove("id");
-            document.Remove("_id");
-            document.Insert(0, "id", id);
-        }
+        var id = DocumentIds.Assign(document, _timeProvider);
 
         var stored = MongoDocumentMapping.ToStored(document, id);
         var database = _database;
