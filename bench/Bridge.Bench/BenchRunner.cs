@@ -35,7 +35,7 @@ public static class BenchRunner
             return 3;
         }
 
-        await using var node = await TimedAsync("RabbitMQ node with Web-STOMP", () => RabbitMqNode.StartAsync(cancellationToken));
+        await using var node = await TimedAsync("RabbitMQ node with Web-STOMP", () => RabbitMqServer.StartAsync(new RabbitMqServerOptions { NamePrefix = "bridge-bench", WebStomp = true }));
         await using var publisher = await AmqpPublisher.CreateAsync(node.AmqpUri, cancellationToken);
         var context = new RunContext(options, bridgeDll, node, publisher, logDirectory, results);
 
@@ -229,7 +229,7 @@ public static class BenchRunner
             case SystemKind.WebStomp:
                 return new Target(context.Node.WebStompEndpoint, context.Publisher, null, null) { ServerPid = await context.Node.GetVmPidAsync(cancellationToken) };
             default:
-                var port = Ports.Free(1)[0];
+                var port = LoopbackPorts.Free(1)[0];
                 var benchDll = typeof(BenchRunner).Assembly.Location;
                 var ceiling = await ChildProcess.StartAsync(
                     "ceiling", [benchDll, CeilingServer.Command, "--port", port.ToString(CultureInfo.InvariantCulture)],
@@ -242,7 +242,7 @@ public static class BenchRunner
 
     private static async Task<Target> StartBridgeAsync(RunContext context, IEnumerable<string> extraArguments, CancellationToken cancellationToken)
     {
-        var port = Ports.Free(1)[0];
+        var port = LoopbackPorts.Free(1)[0];
         var dataDirectory = Directory.CreateTempSubdirectory("bridge-bench-data-").FullName;
         QueryBench.WriteCollection(dataDirectory);
         string[] arguments =
@@ -304,7 +304,7 @@ public static class BenchRunner
             ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown CPU"
             : "unknown CPU";
 
-    private sealed record RunContext(BenchOptions Options, string BridgeDll, RabbitMqNode Node, AmqpPublisher Publisher, string LogDirectory, BenchResults Results);
+    private sealed record RunContext(BenchOptions Options, string BridgeDll, RabbitMqServer Node, AmqpPublisher Publisher, string LogDirectory, BenchResults Results);
 
     /// <summary>What the subscribers connect to and how messages are published to it.</summary>
     private sealed record Target(Uri Endpoint, IBenchPublisher Publisher, ChildProcess? Process, string? DataDirectory) : IAsyncDisposable

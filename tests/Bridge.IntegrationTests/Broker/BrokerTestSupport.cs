@@ -53,7 +53,7 @@ internal static class BrokerTestSupport
     }
 
     /// <summary>Bindings of <paramref name="exchange"/> to queues, as "routingKey" lines, from rabbitmqctl.</summary>
-    public static async Task<string[]> ListBindingsAsync(Infrastructure.RabbitMqServer server, string exchange)
+    public static async Task<string[]> ListBindingsAsync(RabbitMqServer server, string exchange)
     {
         using var timeout = new CancellationTokenSource(TestTimeout);
         var output = await server.RunCtlAsync(timeout.Token, "list_bindings", "source_name", "destination_kind", "routing_key", "--quiet", "--no-table-headers");

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text;
 using Bridge.Broker;
-using Bridge.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 using RabbitMQ.Client;
 

@@ -1,5 +1,4 @@
 using Bridge.Broker;
-using Bridge.IntegrationTests.Infrastructure;
 using static Bridge.IntegrationTests.Broker.BrokerTestSupport;
 
 namespace Bridge.IntegrationTests.Broker;

@@ -1,5 +1,4 @@
 using Bridge.Broker;
-using Bridge.IntegrationTests.Infrastructure;
 using Xunit.Abstractions;
 using static Bridge.IntegrationTests.Broker.BrokerTestSupport;
 

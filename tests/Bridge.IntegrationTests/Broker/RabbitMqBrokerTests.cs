@@ -1,6 +1,5 @@
 using System.Text;
 using Bridge.Broker;
-using Bridge.IntegrationTests.Infrastructure;
 using RabbitMQ.Client;
 using static Bridge.IntegrationTests.Broker.BrokerTestSupport;
 

@@ -1,9 +1,8 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
+using System.Globalization;
 using System.Text;
 
-namespace Bridge.IntegrationTests.Infrastructure;
+namespace Bridge.TestServers;
 
 /// <summary>
 /// A private RabbitMQ node (Debian's <c>rabbitmq-server</c>) run as a local process: its own node name,
@@ -13,6 +12,8 @@ namespace Bridge.IntegrationTests.Infrastructure;
 /// <remarks>
 /// The node is started through a small shell watchdog that stops it when the test process goes away, so
 /// that even a crashed test run leaves no node behind. The node's stdout/stderr go to its log folder.
+/// It is started directly, not through Debian's su wrapper, so it inherits the caller's open-file limit
+/// (the benchmark holds 5 000 Web-STOMP connections on it).
 /// </remarks>
 public sealed class RabbitMqServer : IAsyncDisposable
 {
@@ -49,12 +50,13 @@ public sealed class RabbitMqServer : IAsyncDisposable
     private Process? _process;
     private bool _disposed;
 
-    private RabbitMqServer(string root, int amqpPort, int distPort)
+    private RabbitMqServer(string root, string namePrefix, int amqpPort, int distPort, int? webStompPort)
     {
         _root = root;
         AmqpPort = amqpPort;
         _distPort = distPort;
-        NodeName = $"bridge-test-{amqpPort}@localhost";
+        WebStompPort = webStompPort;
+        NodeName = $"{namePrefix}-{amqpPort}@localhost";
     }
 
     public string NodeName { get; }
@@ -63,14 +65,25 @@ public sealed class RabbitMqServer : IAsyncDisposable
 
     public string AmqpUri => $"amqp://guest:guest@127.0.0.1:{AmqpPort}/";
 
+    /// <summary>The Web-STOMP listener's port, when <see cref="RabbitMqServerOptions.WebStomp"/> enabled it.</summary>
+    public int? WebStompPort { get; }
+
+    /// <summary>Web-STOMP's WebSocket endpoint (<c>ws://127.0.0.1:PORT/ws</c>).</summary>
+    public Uri WebStompEndpoint => WebStompPort is { } port
+        ? new Uri($"ws://127.0.0.1:{port}/ws")
+        : throw new InvalidOperationException("this node was started without Web-STOMP");
+
     public string LogDirectory => Path.Combine(_root, "log");
 
     public bool IsRunning => _process is { HasExited: false };
 
     /// <summary>A new private node, started and ready.</summary>
-    public static async Task<RabbitMqServer> StartAsync()
+    public static Task<RabbitMqServer> StartAsync() => StartAsync(new RabbitMqServerOptions());
+
+    /// <summary>A new private node set up as <paramref name="options"/> say, started and ready.</summary>
+    public static async Task<RabbitMqServer> StartAsync(RabbitMqServerOptions options)
     {
-        var server = Prepare();
+        var server = Prepare(options);
         try
         {
             await server.RestartAsync();
@@ -84,7 +97,10 @@ public sealed class RabbitMqServer : IAsyncDisposable
     }
 
     /// <summary>A private node with its ports and folders chosen but not started (start it with <see cref="RestartAsync"/>).</summary>
-    public static RabbitMqServer Prepare()
+    public static RabbitMqServer Prepare() => Prepare(new RabbitMqServerOptions());
+
+    /// <inheritdoc cref="Prepare()"/>
+    public static RabbitMqServer Prepare(RabbitMqServerOptions options)
     {
         if (!File.Exists(ServerScript) || !File.Exists(CtlScript))
         {
@@ -93,23 +109,28 @@ public sealed class RabbitMqServer : IAsyncDisposable
                 $"from Debian's package: run `apt-get install rabbitmq-server`, or set {UriVariable} to a running broker.");
         }
 
-        var root = Directory.CreateTempSubdirectory("bridge-rabbitmq-").FullName;
+        var root = Directory.CreateTempSubdirectory(options.NamePrefix + "-rabbitmq-").FullName;
         Directory.CreateDirectory(Path.Combine(root, "mnesia"));
         Directory.CreateDirectory(Path.Combine(root, "log"));
-        var amqpPort = FreePort();
-        var distPort = FreePort();
-        while (distPort == amqpPort)
+        var ports = LoopbackPorts.Free(3);
+        int? webStompPort = options.WebStomp ? ports[2] : null;
+        var configuration = new StringBuilder()
+            .AppendLine(CultureInfo.InvariantCulture, $"listeners.tcp.default = 127.0.0.1:{ports[0]}")
+            .AppendLine("loopback_users = none");
+        if (webStompPort is { } port)
         {
-            distPort = FreePort();
+            configuration
+                .AppendLine(CultureInfo.InvariantCulture, $"web_stomp.tcp.port = {port}")
+                .AppendLine("web_stomp.tcp.ip = 127.0.0.1")
+                .AppendLine("web_stomp.max_connections = infinity")
+                .AppendLine("web_stomp.ws_opts.idle_timeout = 3600000")
+                .AppendLine("web_stomp.cowboy_opts.idle_timeout = 3600000");
         }
 
-        File.WriteAllText(Path.Combine(root, "enabled_plugins"), "[].\n");
+        File.WriteAllText(Path.Combine(root, "enabled_plugins"), options.WebStomp ? "[rabbitmq_web_stomp].\n" : "[].\n");
         File.WriteAllText(Path.Combine(root, "rabbitmq-env.conf"), string.Empty);
-        File.WriteAllText(Path.Combine(root, "rabbitmq.conf"), $"""
-            listeners.tcp.default = 127.0.0.1:{amqpPort}
-            loopback_users = none
-            """ + "\n");
-        return new RabbitMqServer(root, amqpPort, distPort);
+        File.WriteAllText(Path.Combine(root, "rabbitmq.conf"), configuration.ToString());
+        return new RabbitMqServer(root, options.NamePrefix, ports[0], ports[1], webStompPort);
     }
 
     /// <summary>
@@ -142,7 +163,7 @@ public sealed class RabbitMqServer : IAsyncDisposable
             UseShellExecute = false,
             RedirectStandardInput = true,
         };
-        foreach (var argument in new[] { "-c", WatchdogScript, "rabbitmq-watchdog", ServerScript, stdoutLog, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), _root })
+        foreach (var argument in new[] { "-c", WatchdogScript, "rabbitmq-watchdog", ServerScript, stdoutLog, Environment.ProcessId.ToString(CultureInfo.InvariantCulture), _root })
         {
             startInfo.ArgumentList.Add(argument);
         }
@@ -153,8 +174,15 @@ public sealed class RabbitMqServer : IAsyncDisposable
         using var timeout = new CancellationTokenSource(StartTimeout);
         try
         {
-            await WaitForListenerAsync(timeout.Token);
+            // The AMQP listener opens at the end of boot; polling it avoids rabbitmqctl's 10 s "still booting"
+            // wait and its failure when the node has not registered with epmd yet.
+            var process = _process;
+            await LoopbackPorts.WaitForListenerAsync(AmqpPort, () => process.HasExited, timeout.Token);
             await RunCtlAsync(timeout.Token, "await_startup", "--timeout", "150");
+            if (WebStompPort is { } webStompPort)
+            {
+                await LoopbackPorts.WaitForListenerAsync(webStompPort, () => process.HasExited, timeout.Token);
+            }
         }
         catch (Exception ex)
         {
@@ -197,6 +225,13 @@ public sealed class RabbitMqServer : IAsyncDisposable
     /// <summary>Runs <c>rabbitmqctl -n &lt;node&gt; ARGS</c> and returns its stdout; throws with its output when it fails.</summary>
     public Task<string> RunCtlAsync(CancellationToken cancellationToken, params string[] arguments) =>
         RunCtlCoreAsync(arguments, cancellationToken);
+
+    /// <summary>The operating-system pid of the node's Erlang VM (for its CPU time and resident memory).</summary>
+    public async Task<int> GetVmPidAsync(CancellationToken cancellationToken)
+    {
+        var output = await RunCtlAsync(cancellationToken, "eval", "os:getpid().");
+        return int.Parse(output.Trim().Trim('"'), CultureInfo.InvariantCulture);
+    }
 
     public ValueTask DisposeAsync()
     {
@@ -264,37 +299,13 @@ public sealed class RabbitMqServer : IAsyncDisposable
         return output;
     }
 
-    private async Task WaitForListenerAsync(CancellationToken cancellationToken)
-    {
-        // The AMQP listener opens at the end of boot; polling it avoids rabbitmqctl's 10 s "still booting" wait
-        // and its failure when the node has not registered with epmd yet.
-        while (true)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (_process is null || _process.HasExited)
-            {
-                throw new InvalidOperationException($"the node process exited with code {_process?.ExitCode}");
-            }
-
-            using var client = new TcpClient();
-            try
-            {
-                await client.ConnectAsync(IPAddress.Loopback, AmqpPort, cancellationToken);
-                return;
-            }
-            catch (SocketException)
-            {
-                await Task.Delay(100, cancellationToken);
-            }
-        }
-    }
 
     private void SetNodeEnvironment(ProcessStartInfo startInfo)
     {
         var environment = startInfo.Environment;
         environment["HOME"] = RabbitHome;
         environment["RABBITMQ_NODENAME"] = NodeName;
-        environment["RABBITMQ_DIST_PORT"] = _distPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        environment["RABBITMQ_DIST_PORT"] = _distPort.ToString(CultureInfo.InvariantCulture);
         environment["RABBITMQ_MNESIA_BASE"] = Path.Combine(_root, "mnesia");
         environment["RABBITMQ_LOG_BASE"] = LogDirectory;
         environment["RABBITMQ_ENABLED_PLUGINS_FILE"] = Path.Combine(_root, "enabled_plugins");
@@ -342,12 +353,6 @@ public sealed class RabbitMqServer : IAsyncDisposable
         return builder.ToString();
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private static async Task<RabbitMqServer> StartSharedAsync()
     {

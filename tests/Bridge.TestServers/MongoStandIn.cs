@@ -1,9 +1,7 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 
-namespace Bridge.IntegrationTests.Infrastructure;
+namespace Bridge.TestServers;
 
 /// <summary>
 /// The MongoDB the tests talk to: the in-memory wire-protocol stand-in (<c>tests/mongo-standin/server.js</c>, test
@@ -44,7 +42,7 @@ public sealed class MongoStandIn : IAsyncDisposable
         }
 
         var commandLog = Path.Combine(Directory.CreateTempSubdirectory("bridge-mongo-standin-").FullName, "commands.jsonl");
-        var server = new MongoStandIn(null, FreePort(), commandLog);
+        var server = new MongoStandIn(null, LoopbackPorts.Free(1)[0], commandLog);
         await server.RestartAsync();
         return server;
     }
@@ -180,10 +178,4 @@ public sealed class MongoStandIn : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
