@@ -22,6 +22,9 @@ public sealed class BenchOptions
           --latency-sizes L          payload sizes of the latency runs (default 200)
           --idle-connections N       idle connections for the memory figure (default 5000; 0 skips it)
           --query-iterations N       requests per query-latency run (default 300; 0 skips it)
+          --query-stores L           any of embedded,mongodb (default both)
+          --mongo-uri URI            a real mongod for the MongoDB queries (default: the stand-in in
+                                     tests/mongo-standin, started by the bench; needs Node)
           --systems L                any of bridge,webstomp,ceiling (default all three)
           --out DIR                  where results.json, results.md and chart.svg go (default bench-results)
           --bridge PATH              the built Bridge.dll (default: found next to this build)
@@ -54,6 +57,11 @@ public sealed class BenchOptions
     public int IdleConnections { get; private set; } = 5000;
 
     public int QueryIterations { get; private set; } = 300;
+
+    public IReadOnlyList<QueryStore> QueryStores { get; private set; } = [QueryStore.Embedded, QueryStore.MongoDb];
+
+    /// <summary>A real MongoDB server for the query figures; null: the bench starts the stand-in.</summary>
+    public string? MongoUri { get; private set; }
 
     public IReadOnlyList<SystemKind> Systems { get; private set; } = [SystemKind.Bridge, SystemKind.WebStomp, SystemKind.Ceiling];
 
@@ -135,6 +143,12 @@ public sealed class BenchOptions
                 case "--query-iterations":
                     options.QueryIterations = Int(name, Value(), min: 0);
                     break;
+                case "--query-stores":
+                    options.QueryStores = [.. Value().Split(',', StringSplitOptions.RemoveEmptyEntries).Select(ParseQueryStore)];
+                    break;
+                case "--mongo-uri":
+                    options.MongoUri = Value();
+                    break;
                 case "--systems":
                     options.Systems = [.. Value().Split(',', StringSplitOptions.RemoveEmptyEntries).Select(ParseSystem)];
                     break;
@@ -165,6 +179,13 @@ public sealed class BenchOptions
         _ => throw new ArgumentException($"--systems: unknown system '{name}' (bridge, webstomp, ceiling)"),
     };
 
+    private static QueryStore ParseQueryStore(string name) => name.Trim().ToLowerInvariant() switch
+    {
+        "embedded" => QueryStore.Embedded,
+        "mongodb" or "mongo" => QueryStore.MongoDb,
+        _ => throw new ArgumentException($"--query-stores: unknown store '{name}' (embedded, mongodb)"),
+    };
+
     private static int Int(string name, string value, int min = 1) =>
         int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed) && parsed >= min
             ? parsed
@@ -193,4 +214,14 @@ public enum SystemKind
 
     /// <summary>No broker: a minimal Kestrel server (child process) broadcasting pre-encoded frames.</summary>
     Ceiling,
+}
+
+/// <summary>Where the query benchmark's collection lives.</summary>
+public enum QueryStore
+{
+    /// <summary>The bridge's embedded store (its default, no server).</summary>
+    Embedded,
+
+    /// <summary>MongoDB through the bridge's libmongoc binding.</summary>
+    MongoDb,
 }

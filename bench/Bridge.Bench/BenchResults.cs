@@ -23,9 +23,18 @@ public sealed class BenchResults
 
     public List<LatencyResult> Latency { get; } = [];
 
+    /// <summary>
+    /// The RabbitMQ hop in the bridge's path, measured alone (<see cref="BrokerHop"/>) at the message rate of each
+    /// bridge latency run; <see cref="LatencyResult.System"/> is the bridge's.
+    /// </summary>
+    public List<LatencyResult> BrokerHop { get; } = [];
+
     public List<MemoryResult> Memory { get; } = [];
 
     public List<QueryResult> Queries { get; } = [];
+
+    /// <summary>What served the MongoDB queries (the stand-in, or the server given with --mongo-uri).</summary>
+    public string MongoServer { get; set; } = "";
 
     public List<string> Notes { get; } = [];
 
@@ -72,7 +81,11 @@ public sealed record MemoryResult(SystemKind System, int Connections, List<doubl
     public double Median => BenchResults.Median(BytesPerConnection);
 }
 
-public sealed record QueryResult(string Path, string Operation, List<LatencySummary> Reps)
+/// <param name="Store">What holds the collection: <c>embedded</c> or <c>mongodb</c>.</param>
+/// <param name="Path"><c>bridge</c> (a WebSocket round trip) or <c>store</c> (the store called in the bench process).</param>
+/// <param name="Operation"><c>get</c> or <c>query 100</c>.</param>
+/// <param name="Reps">One latency summary per repetition.</param>
+public sealed record QueryResult(string Store, string Path, string Operation, List<LatencySummary> Reps)
 {
     public double P50 => BenchResults.Median(Reps.Select(r => r.P50Ms));
 

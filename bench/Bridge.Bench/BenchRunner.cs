@@ -2,6 +2,10 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using Bridge.Documents;
+using Bridge.Documents.Mongo;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 
 namespace Bridge.Bench;
 
@@ -59,7 +63,6 @@ public static class BenchRunner
 
         results.FinishedUtc = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);
         results.LoadAtEnd = LoadAverage();
-        results.Notes.Add("No MongoDB figures: this build of the bridge has no Bridge:Mongo:Uri support yet, so queries run against the embedded store only.");
 
         var report = Report.Markdown(results);
         await File.WriteAllTextAsync(Path.Combine(options.OutputDirectory, "results.md"), report, cancellationToken);
@@ -122,6 +125,10 @@ public static class BenchRunner
                 }
 
                 context.Results.Latency.Add(result);
+                if (system == SystemKind.Bridge)
+                {
+                    await MeasureBrokerHopAsync(context, subscribers, size, messages, messageRate, cancellationToken);
+                }
             }
         }
 
@@ -129,6 +136,22 @@ public static class BenchRunner
         {
             context.Results.Notes.Add($"{system} at N={subscribers}: {fleet.UnexpectedCloses} connections were closed by the server during the runs.");
         }
+    }
+
+    private static async Task MeasureBrokerHopAsync(RunContext context, int subscribers, int size, int messages, double messageRate, CancellationToken cancellationToken)
+    {
+        var options = context.Options;
+        await using var hop = await BrokerHop.ConnectAsync(context.Node.AmqpUri, cancellationToken);
+        var result = new LatencyResult(SystemKind.Bridge, subscribers, size, options.LatencyRate, []);
+        for (var rep = 0; rep < options.Repetitions; rep++)
+        {
+            var latency = await hop.MeasureAsync(context.Publisher, messages, size, messageRate, cancellationToken);
+            result.Reps.Add(latency);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  latency    RabbitMQ hop alone, {messageRate:F0} messages/s (the bridge's rate at N={subscribers}): p50 {latency.P50Ms:F2} ms  p99 {latency.P99Ms:F2} ms  max {latency.MaxMs:F2} ms ({latency.Samples}/{messages})"));
+        }
+
+        context.Results.BrokerHop.Add(result);
     }
 
     private static async Task<DeliveryRun> RunOnceAsync(
@@ -199,22 +222,63 @@ public static class BenchRunner
 
     private static async Task MeasureQueriesAsync(RunContext context, CancellationToken cancellationToken)
     {
+        if (context.Options.QueryStores.Contains(QueryStore.Embedded))
+        {
+            await using var bridge = await StartBridgeAsync(context, QueryBench.BridgeArguments, cancellationToken);
+            var (store, folder) = QueryBench.OpenEmbeddedCopy(bridge.DataDirectory!);
+            try
+            {
+                await MeasureQueriesOnAsync(context, "embedded", bridge.Process!.Port, store, cancellationToken);
+            }
+            finally
+            {
+                store.Dispose();
+                Directory.Delete(folder, recursive: true);
+            }
+        }
+
+        if (context.Options.QueryStores.Contains(QueryStore.MongoDb))
+        {
+            await using var mongo = await TimedAsync(
+                context.Options.MongoUri is null ? "MongoDB stand-in" : "MongoDB at --mongo-uri", () => MongoStandIn.StartAsync(context.Options.MongoUri));
+            context.Results.MongoServer = mongo.IsStandIn
+                ? "the MongoDB wire-protocol stand-in (tests/mongo-standin: Node, bson, mingo; in memory)"
+                : "the MongoDB server given with --mongo-uri";
+            var database = "bridge_bench_" + Guid.NewGuid().ToString("N")[..8];
+            using var store = new MongoDocumentStore(
+                Options.Create(new MongoOptions { Uri = mongo.Uri, Database = database, OperationTimeout = TimeSpan.FromSeconds(30) }),
+                TimeProvider.System,
+                NullLogger<MongoDocumentStore>.Instance);
+            await QueryBench.SeedAsync(store, cancellationToken);
+            try
+            {
+                await using var bridge = await StartBridgeAsync(context, QueryBench.MongoArguments(mongo.Uri, database), cancellationToken);
+                await MeasureQueriesOnAsync(context, "mongodb", bridge.Process!.Port, store, cancellationToken);
+            }
+            finally
+            {
+                // A real server keeps what the bench wrote; the stand-in forgets it when it stops.
+                await store.DeleteManyAsync(QueryBench.Collection, Filter.Empty, CancellationToken.None);
+            }
+        }
+    }
+
+    private static async Task MeasureQueriesOnAsync(RunContext context, string storeName, int port, IDocumentStore store, CancellationToken cancellationToken)
+    {
         var options = context.Options;
-        await using var bridge = await StartBridgeAsync(context, QueryBench.BridgeArguments, cancellationToken);
-        var port = bridge.Process!.Port;
-        var get = new QueryResult("bridge", "get", []);
-        var query = new QueryResult("bridge", "query 100", []);
-        var directGet = new QueryResult("store", "get", []);
-        var directQuery = new QueryResult("store", "query 100", []);
+        var get = new QueryResult(storeName, "bridge", "get", []);
+        var query = new QueryResult(storeName, "bridge", "query 100", []);
+        var directGet = new QueryResult(storeName, "store", "get", []);
+        var directQuery = new QueryResult(storeName, "store", "query 100", []);
         for (var rep = 0; rep < options.Repetitions; rep++)
         {
             get.Reps.Add(await QueryBench.ThroughBridgeAsync(port, QueryBench.GetRequest, options.QueryIterations, cancellationToken));
             query.Reps.Add(await QueryBench.ThroughBridgeAsync(port, QueryBench.QueryRequest, options.QueryIterations, cancellationToken));
-            var (storeGet, storeQuery) = await QueryBench.DirectAsync(bridge.DataDirectory!, options.QueryIterations, cancellationToken);
+            var (storeGet, storeQuery) = await QueryBench.DirectAsync(store, options.QueryIterations, cancellationToken);
             directGet.Reps.Add(storeGet);
             directQuery.Reps.Add(storeQuery);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  queries: bridge get p50 {get.Reps[^1].P50Ms:F3} ms, query p50 {query.Reps[^1].P50Ms:F3} ms; store get p50 {storeGet.P50Ms:F3} ms, query p50 {storeQuery.P50Ms:F3} ms"));
+                $"  queries {storeName,-8}: bridge get p50 {get.Reps[^1].P50Ms:F3} ms, query p50 {query.Reps[^1].P50Ms:F3} ms; store get p50 {storeGet.P50Ms:F3} ms, query p50 {storeQuery.P50Ms:F3} ms"));
         }
 
         context.Results.Queries.AddRange([get, query, directGet, directQuery]);

@@ -10,7 +10,9 @@ namespace Bridge.Bench;
 
 /// <summary>
 /// Round trips of <c>get</c> and a 100-document <c>query</c> through the bridge's channel protocol, and the
-/// same lookups against the document store called directly in this process.
+/// same lookups against the document store called directly in this process: the embedded store, and MongoDB
+/// (the wire-protocol stand-in, or a real <c>mongod</c> given with <c>--mongo-uri</c>) through the bridge's
+/// libmongoc binding.
 /// </summary>
 public static class QueryBench
 {
@@ -21,18 +23,14 @@ public static class QueryBench
     /// <summary>The bridge's configuration for the benchmark collection.</summary>
     public static IEnumerable<string> BridgeArguments => [$"--Bridge:Channels:Resources:{Collection}:Collection={Collection}"];
 
-    /// <summary>Writes the collection in the embedded store's documented JSON-lines form, so the bridge loads it at start.</summary>
-    public static void WriteCollection(string dataDirectory)
+    /// <summary>The benchmark collection: <see cref="DocumentCount"/> node-like documents, <see cref="Groups"/> groups of equal size.</summary>
+    public static IEnumerable<JsonObject> Documents()
     {
-        var folder = Path.Combine(dataDirectory, EmbeddedDocumentStore.FolderName);
-        Directory.CreateDirectory(folder);
-        using var writer = new StreamWriter(Path.Combine(folder, Collection + ".jsonl"));
         for (var i = 0; i < DocumentCount; i++)
         {
-            var id = DocumentId(i);
-            var document = new JsonObject
+            yield return new JsonObject
             {
-                ["id"] = id,
+                ["id"] = DocumentId(i),
                 ["name"] = $"node-{i.ToString(CultureInfo.InvariantCulture)}",
                 ["type"] = "compute",
                 ["group"] = i % Groups,
@@ -40,9 +38,39 @@ public static class QueryBench
                 ["tags"] = new JsonArray("rack-" + (i % 20).ToString(CultureInfo.InvariantCulture), "bench"),
                 ["obms"] = new JsonArray(new JsonObject { ["service"] = "ipmi-obm-service", ["config"] = new JsonObject { ["host"] = "10.1.0." + (i % 250).ToString(CultureInfo.InvariantCulture) } }),
             };
-            writer.WriteLine(new JsonObject { ["op"] = "insert", ["id"] = id, ["doc"] = document }.ToJsonString());
         }
     }
+
+    /// <summary>Writes the collection in the embedded store's documented JSON-lines form, so the bridge loads it at start.</summary>
+    public static void WriteCollection(string dataDirectory)
+    {
+        var folder = Path.Combine(dataDirectory, EmbeddedDocumentStore.FolderName);
+        Directory.CreateDirectory(folder);
+        using var writer = new StreamWriter(Path.Combine(folder, Collection + ".jsonl"));
+        foreach (var document in Documents())
+        {
+            writer.WriteLine(new JsonObject { ["op"] = "insert", ["id"] = document["id"]!.GetValue<string>(), ["doc"] = document }.ToJsonString());
+        }
+    }
+
+    /// <summary>
+    /// Fills the collection in a MongoDB database and indexes <c>group</c>, as an operator would index a field
+    /// their UIs query by (<c>get</c> uses the <c>_id</c> index every collection has).
+    /// </summary>
+    public static async Task SeedAsync(IDocumentStore store, CancellationToken cancellationToken)
+    {
+        await store.DeleteManyAsync(Collection, Filter.Empty, cancellationToken);
+        foreach (var document in Documents())
+        {
+            await store.InsertAsync(Collection, document, cancellationToken);
+        }
+
+        await store.EnsureIndexAsync(Collection, new IndexSpec("group_1", [new SortField("group", SortDirection.Ascending)]), cancellationToken);
+    }
+
+    /// <summary>The bridge's configuration for reading the collection from MongoDB instead of its embedded store.</summary>
+    public static IEnumerable<string> MongoArguments(string uri, string database) =>
+        [.. BridgeArguments, $"--Bridge:Mongo:Uri={uri}", $"--Bridge:Mongo:Database={database}"];
 
     public static string GetRequest(int i) => "{\"handler\":\"get\",\"params\":{\"id\":\"" + DocumentId(i * 7 % DocumentCount) + "\"}}";
 
@@ -89,34 +117,32 @@ public static class QueryBench
         return Summarize(samples);
     }
 
-    /// <summary>The same lookups on an <see cref="EmbeddedDocumentStore"/> opened in this process (parse + find).</summary>
-    public static async Task<(LatencySummary Get, LatencySummary Query)> DirectAsync(string dataDirectory, int iterations, CancellationToken cancellationToken)
+    /// <summary>An <see cref="EmbeddedDocumentStore"/> in this process on a copy of what the bridge loaded, and the copy's folder.</summary>
+    public static (EmbeddedDocumentStore Store, string Folder) OpenEmbeddedCopy(string dataDirectory)
     {
         var copy = Directory.CreateTempSubdirectory("bridge-bench-store-").FullName;
-        try
+        File.Copy(Path.Combine(dataDirectory, EmbeddedDocumentStore.FolderName, Collection + ".jsonl"), Path.Combine(copy, Collection + ".jsonl"));
+        return (new EmbeddedDocumentStore(new EmbeddedStoreOptions { Seed = false }, copy, TimeProvider.System, NullLogger<EmbeddedDocumentStore>.Instance), copy);
+    }
+
+    /// <summary>The same lookups on a store called in this process: the request's filter parsed as the bridge parses it, then found.</summary>
+    public static async Task<(LatencySummary Get, LatencySummary Query)> DirectAsync(IDocumentStore store, int iterations, CancellationToken cancellationToken)
+    {
+        var limits = new FilterLimits();
+        var get = await MeasureAsync(iterations, async i =>
         {
-            File.Copy(Path.Combine(dataDirectory, EmbeddedDocumentStore.FolderName, Collection + ".jsonl"), Path.Combine(copy, Collection + ".jsonl"));
-            using var store = new EmbeddedDocumentStore(new EmbeddedStoreOptions { Seed = false }, copy, TimeProvider.System, NullLogger<EmbeddedDocumentStore>.Instance);
-            var limits = new FilterLimits();
-            var get = await MeasureAsync(iterations, async i =>
-            {
-                var parameters = JsonNode.Parse(GetRequest(i))!["params"];
-                var filter = FilterParser.ParseFilter(parameters, limits);
-                var found = await store.FindAsync(Collection, new DocumentQuery(filter, [], 0, 1), cancellationToken);
-                return found.Count == 1;
-            });
-            var query = await MeasureAsync(iterations, async i =>
-            {
-                var parameters = JsonNode.Parse(QueryRequest(i))!["params"];
-                var found = await store.FindAsync(Collection, FilterParser.ParseQuery(parameters, limits), cancellationToken);
-                return found.Count == DocumentCount / Groups;
-            });
-            return (get, query);
-        }
-        finally
+            var parameters = JsonNode.Parse(GetRequest(i))!["params"];
+            var filter = FilterParser.ParseFilter(parameters, limits);
+            var found = await store.FindAsync(Collection, new DocumentQuery(filter, [], 0, 1), cancellationToken);
+            return found.Count == 1;
+        });
+        var query = await MeasureAsync(iterations, async i =>
         {
-            Directory.Delete(copy, recursive: true);
-        }
+            var parameters = JsonNode.Parse(QueryRequest(i))!["params"];
+            var found = await store.FindAsync(Collection, FilterParser.ParseQuery(parameters, limits), cancellationToken);
+            return found.Count == DocumentCount / Groups;
+        });
+        return (get, query);
     }
 
     private static async Task<LatencySummary> MeasureAsync(int iterations, Func<int, Task<bool>> lookup)

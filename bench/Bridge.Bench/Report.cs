@@ -38,16 +38,17 @@ public static class Report
         {
             md.AppendLine("### Publish-to-receive latency at a fixed delivery rate (ms)");
             md.AppendLine();
-            md.AppendLine("| subscribers | payload | deliveries/s | bridge p50 / p99 / max | Web-STOMP p50 / p99 / max | ceiling p50 / p99 / max | bridge p99 / ceiling p99 |");
-            md.AppendLine("|---:|---:|---:|---:|---:|---:|---:|");
+            md.AppendLine("| subscribers | payload | deliveries/s | bridge p50 / p99 / max | Web-STOMP p50 / p99 / max | ceiling p50 / p99 / max | bridge p99 / ceiling p99 | RabbitMQ hop alone p50 / p99 / max |");
+            md.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|");
             foreach (var group in results.Latency.GroupBy(l => (l.Subscribers, l.Size)).OrderBy(g => g.Key.Size).ThenBy(g => g.Key.Subscribers))
             {
                 var bridge = group.FirstOrDefault(l => l.System == SystemKind.Bridge);
                 var stomp = group.FirstOrDefault(l => l.System == SystemKind.WebStomp);
                 var ceiling = group.FirstOrDefault(l => l.System == SystemKind.Ceiling);
                 var ratio = bridge is not null && ceiling is not null ? (bridge.P99 / ceiling.P99).ToString("F2", Invariant) + "×" : "–";
+                var hop = results.BrokerHop.FirstOrDefault(h => h.Subscribers == group.Key.Subscribers && h.Size == group.Key.Size);
                 md.AppendLine(Invariant,
-                    $"| {group.Key.Subscribers:N0} | {Size(group.Key.Size)} | {group.First().DeliveriesPerSecond:N0} | {Latency(bridge)} | {Latency(stomp)} | {Latency(ceiling)} | {ratio} |");
+                    $"| {group.Key.Subscribers:N0} | {Size(group.Key.Size)} | {group.First().DeliveriesPerSecond:N0} | {Latency(bridge)} | {Latency(stomp)} | {Latency(ceiling)} | {ratio} | {Latency(hop)} |");
             }
 
             md.AppendLine();
@@ -70,18 +71,24 @@ public static class Report
 
         if (results.Queries.Count > 0)
         {
-            md.AppendLine("### Query latency (ms, sequential round trips on one connection; embedded store, 1 000 documents)");
+            md.AppendLine("### Query latency (ms, sequential round trips on one connection; 1 000 documents)");
             md.AppendLine();
-            md.AppendLine("| operation | through the bridge p50 / p99 | store called directly p50 / p99 |");
-            md.AppendLine("|---|---:|---:|");
-            foreach (var operation in results.Queries.Select(q => q.Operation).Distinct())
+            md.AppendLine("| store | operation | through the bridge p50 / p99 | store called directly p50 / p99 | bridge's share of the p50 |");
+            md.AppendLine("|---|---|---:|---:|---:|");
+            foreach (var (storeName, operation) in results.Queries.Select(q => (q.Store, q.Operation)).Distinct())
             {
-                var bridge = results.Queries.First(q => q.Operation == operation && q.Path == "bridge");
-                var store = results.Queries.First(q => q.Operation == operation && q.Path == "store");
-                md.AppendLine(Invariant, $"| {operation} | {bridge.P50:F3} / {bridge.P99:F3} | {store.P50:F3} / {store.P99:F3} |");
+                var bridge = results.Queries.First(q => q.Store == storeName && q.Operation == operation && q.Path == "bridge");
+                var store = results.Queries.First(q => q.Store == storeName && q.Operation == operation && q.Path == "store");
+                md.AppendLine(Invariant,
+                    $"| {(storeName == "mongodb" ? "MongoDB" : "embedded")} | {operation} | {bridge.P50:F3} / {bridge.P99:F3} | {store.P50:F3} / {store.P99:F3} | +{bridge.P50 - store.P50:F3} |");
             }
 
             md.AppendLine();
+            if (results.MongoServer.Length > 0)
+            {
+                md.AppendLine(Invariant, $"MongoDB figures: {results.MongoServer}.");
+                md.AppendLine();
+            }
         }
 
         var targets = Targets(results).ToList();

@@ -34,9 +34,12 @@ public sealed class MongoStandIn : IAsyncDisposable
     public static string NewDatabaseName() => "bridge_test_" + Guid.NewGuid().ToString("N")[..12];
 
     /// <summary>The stand-in, started and listening; or the server of <c>BRIDGE_TEST_MONGO_URI</c>.</summary>
-    public static async Task<MongoStandIn> StartAsync()
+    public static Task<MongoStandIn> StartAsync() => StartAsync(Environment.GetEnvironmentVariable(UriVariable));
+
+    /// <summary>The server at <paramref name="externalUri"/> when one is given; else the stand-in, started and listening.</summary>
+    public static async Task<MongoStandIn> StartAsync(string? externalUri)
     {
-        if (Environment.GetEnvironmentVariable(UriVariable) is { Length: > 0 } external)
+        if (externalUri is { Length: > 0 } external)
         {
             return new MongoStandIn(external, 0, "");
         }

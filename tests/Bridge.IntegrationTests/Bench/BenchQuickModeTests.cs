@@ -39,7 +39,10 @@ public sealed class BenchQuickModeTests
             Assert.Equal(3, root.GetProperty("Latency").GetArrayLength());
             Assert.All(root.GetProperty("Latency").EnumerateArray(), l => Assert.True(l.GetProperty("P99").GetDouble() > 0, log));
             Assert.Equal(2, root.GetProperty("Memory").GetArrayLength());
-            Assert.Equal(4, root.GetProperty("Queries").GetArrayLength());
+            Assert.All(root.GetProperty("BrokerHop").EnumerateArray(), h => Assert.True(h.GetProperty("P99").GetDouble() > 0, log));
+            Assert.Equal(1, root.GetProperty("BrokerHop").GetArrayLength());
+            Assert.Equal(8, root.GetProperty("Queries").GetArrayLength());
+            Assert.Equal(["embedded", "mongodb"], root.GetProperty("Queries").EnumerateArray().Select(q => q.GetProperty("Store").GetString()).Distinct().Order());
             Assert.Contains("Fan-out throughput", await File.ReadAllTextAsync(Path.Combine(output, "results.md")), StringComparison.Ordinal);
             Assert.StartsWith("<svg", await File.ReadAllTextAsync(Path.Combine(output, "chart.svg")), StringComparison.Ordinal);
         }
