@@ -80,7 +80,7 @@ public static class Report
                 var bridge = results.Queries.First(q => q.Store == storeName && q.Operation == operation && q.Path == "bridge");
                 var store = results.Queries.First(q => q.Store == storeName && q.Operation == operation && q.Path == "store");
                 md.AppendLine(Invariant,
-                    $"| {(storeName == "mongodb" ? "MongoDB" : "embedded")} | {operation} | {bridge.P50:F3} / {bridge.P99:F3} | {store.P50:F3} / {store.P99:F3} | +{bridge.P50 - store.P50:F3} |");
+                    $"| {(storeName == "mongodb" ? "MongoDB" : "embedded")} | {operation} | {bridge.P50:F3} / {bridge.P99:F3} | {store.P50:F3} / {store.P99:F3} | {bridge.P50 - store.P50:+0.000;-0.000} |");
             }
 
             md.AppendLine();
