@@ -12,22 +12,16 @@ namespace Bridge.Bench;
 /// </summary>
 public sealed class BrokerHop : IAsyncDisposable
 {
-    private readonly IConnection _connection;
-    private readonly IChannel _channel;
+    private readonly AmqpSession _session;
     private DeliveryRun? _run;
 
-    private BrokerHop(IConnection connection, IChannel channel)
-    {
-        _connection = connection;
-        _channel = channel;
-    }
+    private BrokerHop(AmqpSession session) => _session = session;
 
     public static async Task<BrokerHop> ConnectAsync(string amqpUri, CancellationToken cancellationToken)
     {
-        var factory = new ConnectionFactory { Uri = new Uri(amqpUri), ClientProvidedName = "bridge-bench-hop" };
-        var connection = await factory.CreateConnectionAsync(cancellationToken);
-        var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
-        var hop = new BrokerHop(connection, channel);
+        var session = await AmqpSession.OpenAsync(amqpUri, "bridge-bench-hop", cancellationToken);
+        var channel = session.Channel;
+        var hop = new BrokerHop(session);
         var queue = await channel.QueueDeclareAsync(string.Empty, durable: false, exclusive: true, autoDelete: true, cancellationToken: cancellationToken);
         await channel.QueueBindAsync(queue.QueueName, SubscriberFleet.Exchange, SubscriberFleet.RoutingKey, cancellationToken: cancellationToken);
         var consumer = new AsyncEventingBasicConsumer(channel);
@@ -65,9 +59,5 @@ public sealed class BrokerHop : IAsyncDisposable
         return Task.CompletedTask;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _channel.DisposeAsync();
-        await _connection.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _session.DisposeAsync();
 }

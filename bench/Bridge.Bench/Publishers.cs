@@ -14,23 +14,16 @@ public interface IBenchPublisher
 public sealed class AmqpPublisher : IBenchPublisher, IAsyncDisposable
 {
     private static readonly BasicProperties Transient = new();
-    private readonly IConnection _connection;
-    private readonly IChannel _channel;
+    private readonly AmqpSession _session;
 
-    private AmqpPublisher(IConnection connection, IChannel channel)
-    {
-        _connection = connection;
-        _channel = channel;
-    }
+    private AmqpPublisher(AmqpSession session) => _session = session;
 
     public static async Task<AmqpPublisher> CreateAsync(string uri, CancellationToken cancellationToken)
     {
-        var factory = new ConnectionFactory { Uri = new Uri(uri), ClientProvidedName = "bridge-bench-publisher" };
-        var connection = await factory.CreateConnectionAsync(cancellationToken);
-        var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
+        var session = await AmqpSession.OpenAsync(uri, "bridge-bench-publisher", cancellationToken);
         // Declared as the bridge declares it, so that Web-STOMP finds it too (STOMP does not declare exchanges).
-        await channel.ExchangeDeclareAsync(SubscriberFleet.Exchange, ExchangeType.Topic, durable: true, autoDelete: false, cancellationToken: cancellationToken);
-        return new AmqpPublisher(connection, channel);
+        await session.Channel.ExchangeDeclareAsync(SubscriberFleet.Exchange, ExchangeType.Topic, durable: true, autoDelete: false, cancellationToken: cancellationToken);
+        return new AmqpPublisher(session);
     }
 
     public async Task PublishAsync(int count, int size, double rate, CancellationToken cancellationToken)
@@ -46,15 +39,11 @@ public sealed class AmqpPublisher : IBenchPublisher, IAsyncDisposable
 
             var body = (byte[])template.Clone();
             PayloadFormat.Stamp(body, 0, seq, Stopwatch.GetTimestamp());
-            await _channel.BasicPublishAsync(SubscriberFleet.Exchange, SubscriberFleet.RoutingKey, mandatory: false, Transient, body, cancellationToken);
+            await _session.Channel.BasicPublishAsync(SubscriberFleet.Exchange, SubscriberFleet.RoutingKey, mandatory: false, Transient, body, cancellationToken);
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _channel.DisposeAsync();
-        await _connection.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _session.DisposeAsync();
 }
 
 /// <summary>Asks the ceiling server to publish in its own process (there is no broker to publish to).</summary>
