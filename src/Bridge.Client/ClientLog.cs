@@ -31,10 +31,26 @@ internal static partial class ClientLog
     public static partial void LedgerConnected(ILogger logger, Uri uri);
 
     [LoggerMessage(EventId = 7011, EventName = "LedgerDisconnected", Level = LogLevel.Warning,
-        Message = "Ledger client lost its connection to {Uri}")]
-    public static partial void LedgerDisconnected(ILogger logger, Uri uri, Exception? exception);
+        Message = "Ledger client lost its connection to {Uri}; reconnecting: {WillReconnect}")]
+    public static partial void LedgerDisconnected(ILogger logger, Uri uri, bool willReconnect, Exception? exception);
 
     [LoggerMessage(EventId = 7012, EventName = "LedgerUnexpectedMessage", Level = LogLevel.Warning,
         Message = "Ledger client ignored a message: {Reason}")]
     public static partial void LedgerUnexpectedMessage(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 7013, EventName = "LedgerReconnected", Level = LogLevel.Information,
+        Message = "Ledger client reconnected to {Uri}: {Subscriptions} subscription calls restored")]
+    public static partial void LedgerReconnected(ILogger logger, Uri uri, int subscriptions);
+
+    [LoggerMessage(EventId = 7014, EventName = "LedgerReconnectFailed", Level = LogLevel.Debug,
+        Message = "Ledger reconnection attempt {Attempt} to {Uri} failed; next in {Delay}")]
+    public static partial void LedgerReconnectFailed(ILogger logger, int attempt, Uri uri, TimeSpan delay, Exception? exception);
+
+    [LoggerMessage(EventId = 7015, EventName = "LedgerReconnectAbandoned", Level = LogLevel.Error,
+        Message = "Ledger client stopped reconnecting to {Uri}")]
+    public static partial void LedgerReconnectAbandoned(ILogger logger, Uri uri, Exception exception);
+
+    [LoggerMessage(EventId = 7016, EventName = "LedgerResubscribeRefused", Level = LogLevel.Warning,
+        Message = "The ledger refused the re-sent {Method} after a reconnection")]
+    public static partial void LedgerResubscribeRefused(ILogger logger, string method, Exception exception);
 }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Net;
 using System.Net.Http.Headers;
 using System.Net.WebSockets;
 using System.Runtime.CompilerServices;
@@ -7,6 +8,8 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging.Abstractions;
+using Polly;
+using Polly.Retry;
 
 namespace Bridge.Client.Ledger;
 
@@ -14,24 +17,35 @@ namespace Bridge.Client.Ledger;
 /// A client of the ledger notification API (five-bells-ledger's <c>/websocket</c>, JSON-RPC 2.0): gets a
 /// token from <c>/auth_token</c> with HTTP Basic, connects with <c>?token=</c>, waits for the server's
 /// <c>connect</c> notification, and then subscribes; notifications arrive as <see cref="LedgerNotification"/>.
+/// When the connection drops it reconnects with exponential backoff and jitter (a fresh token when it logs in
+/// with a password) and re-sends its subscriptions, as ilp-plugin-bells does; <see cref="DisconnectAsync"/>
+/// and <see cref="DisposeAsync"/> end it for good.
 /// </summary>
-/// <remarks>Requests carry ids (unlike the channel protocol), so replies are matched by id.</remarks>
+/// <remarks>
+/// Requests carry ids (unlike the channel protocol), so replies are matched by id. The subscriptions to
+/// restore are kept as the calls that made them: <c>subscribe_account</c> replaces the connection's whole
+/// set (ledger-notifications.md), so it starts the list over, and the calls after it are replayed in order.
+/// </remarks>
 public sealed class LedgerNotificationClient : IAsyncDisposable
 {
     private readonly LedgerClientOptions _options;
     private readonly Uri _baseUri;
     private readonly ILogger _logger;
+    private readonly ResiliencePipeline _reconnectPipeline;
     private readonly SemaphoreSlim _sendLock = new(1, 1);
+    private readonly Lock _stateLock = new();
     private readonly Lock _pendingLock = new();
-    private readonly Dictionary<long, TaskCompletionSource<JsonNode?>> _pending = [];
-    private readonly TaskCompletionSource _connectNotification = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Dictionary<long, PendingCall> _pending = [];
+    private readonly List<SubscriptionCall> _subscriptions = [];
     private readonly Channel<LedgerNotification> _notifications = Channel.CreateBounded<LedgerNotification>(
         new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropOldest, SingleWriter = true });
     private readonly CancellationTokenSource _lifetime = new();
 
     private ClientWebSocket? _socket;
-    private Task? _receiving;
+    private TaskCompletionSource _ready = NewSignal();
+    private Task? _runTask;
     private long _nextId;
+    private int _state; // 0 new, 1 connected (running), 2 closed for good
 
     public LedgerNotificationClient(LedgerClientOptions options, ILogger<LedgerNotificationClient>? logger = null)
     {
@@ -39,16 +53,44 @@ public sealed class LedgerNotificationClient : IAsyncDisposable
         _options = options;
         _baseUri = options.BaseUri ?? throw new ArgumentException("LedgerClientOptions.BaseUri is required", nameof(options));
         _logger = logger ?? NullLogger<LedgerNotificationClient>.Instance;
+        _reconnectPipeline = new ResiliencePipelineBuilder { TimeProvider = options.TimeProvider }
+            .AddRetry(new RetryStrategyOptions
+            {
+                // A refused password will not become right by retrying: that one ends the client.
+                ShouldHandle = new PredicateBuilder().Handle<Exception>(ex =>
+                    !IsRefusedLogin(ex) && (ex is not OperationCanceledException || !_lifetime.IsCancellationRequested)),
+                MaxRetryAttempts = int.MaxValue,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = options.ReconnectDelay,
+                MaxDelay = options.MaxReconnectDelay,
+                OnRetry = args =>
+                {
+                    ClientLog.LedgerReconnectFailed(_logger, args.AttemptNumber + 1, _baseUri, args.RetryDelay, args.Outcome.Exception);
+                    return default;
+                },
+            })
+            .Build();
     }
 
     /// <summary>Raised for every <c>notify</c> (also readable as a stream from <see cref="ReadNotificationsAsync"/>).</summary>
     public event EventHandler<LedgerNotificationEventArgs>? Notification;
 
-    /// <summary>The connection ended (the server closed it, or it failed).</summary>
-    public event EventHandler<EventArgs>? Disconnected;
+    /// <summary>
+    /// The connection ended (the server closed it, or it failed), or the client gave up reconnecting
+    /// (<see cref="LedgerDisconnectedEventArgs.WillReconnect"/> false, with the reason in <see cref="LedgerDisconnectedEventArgs.Error"/>).
+    /// Not raised by <see cref="DisconnectAsync"/> or <see cref="DisposeAsync"/>.
+    /// </summary>
+    public event EventHandler<LedgerDisconnectedEventArgs>? Disconnected;
 
-    /// <summary>The token the client connected with (fetched from <c>/auth_token</c> when none was given).</summary>
+    /// <summary>A dropped connection was re-established and its subscriptions were re-sent.</summary>
+    public event EventHandler<LedgerReconnectedEventArgs>? Reconnected;
+
+    /// <summary>The token of the current connection (fetched from <c>/auth_token</c> when none was given; fetched again on every reconnection).</summary>
     public string? Token { get; private set; }
+
+    /// <summary>True while a connection is open and its subscriptions are in place.</summary>
+    public bool IsConnected => _ready.Task.IsCompletedSuccessfully && _state == 1;
 
     /// <summary><c>GET /auth_token</c> with HTTP Basic: <c>{"token":"...","token_max_age":ms}</c>.</summary>
     public static async Task<LedgerToken> GetTokenAsync(HttpClient http, Uri baseUri, string account, string password, CancellationToken cancellationToken = default)
@@ -79,47 +121,40 @@ public sealed class LedgerNotificationClient : IAsyncDisposable
         return new LedgerToken(token, maxAge);
     }
 
-    /// <summary>Connects to <c>/websocket?token=</c> and waits for the server's <c>connect</c> notification.</summary>
+    /// <summary>
+    /// Connects to <c>/websocket?token=</c> and waits for the server's <c>connect</c> notification. The first
+    /// attempt's failure is thrown (wrong credentials should be seen at once); after that the client
+    /// reconnects by itself.
+    /// </summary>
     public async Task ConnectAsync(CancellationToken cancellationToken = default)
     {
-        if (_socket is not null)
+        if (_options.Token is null && (_options.Account is null || _options.Password is null))
         {
-            throw new InvalidOperationException("the client is already connected");
+            throw new InvalidOperationException("set LedgerClientOptions.Token, or Account and Password");
         }
 
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_options.ConnectTimeout);
+        if (Interlocked.CompareExchange(ref _state, 1, 0) != 0)
+        {
+            throw new InvalidOperationException(_state == 2 ? "the client was disconnected; create a new one" : "the client is already connected");
+        }
+
         try
         {
-            Token = _options.Token;
-            if (Token is null)
-            {
-                if (_options.Account is null || _options.Password is null)
-                {
-                    throw new InvalidOperationException("set LedgerClientOptions.Token, or Account and Password");
-                }
-
-                using var http = new HttpClient();
-                Token = (await GetTokenAsync(http, _baseUri, _options.Account, _options.Password, timeout.Token)).Token;
-            }
-
-            var scheme = _baseUri.Scheme == Uri.UriSchemeHttps ? "wss" : "ws";
-            var uri = new Uri($"{scheme}://{_baseUri.Authority}/websocket?token={Uri.EscapeDataString(Token)}");
-            var socket = new ClientWebSocket();
-            socket.Options.KeepAliveInterval = TimeSpan.FromSeconds(15);
-            _socket = socket;
-            await socket.ConnectAsync(uri, timeout.Token);
-            _receiving = ReceiveLoopAsync(socket, _lifetime.Token);
-            await _connectNotification.Task.WaitAsync(timeout.Token);
-            ClientLog.LedgerConnected(_logger, uri);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _lifetime.Token);
+            var (socket, receiving) = await EstablishAsync(isReconnect: false, linked.Token);
+            _runTask = RunAsync(socket, receiving, _lifetime.Token);
         }
-        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        catch
         {
-            throw new TimeoutException($"no 'connect' notification from {_baseUri} within {_options.ConnectTimeout.TotalSeconds} s");
+            Volatile.Write(ref _state, 0);
+            throw;
         }
     }
 
-    /// <summary><c>subscribe_account</c>: replaces the connection's subscriptions; names or account URIs. Returns the number of accounts.</summary>
+    /// <summary>
+    /// <c>subscribe_account</c>: replaces the connection's subscriptions; names or account URIs. Returns the
+    /// number of accounts. Restored after a reconnection.
+    /// </summary>
     public async Task<int> SubscribeAccountAsync(IEnumerable<string> accounts, string eventType = "*", CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(accounts);
@@ -128,55 +163,37 @@ public sealed class LedgerNotificationClient : IAsyncDisposable
         return result?.GetValue<int>() ?? 0;
     }
 
-    /// <summary><c>subscribe_all_accounts</c> (admins only): every account's notifications.</summary>
+    /// <summary><c>subscribe_all_accounts</c> (admins only): every account's notifications. Restored after a reconnection.</summary>
     public async Task<int> SubscribeAllAccountsAsync(string eventType = "*", CancellationToken cancellationToken = default)
     {
         var result = await CallAsync("subscribe_all_accounts", new JsonObject { ["eventType"] = eventType }, cancellationToken);
         return result?.GetValue<int>() ?? 0;
     }
 
-    /// <summary>Any JSON-RPC method: its <c>result</c>, or <see cref="LedgerRpcException"/> with the server's code and message.</summary>
+    /// <summary>
+    /// Any JSON-RPC method: its <c>result</c>, or <see cref="LedgerRpcException"/> with the server's code and
+    /// message. While the client reconnects the call waits for the connection (within
+    /// <see cref="LedgerClientOptions.RequestTimeout"/>); a call whose connection drops before the reply
+    /// fails with <see cref="LedgerDisconnectedException"/>.
+    /// </summary>
     public async Task<JsonNode?> CallAsync(string method, JsonObject? parameters, CancellationToken cancellationToken = default)
     {
-        var socket = _socket ?? throw new InvalidOperationException("call ConnectAsync first");
-        var id = Interlocked.Increment(ref _nextId);
-        var reply = new TaskCompletionSource<JsonNode?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        lock (_pendingLock)
-        {
-            _pending[id] = reply;
-        }
-
+        ArgumentNullException.ThrowIfNull(method);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.RequestTimeout);
         try
         {
-            var request = new JsonObject { ["jsonrpc"] = "2.0", ["id"] = id, ["method"] = method, ["params"] = parameters ?? [] };
-            await _sendLock.WaitAsync(timeout.Token);
-            try
-            {
-                await socket.SendAsync(JsonSerializer.SerializeToUtf8Bytes(request), WebSocketMessageType.Text, true, timeout.Token);
-            }
-            finally
-            {
-                _sendLock.Release();
-            }
-
-            return await reply.Task.WaitAsync(timeout.Token);
+            await WaitReadyAsync(timeout.Token);
+            var socket = _socket ?? throw new LedgerDisconnectedException("the ledger connection closed");
+            return await SendRequestAsync(socket, method, parameters ?? [], remember: true, timeout.Token);
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             throw new TimeoutException($"no reply to '{method}' within {_options.RequestTimeout.TotalSeconds} s");
         }
-        finally
-        {
-            lock (_pendingLock)
-            {
-                _pending.Remove(id);
-            }
-        }
     }
 
-    /// <summary>The notifications as they arrive; ends when the connection ends.</summary>
+    /// <summary>The notifications as they arrive, across reconnections; ends when the client is disconnected for good.</summary>
     public async IAsyncEnumerable<LedgerNotification> ReadNotificationsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         await foreach (var notification in _notifications.Reader.ReadAllAsync(cancellationToken))
@@ -200,44 +217,332 @@ public sealed class LedgerNotificationClient : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>Closes the connection and stays disconnected: no reconnection follows, pending calls fail, the notification stream ends.</summary>
+    public async Task DisconnectAsync(CancellationToken cancellationToken = default)
     {
+        if (Interlocked.Exchange(ref _state, 2) == 2)
+        {
+            return;
+        }
+
         await _lifetime.CancelAsync();
-        if (_socket is { State: WebSocketState.Open } socket)
+        var socket = _socket;
+        if (socket is { State: WebSocketState.Open })
         {
             try
             {
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                timeout.CancelAfter(TimeSpan.FromSeconds(2));
                 await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "client disconnect", timeout.Token);
             }
-            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
+            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException)
             {
-                // Best effort: aborted below.
+                // Closing is best effort: the socket is aborted below either way.
             }
         }
 
-        _socket?.Abort();
-        if (_receiving is not null)
+        socket?.Abort();
+        if (_runTask is not null)
         {
             try
             {
-                await _receiving.WaitAsync(TimeSpan.FromSeconds(5));
+                await _runTask.WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
             }
-            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or TimeoutException)
+            catch (Exception ex) when (ex is OperationCanceledException or TimeoutException)
             {
-                // Ended with the socket.
+                // The run loop ends on the lifetime token.
             }
         }
 
+        // Calls that were waiting learn the connection closed; calls made from now on, that the client is done.
+        FailPending(new LedgerDisconnectedException("the client was disconnected"));
+        CloseForGood(new ObjectDisposedException(nameof(LedgerNotificationClient)));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await DisconnectAsync();
         _socket?.Dispose();
         _lifetime.Dispose();
         _sendLock.Dispose();
     }
 
+    private static bool IsSubscriptionMethod(string method) =>
+        method is "subscribe_account" or "subscribe_all_accounts" or "unsubscribe_account" or "unsubscribe_all_accounts";
+
+    private static bool IsRefusedLogin(Exception ex) => ex is HttpRequestException { StatusCode: HttpStatusCode.Unauthorized };
+
+    private async Task RunAsync(ClientWebSocket socket, Task receiving, CancellationToken lifetime)
+    {
+        while (true)
+        {
+            Exception? error = null;
+            try
+            {
+                await receiving;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !lifetime.IsCancellationRequested)
+            {
+                error = ex;
+            }
+            catch (OperationCanceledException)
+            {
+                // Disconnected on purpose.
+            }
+
+            // Disposed before the calls fail, so a call racing the drop cannot send on this socket unnoticed.
+            socket.Abort();
+            socket.Dispose();
+            var willReconnect = _options.AutoReconnect && !lifetime.IsCancellationRequested;
+            MarkDisconnected(error, willReconnect, lifetime);
+            if (!willReconnect)
+            {
+                if (!lifetime.IsCancellationRequested)
+                {
+                    CloseForGood(new LedgerDisconnectedException("the ledger connection closed", error));
+                }
+
+                return;
+            }
+
+            try
+            {
+                (socket, receiving) = await _reconnectPipeline.ExecuteAsync(
+                    static async (self, ct) => await self.EstablishAsync(isReconnect: true, ct), this, lifetime);
+            }
+            catch (OperationCanceledException) when (lifetime.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                ClientLog.LedgerReconnectAbandoned(_logger, _baseUri, ex);
+                CloseForGood(new LedgerDisconnectedException("the client stopped reconnecting", ex));
+                Raise(Disconnected, new LedgerDisconnectedEventArgs(ex, willReconnect: false), nameof(Disconnected));
+                return;
+            }
+        }
+    }
+
+    /// <summary>Token, open, wait for <c>connect</c>, re-send the subscriptions, signal ready. Throws (and cleans up) on any failure.</summary>
+    private async Task<(ClientWebSocket Socket, Task Receiving)> EstablishAsync(bool isReconnect, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.ConnectTimeout);
+        var socket = new ClientWebSocket();
+        socket.Options.KeepAliveInterval = TimeSpan.FromSeconds(15);
+        Task? receiving = null;
+        try
+        {
+            var token = _options.Token;
+            if (token is null)
+            {
+                // Every time: the token of the previous connection may have expired meanwhile.
+                using var http = new HttpClient();
+                token = (await GetTokenAsync(http, _baseUri, _options.Account!, _options.Password!, timeout.Token)).Token;
+            }
+
+            var scheme = _baseUri.Scheme == Uri.UriSchemeHttps ? "wss" : "ws";
+            var endpoint = new Uri($"{scheme}://{_baseUri.Authority}/websocket");
+            await socket.ConnectAsync(new Uri($"{endpoint}?token={Uri.EscapeDataString(token)}"), timeout.Token);
+            var connected = NewSignal();
+            receiving = ReceiveLoopAsync(socket, connected, _lifetime.Token);
+            await connected.Task.WaitAsync(timeout.Token);
+            Token = token;
+            _socket = socket;
+
+            List<SubscriptionCall> subscriptions;
+            lock (_stateLock)
+            {
+                subscriptions = [.. _subscriptions];
+            }
+
+            foreach (var call in subscriptions)
+            {
+                try
+                {
+                    await SendRequestAsync(socket, call.Method, (JsonObject)call.Parameters.DeepClone(), remember: false, timeout.Token);
+                }
+                catch (LedgerRpcException ex)
+                {
+                    // The ledger refuses it now (an account was removed, a right revoked): retrying cannot change that.
+                    ClientLog.LedgerResubscribeRefused(_logger, call.Method, ex);
+                }
+            }
+
+            if (isReconnect)
+            {
+                ClientLog.LedgerReconnected(_logger, endpoint, subscriptions.Count);
+            }
+            else
+            {
+                ClientLog.LedgerConnected(_logger, endpoint);
+            }
+
+            lock (_stateLock)
+            {
+                _ready.TrySetResult();
+            }
+
+            if (isReconnect)
+            {
+                Raise(Reconnected, new LedgerReconnectedEventArgs(subscriptions.Count), nameof(Reconnected));
+            }
+
+            return (socket, receiving);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            await AbandonAsync(socket, receiving);
+            throw new TimeoutException($"no 'connect' notification (or no reply to a re-sent subscription) from {_baseUri} within {_options.ConnectTimeout.TotalSeconds} s");
+        }
+        catch
+        {
+            await AbandonAsync(socket, receiving);
+            throw;
+        }
+    }
+
+    private static async Task AbandonAsync(ClientWebSocket socket, Task? receiving)
+    {
+        socket.Abort();
+        if (receiving is not null)
+        {
+            try
+            {
+                await receiving.WaitAsync(TimeSpan.FromSeconds(2));
+            }
+            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException or TimeoutException)
+            {
+                // The handshake failed: the receive loop ended with the aborted socket.
+            }
+        }
+
+        socket.Dispose();
+    }
+
+    private void MarkDisconnected(Exception? error, bool willReconnect, CancellationToken lifetime)
+    {
+        lock (_stateLock)
+        {
+            if (_ready.Task.IsCompleted)
+            {
+                _ready = NewSignal();
+            }
+        }
+
+        FailPending(new LedgerDisconnectedException("the ledger connection closed", error));
+        if (!lifetime.IsCancellationRequested)
+        {
+            ClientLog.LedgerDisconnected(_logger, _baseUri, willReconnect, error);
+            Raise(Disconnected, new LedgerDisconnectedEventArgs(error, willReconnect), nameof(Disconnected));
+        }
+    }
+
+    private void CloseForGood(Exception reason)
+    {
+        Volatile.Write(ref _state, 2);
+        lock (_stateLock)
+        {
+            _ready.TrySetException(reason);
+        }
+
+        FailPending(reason);
+        _notifications.Writer.TryComplete();
+    }
+
+    private async Task WaitReadyAsync(CancellationToken cancellationToken)
+    {
+        if (_state == 0)
+        {
+            throw new InvalidOperationException("call ConnectAsync first");
+        }
+
+        Task ready;
+        lock (_stateLock)
+        {
+            ready = _ready.Task;
+        }
+
+        await ready.WaitAsync(cancellationToken);
+    }
+
+    private async Task<JsonNode?> SendRequestAsync(ClientWebSocket socket, string method, JsonObject parameters, bool remember, CancellationToken cancellationToken)
+    {
+        var id = Interlocked.Increment(ref _nextId);
+        var call = new PendingCall(remember && IsSubscriptionMethod(method) ? new SubscriptionCall(method, (JsonObject)parameters.DeepClone()) : null);
+        lock (_pendingLock)
+        {
+            _pending[id] = call;
+        }
+
+        try
+        {
+            var request = new JsonObject { ["jsonrpc"] = "2.0", ["id"] = id, ["method"] = method, ["params"] = parameters.DeepClone() };
+            await _sendLock.WaitAsync(cancellationToken);
+            try
+            {
+                await socket.SendAsync(JsonSerializer.SerializeToUtf8Bytes(request), WebSocketMessageType.Text, true, cancellationToken);
+            }
+            catch (Exception ex) when (ex is WebSocketException or ObjectDisposedException)
+            {
+                throw new LedgerDisconnectedException("the ledger connection closed", ex);
+            }
+            finally
+            {
+                _sendLock.Release();
+            }
+
+            return await call.Reply.Task.WaitAsync(cancellationToken);
+        }
+        finally
+        {
+            lock (_pendingLock)
+            {
+                _pending.Remove(id);
+            }
+        }
+    }
+
+    /// <summary>Runs on the receive loop, before it can see the connection end, so a confirmed subscription is never missed by the next replay.</summary>
+    private void Remember(SubscriptionCall call)
+    {
+        lock (_stateLock)
+        {
+            switch (call.Method)
+            {
+                case "subscribe_account":
+                    _subscriptions.Clear();
+                    _subscriptions.Add(call);
+                    break;
+                case "unsubscribe_all_accounts":
+                    _subscriptions.RemoveAll(earlier => earlier.Method == "subscribe_all_accounts");
+                    break;
+                default:
+                    _subscriptions.Add(call);
+                    break;
+            }
+        }
+    }
+
+    private void FailPending(Exception error)
+    {
+        List<PendingCall> failed;
+        lock (_pendingLock)
+        {
+            failed = [.. _pending.Values];
+        }
+
+        foreach (var call in failed)
+        {
+            call.Reply.TrySetException(error);
+        }
+    }
+
     private string AccountUri(string account) =>
         account.Contains("://", StringComparison.Ordinal) ? account : new Uri(_baseUri, $"/accounts/{Uri.EscapeDataString(account)}").ToString();
 
-    private async Task ReceiveLoopAsync(ClientWebSocket socket, CancellationToken cancellationToken)
+    private async Task ReceiveLoopAsync(ClientWebSocket socket, TaskCompletionSource connected, CancellationToken cancellationToken)
     {
         await Task.Yield();
         var buffer = new ArrayBufferWriter<byte>(8192);
@@ -260,35 +565,24 @@ public sealed class LedgerNotificationClient : IAsyncDisposable
                 }
                 while (!result.EndOfMessage);
 
-                Dispatch(buffer.WrittenSpan);
+                Dispatch(buffer.WrittenSpan, connected);
             }
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
         {
             error = ex;
+            throw;
         }
         finally
         {
+            // Whoever waits on this connection learns now, not at its timeout.
             var closed = new LedgerDisconnectedException("the ledger connection closed", error);
-            _connectNotification.TrySetException(closed);
-            lock (_pendingLock)
-            {
-                foreach (var pending in _pending.Values)
-                {
-                    pending.TrySetException(closed);
-                }
-            }
-
-            _notifications.Writer.TryComplete();
-            if (!cancellationToken.IsCancellationRequested)
-            {
-                ClientLog.LedgerDisconnected(_logger, _baseUri, error);
-                Disconnected?.Invoke(this, EventArgs.Empty);
-            }
+            connected.TrySetException(closed);
+            FailPending(closed);
         }
     }
 
-    private void Dispatch(ReadOnlySpan<byte> utf8)
+    private void Dispatch(ReadOnlySpan<byte> utf8, TaskCompletionSource connected)
     {
         JsonObject message;
         try
@@ -304,7 +598,7 @@ public sealed class LedgerNotificationClient : IAsyncDisposable
         var method = message["method"]?.ToString();
         if (method == "connect")
         {
-            _connectNotification.TrySetResult();
+            connected.TrySetResult();
             return;
         }
 
@@ -323,21 +617,13 @@ public sealed class LedgerNotificationClient : IAsyncDisposable
                 parameters["id"]?.ToString(),
                 parameters);
             _notifications.Writer.TryWrite(notification);
-            try
-            {
-                Notification?.Invoke(this, new LedgerNotificationEventArgs(notification));
-            }
-            catch (Exception ex)
-            {
-                ClientLog.EventHandlerFailed(_logger, nameof(Notification), ex);
-            }
-
+            Raise(Notification, new LedgerNotificationEventArgs(notification), nameof(Notification));
             return;
         }
 
         if (message["id"] is JsonValue idValue && idValue.TryGetValue<long>(out var id))
         {
-            TaskCompletionSource<JsonNode?>? pending;
+            PendingCall? pending;
             lock (_pendingLock)
             {
                 _pending.Remove(id, out pending);
@@ -349,11 +635,16 @@ public sealed class LedgerNotificationClient : IAsyncDisposable
             }
             else if (message["error"] is JsonObject error)
             {
-                pending.TrySetException(LedgerRpcException.From(error));
+                pending.Reply.TrySetException(LedgerRpcException.From(error));
             }
             else
             {
-                pending.TrySetResult(message["result"]?.DeepClone());
+                if (pending.Subscription is not null)
+                {
+                    Remember(pending.Subscription);
+                }
+
+                pending.Reply.TrySetResult(message["result"]?.DeepClone());
             }
 
             return;
@@ -362,7 +653,7 @@ public sealed class LedgerNotificationClient : IAsyncDisposable
         if (message["error"] is JsonObject uncorrelated)
         {
             // id null: the server could not read the request; fail the oldest (the client sends one at a time in practice).
-            TaskCompletionSource<JsonNode?>? oldest;
+            PendingCall? oldest;
             lock (_pendingLock)
             {
                 var first = _pending.OrderBy(pair => pair.Key).FirstOrDefault();
@@ -373,10 +664,36 @@ public sealed class LedgerNotificationClient : IAsyncDisposable
                 }
             }
 
-            oldest?.TrySetException(LedgerRpcException.From(uncorrelated));
+            oldest?.Reply.TrySetException(LedgerRpcException.From(uncorrelated));
             return;
         }
 
         ClientLog.LedgerUnexpectedMessage(_logger, "neither a notification nor a reply");
+    }
+
+    private void Raise<TArgs>(EventHandler<TArgs>? handler, TArgs args, string name)
+    {
+        try
+        {
+            handler?.Invoke(this, args);
+        }
+        catch (Exception ex)
+        {
+            // A subscriber's bug must not kill the receive loop or the reconnection.
+            ClientLog.EventHandlerFailed(_logger, name, ex);
+        }
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>A call that changed the connection's subscriptions, replayed on the next connection.</summary>
+    private sealed record SubscriptionCall(string Method, JsonObject Parameters);
+
+    private sealed class PendingCall(SubscriptionCall? subscription)
+    {
+        /// <summary>Set when the call is to be remembered for replay once the ledger confirms it.</summary>
+        public SubscriptionCall? Subscription { get; } = subscription;
+
+        public TaskCompletionSource<JsonNode?> Reply { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

@@ -19,7 +19,18 @@ public sealed class LedgerClientOptions
 
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>How long a call waits for its reply (including waiting for a reconnection) before it fails with <see cref="TimeoutException"/>.</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>First reconnection delay; it doubles (with jitter) up to <see cref="MaxReconnectDelay"/>.</summary>
+    public TimeSpan ReconnectDelay { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    public TimeSpan MaxReconnectDelay { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Reconnect and re-subscribe automatically after the connection drops (not after <see cref="LedgerNotificationClient.DisconnectAsync"/>).</summary>
+    public bool AutoReconnect { get; set; } = true;
+
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 }
 
 /// <summary>The answer of <c>/auth_token</c>.</summary>
@@ -34,6 +45,22 @@ public sealed record LedgerNotification(string Event, JsonObject? Resource, Json
 public sealed class LedgerNotificationEventArgs(LedgerNotification notification) : EventArgs
 {
     public LedgerNotification Notification { get; } = notification;
+}
+
+/// <summary>A connection ended; <see cref="WillReconnect"/> false when the client gave up (e.g. <c>/auth_token</c> refused the password) or must not reconnect.</summary>
+public sealed class LedgerDisconnectedEventArgs(Exception? error, bool willReconnect) : EventArgs
+{
+    /// <summary>Why the connection ended or the reconnection stopped; null when the server closed it cleanly.</summary>
+    public Exception? Error { get; } = error;
+
+    public bool WillReconnect { get; } = willReconnect;
+}
+
+/// <summary>Raised after a reconnection, once the subscription calls were re-sent.</summary>
+public sealed class LedgerReconnectedEventArgs(int subscriptionsRestored) : EventArgs
+{
+    /// <summary>How many subscription calls were replayed (<c>subscribe_account</c> counts once, whatever its number of accounts).</summary>
+    public int SubscriptionsRestored { get; } = subscriptionsRestored;
 }
 
 /// <summary>A JSON-RPC error: <c>{"code":C,"message":"Name: text","data":{"name":..,"message":..}}</c>.</summary>
