@@ -344,7 +344,18 @@ public sealed class LedgerNotificationClient : IAsyncDisposable
 
             var scheme = _baseUri.Scheme == Uri.UriSchemeHttps ? "wss" : "ws";
             var endpoint = new Uri($"{scheme}://{_baseUri.Authority}/websocket");
-            await socket.ConnectAsync(new Uri($"{endpoint}?token={Uri.EscapeDataString(token)}"), timeout.Token);
+            socket.Options.CollectHttpResponseDetails = true;
+            try
+            {
+                await socket.ConnectAsync(new Uri($"{endpoint}?token={Uri.EscapeDataString(token)}"), timeout.Token);
+            }
+            catch (WebSocketException ex) when (socket.HttpStatusCode == HttpStatusCode.Unauthorized)
+            {
+                // The ledger checks the token before the upgrade. A refused token does not become valid by
+                // retrying (a fixed one was revoked or has expired), so this ends the client like a refused password.
+                throw new HttpRequestException($"{endpoint} refused the token (401)", ex, HttpStatusCode.Unauthorized);
+            }
+
             var connected = NewSignal();
             receiving = ReceiveLoopAsync(socket, connected, _lifetime.Token);
             await connected.Task.WaitAsync(timeout.Token);

@@ -32,6 +32,7 @@ public sealed class LedgerNotificationClientTests : IAsyncLifetime
     private int _logins;
     private volatile bool _refuseLogins;
     private volatile bool _refuseSockets;
+    private int _socketAttempts;
 
     private WebApplication _server = null!;
     private Uri _baseUri = null!;
@@ -122,9 +123,33 @@ public sealed class LedgerNotificationClientTests : IAsyncLifetime
             ConnectTimeout = TimeSpan.FromSeconds(5),
         });
 
-        var error = await Record.ExceptionAsync(() => client.ConnectAsync().WaitAsync(Timeout));
+        var error = await Assert.ThrowsAsync<HttpRequestException>(() => client.ConnectAsync().WaitAsync(Timeout));
 
-        Assert.True(error is WebSocketException or LedgerDisconnectedException, $"unexpected {error?.GetType().Name}: {error?.Message}");
+        Assert.Equal(HttpStatusCode.Unauthorized, error.StatusCode);
+    }
+
+    [Fact]
+    public async Task Reconnect_WhenAFixedTokenIsRefused_StopsInsteadOfRetryingForEver()
+    {
+        await using var client = NewClient(new LedgerClientOptions { Token = GoodToken });
+        var gaveUp = Signal<LedgerDisconnectedEventArgs>();
+        client.Disconnected += (_, args) =>
+        {
+            if (!args.WillReconnect)
+            {
+                gaveUp.TrySetResult(args);
+            }
+        };
+        await client.ConnectAsync().WaitAsync(Timeout);
+
+        await DropConnectionsAsync(expireTokens: true);
+
+        var args = await gaveUp.Task.WaitAsync(Timeout);
+        Assert.Equal(HttpStatusCode.Unauthorized, Assert.IsType<HttpRequestException>(args.Error).StatusCode);
+        var attempts = Volatile.Read(ref _socketAttempts);
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.Equal(attempts, Volatile.Read(ref _socketAttempts));
+        Assert.False(client.IsConnected);
     }
 
     [Fact]
@@ -339,8 +364,16 @@ public sealed class LedgerNotificationClientTests : IAsyncLifetime
             return;
         }
 
+        Interlocked.Increment(ref _socketAttempts);
+        if (_refuseSockets)
+        {
+            // A ledger that is down or restarting.
+            context.Response.StatusCode = 503;
+            return;
+        }
+
         var token = context.Request.Query["token"].ToString();
-        if (_refuseSockets || !_validTokens.ContainsKey(token))
+        if (!_validTokens.ContainsKey(token))
         {
             context.Response.StatusCode = 401;
             return;
