@@ -42,6 +42,15 @@ public interface IBroker
     /// resumes after a reconnection. Disposing the result stops consuming (the queue stays).
     /// </summary>
     ValueTask<IAsyncDisposable> ConsumeQueueAsync(string queue, string exchange, string bindingKey, QueueHandler handler, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Deletes a durable queue of <see cref="ConsumeQueueAsync"/> that is no longer wanted, with whatever it
+    /// still holds, but only when no consumer is on it: a queue another instance still consumes stays, and
+    /// the last instance to let go of it deletes it. Its dead-letter queue goes too when it is empty (refused
+    /// messages are kept for the operator). True when the queue is gone (or never existed); false when it is
+    /// still in use or the broker cannot be reached now. Never throws for those.
+    /// </summary>
+    ValueTask<bool> DeleteQueueAsync(string queue, CancellationToken cancellationToken);
 }
 
 /// <summary>

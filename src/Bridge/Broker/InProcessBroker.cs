@@ -49,6 +49,13 @@ public sealed partial class InProcessBroker(ILogger<InProcessBroker> logger) : I
         return ValueTask.FromResult<IAsyncDisposable>(consumer);
     }
 
+    /// <summary>In process a queue lives exactly as long as its consumer, so there is nothing left to delete.</summary>
+    public ValueTask<bool> DeleteQueueAsync(string queue, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(queue);
+        return ValueTask.FromResult(true);
+    }
+
     public const int DeadLetterCapacity = 1000;
 
     private readonly ConcurrentQueue<(string Queue, BrokerDelivery Delivery)> _deadLetters = new();

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
+using RabbitMQ.Client.Exceptions;
 
 namespace Bridge.Broker;
 
@@ -32,6 +33,48 @@ public sealed partial class RabbitMqBroker
         }
 
         return consumer;
+    }
+
+    public async ValueTask<bool> DeleteQueueAsync(string queue, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(queue);
+        if (_connection is not { IsOpen: true } connection)
+        {
+            return false;
+        }
+
+        // A refused queue.delete closes its channel, so each attempt gets a channel of its own.
+        try
+        {
+            await using (var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken))
+            {
+                var dropped = await channel.QueueDeleteAsync(queue, ifUnused: true, ifEmpty: false, cancellationToken: cancellationToken);
+                Log.DurableQueueDeleted(_logger, queue, dropped);
+            }
+        }
+        catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == 406)
+        {
+            // PRECONDITION_FAILED: another instance still consumes it; it deletes the queue when it lets go.
+            Log.DurableQueueInUse(_logger, queue);
+            return false;
+        }
+        catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or BrokerUnreachableException)
+        {
+            Log.DurableConsumerFailed(_logger, queue, Describe(ex));
+            return false;
+        }
+
+        try
+        {
+            await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
+            await channel.QueueDeleteAsync(queue + ".dead-letter", ifUnused: false, ifEmpty: true, cancellationToken: cancellationToken);
+        }
+        catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException)
+        {
+            // Not empty (406): the refused messages stay for the operator to read. Or the connection went: harmless.
+        }
+
+        return true;
     }
 
     /// <summary>Starts every registered durable consumer that has no open channel (idempotent).</summary>
@@ -189,5 +232,13 @@ public sealed partial class RabbitMqBroker
         [LoggerMessage(EventId = 1051, EventName = "DurableConsumerFailed", Level = LogLevel.Warning,
             Message = "Durable queue {Queue}: {Reason}")]
         public static partial void DurableConsumerFailed(ILogger logger, string queue, string reason);
+
+        [LoggerMessage(EventId = 1052, EventName = "DurableQueueDeleted", Level = LogLevel.Information,
+            Message = "Deleted durable queue {Queue}, which nothing uses any more ({Dropped} messages dropped with it)")]
+        public static partial void DurableQueueDeleted(ILogger logger, string queue, uint dropped);
+
+        [LoggerMessage(EventId = 1053, EventName = "DurableQueueInUse", Level = LogLevel.Debug,
+            Message = "Durable queue {Queue} is still consumed by another instance; that instance deletes it when it lets go")]
+        public static partial void DurableQueueInUse(ILogger logger, string queue);
     }
 }

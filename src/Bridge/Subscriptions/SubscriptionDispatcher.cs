@@ -145,6 +145,9 @@ public sealed class SubscriptionDispatcher : BackgroundService
             {
                 _consumers.Remove(key, out var consumer);
                 await consumer!.DisposeAsync();
+                // No subscription uses this binding any more: its queue would only fill up. The broker keeps it
+                // while another instance still consumes it; the last instance to let go deletes it.
+                await _broker.DeleteQueueAsync(QueueName(key.Exchange, key.BindingKey), cancellationToken);
             }
 
             foreach (var key in _targets.Keys.Where(key => !_consumers.ContainsKey(key)).ToList())

@@ -103,6 +103,50 @@ public sealed class DurableQueueTests
         }
     }
 
+    [Fact]
+    public async Task RabbitMq_DeleteQueue_WaitsForTheLastConsumer_AndKeepsRefusedMessagesUntilRead()
+    {
+        var uri = await RabbitMqServer.GetSharedUriAsync();
+        var exchange = BrokerTestSupport.UniqueExchange();
+        var queue = UniqueQueue();
+        var first = await BrokerTestSupport.StartBrokerAsync(uri);
+        var second = await BrokerTestSupport.StartBrokerAsync(uri);
+        var handled = 0;
+        QueueHandler refuseAll = (_, _) =>
+        {
+            Interlocked.Increment(ref handled);
+            return ValueTask.FromResult(false);
+        };
+
+        try
+        {
+            var a = await first.ConsumeQueueAsync(queue, exchange, "#", refuseAll, CancellationToken.None);
+            var b = await second.ConsumeQueueAsync(queue, exchange, "#", refuseAll, CancellationToken.None);
+            await first.PublishAsync(exchange, "tx", Encoding.UTF8.GetBytes("refused"), CancellationToken.None);
+            await BrokerTestSupport.WaitUntilAsync(() => Volatile.Read(ref handled) == 1, () => "the message was not handled");
+
+            // The first instance lets go while the second still consumes: the queue stays.
+            await a.DisposeAsync();
+            Assert.False(await first.DeleteQueueAsync(queue, CancellationToken.None));
+            Assert.True(await QueueExistsAsync(uri, queue), "a queue another instance consumes was deleted");
+
+            // The last one to let go deletes it; the dead-letter queue holds a refused message, so it stays.
+            await b.DisposeAsync();
+            Assert.True(await second.DeleteQueueAsync(queue, CancellationToken.None));
+            Assert.False(await QueueExistsAsync(uri, queue), "the unused queue is still there");
+            Assert.Equal(["refused"], await DrainAsync(uri, queue + ".dead-letter"));
+
+            // Asked again once the refused message was read: nothing left behind, and no error for the missing queue.
+            Assert.True(await second.DeleteQueueAsync(queue, CancellationToken.None));
+            Assert.False(await QueueExistsAsync(uri, queue + ".dead-letter"), "the empty dead-letter queue is still there");
+        }
+        finally
+        {
+            await BrokerTestSupport.StopAsync(first);
+            await BrokerTestSupport.StopAsync(second);
+        }
+    }
+
     private static async Task<bool> QueueExistsAsync(string uri, string queue)
     {
         await using var connection = await new ConnectionFactory { Uri = new Uri(uri) }.CreateConnectionAsync();

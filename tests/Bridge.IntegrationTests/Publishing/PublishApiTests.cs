@@ -33,6 +33,9 @@ internal sealed class RecordingBroker : IBroker
     public ValueTask<IAsyncDisposable> ConsumeQueueAsync(string queue, string exchange, string bindingKey, QueueHandler handler, CancellationToken cancellationToken) =>
         throw new NotSupportedException("this fake broker has no durable queues");
 
+    public ValueTask<bool> DeleteQueueAsync(string queue, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("this fake broker has no durable queues");
+
     public byte[]? BodyFor(string routingKey) => Published.LastOrDefault(p => p.RoutingKey == routingKey).Body;
 }
 

@@ -241,5 +241,8 @@ public sealed class DemoProducerTests : IDisposable
 
         public ValueTask<IAsyncDisposable> ConsumeQueueAsync(string queue, string exchange, string bindingKey, Bridge.Broker.QueueHandler handler, CancellationToken cancellationToken) =>
             throw new NotSupportedException("this fake broker has no durable queues");
+
+        public ValueTask<bool> DeleteQueueAsync(string queue, CancellationToken cancellationToken) =>
+            throw new NotSupportedException("this fake broker has no durable queues");
     }
 }
