@@ -4,7 +4,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging.Abstractions;
 using Polly;
-using Polly.Retry;
 
 namespace Bridge.Client.Channels;
 
@@ -66,22 +65,12 @@ public sealed class BridgeChannelClient : IAsyncDisposable
 
         _defaultResource = Uri.UnescapeDataString(_uri.AbsolutePath.Trim('/'));
         _logger = logger ?? NullLogger<BridgeChannelClient>.Instance;
-        _reconnectPipeline = new ResiliencePipelineBuilder { TimeProvider = options.TimeProvider }
-            .AddRetry(new RetryStrategyOptions
-            {
-                ShouldHandle = new PredicateBuilder().Handle<Exception>(ex => ex is not OperationCanceledException || !_lifetime.IsCancellationRequested),
-                MaxRetryAttempts = int.MaxValue,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = options.ReconnectDelay,
-                MaxDelay = options.MaxReconnectDelay,
-                OnRetry = args =>
-                {
-                    ClientLog.ReconnectFailed(_logger, args.AttemptNumber + 1, _uri, args.RetryDelay, args.Outcome.Exception);
-                    return default;
-                },
-            })
-            .Build();
+        _reconnectPipeline = Reconnection.CreatePipeline(
+            options.TimeProvider,
+            options.ReconnectDelay,
+            options.MaxReconnectDelay,
+            isFinal: ex => ex is OperationCanceledException && _lifetime.IsCancellationRequested,
+            onRetry: (attempt, delay, error) => ClientLog.ReconnectFailed(_logger, attempt, _uri, delay, error));
     }
 
     /// <summary>After every (re)connection, once the session id is known and the watches are restored.</summary>
@@ -283,43 +272,17 @@ public sealed class BridgeChannelClient : IAsyncDisposable
         _sendLock.Dispose();
     }
 
-    private async Task RunAsync(ClientWebSocket socket, Task receiving, CancellationToken lifetime)
-    {
-        while (true)
-        {
-            Exception? error = null;
-            try
-            {
-                await receiving;
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException || !lifetime.IsCancellationRequested)
-            {
-                error = ex;
-            }
-            catch (OperationCanceledException)
-            {
-                // Disconnected on purpose.
-            }
-
-            socket.Dispose();
-            var willReconnect = _options.AutoReconnect && !lifetime.IsCancellationRequested;
-            MarkDisconnected(error, willReconnect);
-            if (!willReconnect)
-            {
-                return;
-            }
-
-            try
-            {
-                (socket, receiving) = await _reconnectPipeline.ExecuteAsync(
-                    static async (self, ct) => await self.EstablishAsync(isReconnect: true, ct), this, lifetime);
-            }
-            catch (OperationCanceledException) when (lifetime.IsCancellationRequested)
-            {
-                return;
-            }
-        }
-    }
+    private Task RunAsync(ClientWebSocket socket, Task receiving, CancellationToken lifetime) =>
+        Reconnection.RunAsync(
+            socket,
+            receiving,
+            _options.AutoReconnect,
+            _reconnectPipeline,
+            ct => EstablishAsync(isReconnect: true, ct),
+            dropped: MarkDisconnected,
+            // Only a cancelled lifetime stops the retries, and that ends the loop before this.
+            gaveUp: error => MarkDisconnected(error, willReconnect: false),
+            lifetime);
 
     /// <summary>Open, <c>init</c>, wait for <c>session</c>, re-send the watches, signal ready. Throws (and cleans up) on any failure.</summary>
     private async Task<(ClientWebSocket Socket, Task Receiving)> EstablishAsync(bool isReconnect, CancellationToken cancellationToken)

@@ -9,7 +9,6 @@ using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging.Abstractions;
 using Polly;
-using Polly.Retry;
 
 namespace Bridge.Client.Ledger;
 
@@ -53,24 +52,13 @@ public sealed class LedgerNotificationClient : IAsyncDisposable
         _options = options;
         _baseUri = options.BaseUri ?? throw new ArgumentException("LedgerClientOptions.BaseUri is required", nameof(options));
         _logger = logger ?? NullLogger<LedgerNotificationClient>.Instance;
-        _reconnectPipeline = new ResiliencePipelineBuilder { TimeProvider = options.TimeProvider }
-            .AddRetry(new RetryStrategyOptions
-            {
-                // A refused password will not become right by retrying: that one ends the client.
-                ShouldHandle = new PredicateBuilder().Handle<Exception>(ex =>
-                    !IsRefusedLogin(ex) && (ex is not OperationCanceledException || !_lifetime.IsCancellationRequested)),
-                MaxRetryAttempts = int.MaxValue,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = options.ReconnectDelay,
-                MaxDelay = options.MaxReconnectDelay,
-                OnRetry = args =>
-                {
-                    ClientLog.LedgerReconnectFailed(_logger, args.AttemptNumber + 1, _baseUri, args.RetryDelay, args.Outcome.Exception);
-                    return default;
-                },
-            })
-            .Build();
+        _reconnectPipeline = Reconnection.CreatePipeline(
+            options.TimeProvider,
+            options.ReconnectDelay,
+            options.MaxReconnectDelay,
+            // A refused password or token will not become right by retrying: that one ends the client.
+            isFinal: ex => IsRefusedLogin(ex) || (ex is OperationCanceledException && _lifetime.IsCancellationRequested),
+            onRetry: (attempt, delay, error) => ClientLog.LedgerReconnectFailed(_logger, attempt, _baseUri, delay, error));
     }
 
     /// <summary>Raised for every <c>notify</c> (also readable as a stream from <see cref="ReadNotificationsAsync"/>).</summary>
@@ -272,57 +260,28 @@ public sealed class LedgerNotificationClient : IAsyncDisposable
 
     private static bool IsRefusedLogin(Exception ex) => ex is HttpRequestException { StatusCode: HttpStatusCode.Unauthorized };
 
-    private async Task RunAsync(ClientWebSocket socket, Task receiving, CancellationToken lifetime)
-    {
-        while (true)
-        {
-            Exception? error = null;
-            try
+    private Task RunAsync(ClientWebSocket socket, Task receiving, CancellationToken lifetime) =>
+        Reconnection.RunAsync(
+            socket,
+            receiving,
+            _options.AutoReconnect,
+            _reconnectPipeline,
+            ct => EstablishAsync(isReconnect: true, ct),
+            dropped: (error, willReconnect) =>
             {
-                await receiving;
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException || !lifetime.IsCancellationRequested)
-            {
-                error = ex;
-            }
-            catch (OperationCanceledException)
-            {
-                // Disconnected on purpose.
-            }
-
-            // Disposed before the calls fail, so a call racing the drop cannot send on this socket unnoticed.
-            socket.Abort();
-            socket.Dispose();
-            var willReconnect = _options.AutoReconnect && !lifetime.IsCancellationRequested;
-            MarkDisconnected(error, willReconnect, lifetime);
-            if (!willReconnect)
-            {
-                if (!lifetime.IsCancellationRequested)
+                MarkDisconnected(error, willReconnect, lifetime);
+                if (!willReconnect && !lifetime.IsCancellationRequested)
                 {
                     CloseForGood(new LedgerDisconnectedException("the ledger connection closed", error));
                 }
-
-                return;
-            }
-
-            try
+            },
+            gaveUp: error =>
             {
-                (socket, receiving) = await _reconnectPipeline.ExecuteAsync(
-                    static async (self, ct) => await self.EstablishAsync(isReconnect: true, ct), this, lifetime);
-            }
-            catch (OperationCanceledException) when (lifetime.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                ClientLog.LedgerReconnectAbandoned(_logger, _baseUri, ex);
-                CloseForGood(new LedgerDisconnectedException("the client stopped reconnecting", ex));
-                Raise(Disconnected, new LedgerDisconnectedEventArgs(ex, willReconnect: false), nameof(Disconnected));
-                return;
-            }
-        }
-    }
+                ClientLog.LedgerReconnectAbandoned(_logger, _baseUri, error);
+                CloseForGood(new LedgerDisconnectedException("the client stopped reconnecting", error));
+                Raise(Disconnected, new LedgerDisconnectedEventArgs(error, willReconnect: false), nameof(Disconnected));
+            },
+            lifetime);
 
     /// <summary>Token, open, wait for <c>connect</c>, re-send the subscriptions, signal ready. Throws (and cleans up) on any failure.</summary>
     private async Task<(ClientWebSocket Socket, Task Receiving)> EstablishAsync(bool isReconnect, CancellationToken cancellationToken)
