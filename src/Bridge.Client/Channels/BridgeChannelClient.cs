@@ -51,7 +51,7 @@ public sealed class BridgeChannelClient : IAsyncDisposable
     private TaskCompletionSource _ready = NewSignal();
     private TaskCompletionSource<Guid>? _sessionReply;
     private Task? _runTask;
-    private int _state; // 0 new, 1 connected (running), 2 closed for good
+    private readonly ClientLifecycle _lifecycle = new();
 
     public BridgeChannelClient(BridgeChannelClientOptions options, ILogger<BridgeChannelClient>? logger = null)
     {
@@ -87,7 +87,7 @@ public sealed class BridgeChannelClient : IAsyncDisposable
     /// <summary>The session id of the current connection, or null while disconnected.</summary>
     public Guid? SessionId { get; private set; }
 
-    public bool IsConnected => _ready.Task.IsCompletedSuccessfully && _state == 1;
+    public bool IsConnected => _ready.Task.IsCompletedSuccessfully && _lifecycle.IsRunning;
 
     /// <summary>
     /// Opens the connection and waits for the session. The first attempt's failure is thrown (a wrong URL
@@ -95,22 +95,11 @@ public sealed class BridgeChannelClient : IAsyncDisposable
     /// </summary>
     public async Task ConnectAsync(CancellationToken cancellationToken = default)
     {
-        if (Interlocked.CompareExchange(ref _state, 1, 0) != 0)
-        {
-            throw new InvalidOperationException(_state == 2 ? "the client was disconnected; create a new one" : "the client is already connected");
-        }
-
-        try
-        {
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _lifetime.Token);
-            var (socket, receiving) = await EstablishAsync(isReconnect: false, linked.Token);
-            _runTask = RunAsync(socket, receiving, _lifetime.Token);
-        }
-        catch
-        {
-            Volatile.Write(ref _state, 0);
-            throw;
-        }
+        _runTask = await _lifecycle.StartAsync(
+            ct => EstablishAsync(isReconnect: false, ct),
+            (socket, receiving) => RunAsync(socket, receiving, _lifetime.Token),
+            _lifetime.Token,
+            cancellationToken);
     }
 
     /// <summary><c>{"handler":"all"}</c>: every document of the resource (bounded by the server's maximum).</summary>
@@ -216,7 +205,7 @@ public sealed class BridgeChannelClient : IAsyncDisposable
     /// <summary>Closes the connection and stays disconnected: no reconnection follows, watches end, pending requests fail.</summary>
     public async Task DisconnectAsync(CancellationToken cancellationToken = default)
     {
-        if (Interlocked.Exchange(ref _state, 2) == 2)
+        if (!_lifecycle.Close())
         {
             return;
         }
@@ -449,12 +438,12 @@ public sealed class BridgeChannelClient : IAsyncDisposable
 
     private async Task WaitReadyAsync(CancellationToken cancellationToken)
     {
-        if (_state == 0)
+        if (_lifecycle.IsNew)
         {
             throw new InvalidOperationException("call ConnectAsync first");
         }
 
-        ObjectDisposedException.ThrowIf(_state == 2, this);
+        ObjectDisposedException.ThrowIf(_lifecycle.IsClosed, this);
         Task ready;
         lock (_stateLock)
         {

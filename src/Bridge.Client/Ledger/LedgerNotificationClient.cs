@@ -44,7 +44,7 @@ public sealed class LedgerNotificationClient : IAsyncDisposable
     private TaskCompletionSource _ready = NewSignal();
     private Task? _runTask;
     private long _nextId;
-    private int _state; // 0 new, 1 connected (running), 2 closed for good
+    private readonly ClientLifecycle _lifecycle = new();
 
     public LedgerNotificationClient(LedgerClientOptions options, ILogger<LedgerNotificationClient>? logger = null)
     {
@@ -78,7 +78,7 @@ public sealed class LedgerNotificationClient : IAsyncDisposable
     public string? Token { get; private set; }
 
     /// <summary>True while a connection is open and its subscriptions are in place.</summary>
-    public bool IsConnected => _ready.Task.IsCompletedSuccessfully && _state == 1;
+    public bool IsConnected => _ready.Task.IsCompletedSuccessfully && _lifecycle.IsRunning;
 
     /// <summary><c>GET /auth_token</c> with HTTP Basic: <c>{"token":"...","token_max_age":ms}</c>.</summary>
     public static async Task<LedgerToken> GetTokenAsync(HttpClient http, Uri baseUri, string account, string password, CancellationToken cancellationToken = default)
@@ -121,22 +121,11 @@ public sealed class LedgerNotificationClient : IAsyncDisposable
             throw new InvalidOperationException("set LedgerClientOptions.Token, or Account and Password");
         }
 
-        if (Interlocked.CompareExchange(ref _state, 1, 0) != 0)
-        {
-            throw new InvalidOperationException(_state == 2 ? "the client was disconnected; create a new one" : "the client is already connected");
-        }
-
-        try
-        {
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _lifetime.Token);
-            var (socket, receiving) = await EstablishAsync(isReconnect: false, linked.Token);
-            _runTask = RunAsync(socket, receiving, _lifetime.Token);
-        }
-        catch
-        {
-            Volatile.Write(ref _state, 0);
-            throw;
-        }
+        _runTask = await _lifecycle.StartAsync(
+            ct => EstablishAsync(isReconnect: false, ct),
+            (socket, receiving) => RunAsync(socket, receiving, _lifetime.Token),
+            _lifetime.Token,
+            cancellationToken);
     }
 
     /// <summary>
@@ -208,7 +197,7 @@ public sealed class LedgerNotificationClient : IAsyncDisposable
     /// <summary>Closes the connection and stays disconnected: no reconnection follows, pending calls fail, the notification stream ends.</summary>
     public async Task DisconnectAsync(CancellationToken cancellationToken = default)
     {
-        if (Interlocked.Exchange(ref _state, 2) == 2)
+        if (!_lifecycle.Close())
         {
             return;
         }
@@ -411,7 +400,7 @@ public sealed class LedgerNotificationClient : IAsyncDisposable
 
     private void CloseForGood(Exception reason)
     {
-        Volatile.Write(ref _state, 2);
+        _lifecycle.Close();
         lock (_stateLock)
         {
             _ready.TrySetException(reason);
@@ -423,7 +412,7 @@ public sealed class LedgerNotificationClient : IAsyncDisposable
 
     private async Task WaitReadyAsync(CancellationToken cancellationToken)
     {
-        if (_state == 0)
+        if (_lifecycle.IsNew)
         {
             throw new InvalidOperationException("call ConnectAsync first");
         }

@@ -4,6 +4,7 @@ using System.Threading.Channels;
 using Bridge.Broker;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using RabbitMQ.Client;
 
 namespace Bridge.IntegrationTests.Broker;
 
@@ -49,6 +50,22 @@ internal static class BrokerTestSupport
             }
 
             await Task.Delay(50);
+        }
+    }
+
+    /// <summary>Whether <paramref name="queue"/> exists on the broker at <paramref name="uri"/> (a passive declare).</summary>
+    public static async Task<bool> QueueExistsAsync(string uri, string queue)
+    {
+        await using var connection = await new ConnectionFactory { Uri = new Uri(uri) }.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        try
+        {
+            await channel.QueueDeclarePassiveAsync(queue);
+            return true;
+        }
+        catch (RabbitMQ.Client.Exceptions.OperationInterruptedException)
+        {
+            return false;
         }
     }
 

@@ -92,7 +92,7 @@ public sealed class DurableQueueTests
         {
             await broker.StartAsync(CancellationToken.None);
             await BrokerTestSupport.WaitUntilAsync(() => broker.Status.IsReady, () => broker.Status.Description);
-            Assert.True(await QueueExistsAsync(uri, queue), "the durable queue was declared once connected");
+            Assert.True(await BrokerTestSupport.QueueExistsAsync(uri, queue), "the durable queue was declared once connected");
 
             await broker.PublishAsync(exchange, "any", Encoding.UTF8.GetBytes("hello"), CancellationToken.None);
             await BrokerTestSupport.WaitUntilAsync(() => handled.Contains("hello"), () => "the message was not handled");
@@ -128,17 +128,17 @@ public sealed class DurableQueueTests
             // The first instance lets go while the second still consumes: the queue stays.
             await a.DisposeAsync();
             Assert.False(await first.DeleteQueueAsync(queue, CancellationToken.None));
-            Assert.True(await QueueExistsAsync(uri, queue), "a queue another instance consumes was deleted");
+            Assert.True(await BrokerTestSupport.QueueExistsAsync(uri, queue), "a queue another instance consumes was deleted");
 
             // The last one to let go deletes it; the dead-letter queue holds a refused message, so it stays.
             await b.DisposeAsync();
             Assert.True(await second.DeleteQueueAsync(queue, CancellationToken.None));
-            Assert.False(await QueueExistsAsync(uri, queue), "the unused queue is still there");
+            Assert.False(await BrokerTestSupport.QueueExistsAsync(uri, queue), "the unused queue is still there");
             Assert.Equal(["refused"], await DrainAsync(uri, queue + ".dead-letter"));
 
             // Asked again once the refused message was read: nothing left behind, and no error for the missing queue.
             Assert.True(await second.DeleteQueueAsync(queue, CancellationToken.None));
-            Assert.False(await QueueExistsAsync(uri, queue + ".dead-letter"), "the empty dead-letter queue is still there");
+            Assert.False(await BrokerTestSupport.QueueExistsAsync(uri, queue + ".dead-letter"), "the empty dead-letter queue is still there");
         }
         finally
         {
@@ -147,20 +147,6 @@ public sealed class DurableQueueTests
         }
     }
 
-    private static async Task<bool> QueueExistsAsync(string uri, string queue)
-    {
-        await using var connection = await new ConnectionFactory { Uri = new Uri(uri) }.CreateConnectionAsync();
-        await using var channel = await connection.CreateChannelAsync();
-        try
-        {
-            await channel.QueueDeclarePassiveAsync(queue);
-            return true;
-        }
-        catch (RabbitMQ.Client.Exceptions.OperationInterruptedException)
-        {
-            return false;
-        }
-    }
 
     private static async Task<List<string>> DrainAsync(string uri, string queue)
     {

@@ -2,10 +2,9 @@ using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using Bridge.Channels;
+using Bridge.IntegrationTests.Broker;
 using Bridge.IntegrationTests.Infrastructure;
 using Bridge.Subscriptions;
-using RabbitMQ.Client;
-using RabbitMQ.Client.Exceptions;
 using static Bridge.IntegrationTests.Notifications.NotificationTestSupport;
 
 namespace Bridge.IntegrationTests.Notifications;
@@ -43,31 +42,16 @@ public sealed class WebhookQueueCleanupTests
         Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
 
         await WaitForQueueAsync(uri, queue, exists: false, $"the queue {queue} outlived its last subscription");
-        Assert.False(await QueueExistsAsync(uri, queue + ".dead-letter"), "its empty dead-letter queue outlived it");
+        Assert.False(await BrokerTestSupport.QueueExistsAsync(uri, queue + ".dead-letter"), "its empty dead-letter queue outlived it");
     }
 
     private static async Task WaitForQueueAsync(string uri, string queue, bool exists, string failure)
     {
         var deadline = DateTime.UtcNow + NotificationTestSupport.Timeout;
-        while (await QueueExistsAsync(uri, queue) != exists)
+        while (await BrokerTestSupport.QueueExistsAsync(uri, queue) != exists)
         {
             Assert.True(DateTime.UtcNow < deadline, failure);
             await Task.Delay(100);
-        }
-    }
-
-    private static async Task<bool> QueueExistsAsync(string uri, string queue)
-    {
-        await using var connection = await new ConnectionFactory { Uri = new Uri(uri) }.CreateConnectionAsync();
-        await using var channel = await connection.CreateChannelAsync();
-        try
-        {
-            await channel.QueueDeclarePassiveAsync(queue);
-            return true;
-        }
-        catch (OperationInterruptedException)
-        {
-            return false;
         }
     }
 }
