@@ -30,6 +30,15 @@ public sealed class LedgerClientOptions
     /// <summary>Reconnect and re-subscribe automatically after the connection drops (not after <see cref="LedgerNotificationClient.DisconnectAsync"/>).</summary>
     public bool AutoReconnect { get; set; } = true;
 
+    /// <summary>
+    /// WebSocket keep-alive: a ping every interval, and the connection counts as dropped (and is reconnected)
+    /// when no pong comes within <see cref="KeepAliveTimeout"/>, so a ledger that vanished without closing
+    /// the connection (a dead host, a dropped NAT entry) is noticed in seconds, not when TCP gives up.
+    /// </summary>
+    public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    public TimeSpan KeepAliveTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 }
 
