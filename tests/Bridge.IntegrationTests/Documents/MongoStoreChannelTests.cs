@@ -125,6 +125,7 @@ public sealed class MongoStoreChannelTests(EmbeddedAndMongoBridgesFixture fixtur
 }
 
 /// <summary>MongoDB goes away and comes back while the bridge runs (the stand-in is stopped and started on the same port).</summary>
+[Collection(TimedBehaviourCollection.Name)]
 public sealed class MongoOutageTests : IAsyncLifetime
 {
     private MongoStandIn? _mongo;

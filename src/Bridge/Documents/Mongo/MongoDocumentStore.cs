@@ -24,6 +24,10 @@ public sealed class MongoDocumentStore : IDocumentStore, IDisposable
     private readonly TimeProvider _timeProvider;
     private readonly ResiliencePipeline _pipeline;
     private readonly string _database;
+
+    // Enough for the concurrent queries of many UIs against a healthy server (each call takes milliseconds);
+    // during an outage, calls beyond these wait their turn and their callers time out as they should.
+    private readonly NativeCallThreads _nativeCalls = new(16, "libmongoc");
     private volatile StatusSnapshot _status;
 
     public MongoDocumentStore(IOptions<MongoOptions> options, TimeProvider timeProvider, ILogger<MongoDocumentStore> logger)
@@ -230,7 +234,7 @@ public sealed class MongoDocumentStore : IDocumentStore, IDisposable
         timeout.CancelAfter(_options.OperationTimeout);
         try
         {
-            await RunNativeAsync(static pool => pool.RunCommand("admin", """{"ping":1}"""), _pool, timeout.Token);
+            await RunNativeAsync(static pool => pool.RunCommand("admin", """{"ping":1}"""), timeout.Token);
             MarkReachable();
             return true;
         }
@@ -246,7 +250,11 @@ public sealed class MongoDocumentStore : IDocumentStore, IDisposable
         }
     }
 
-    public void Dispose() => _pool.Dispose();
+    public void Dispose()
+    {
+        _nativeCalls.Dispose();
+        _pool.Dispose();
+    }
 
     /// <summary>The one place where blocking driver calls leave the request path and meet the resilience pipeline.</summary>
     private async Task<T> RunAsync<T>(Func<MongoClientPool, T> operation, CancellationToken cancellationToken)
@@ -254,8 +262,8 @@ public sealed class MongoDocumentStore : IDocumentStore, IDisposable
         try
         {
             var result = await _pipeline.ExecuteAsync(
-                static async (state, ct) => await RunNativeAsync(state.operation, state.pool, ct),
-                (operation, pool: _pool),
+                static async (state, ct) => await state.self.RunNativeAsync(state.operation, ct),
+                (operation, self: this),
                 cancellationToken);
             MarkReachable();
             return result;
@@ -280,8 +288,8 @@ public sealed class MongoDocumentStore : IDocumentStore, IDisposable
     /// The caller stops waiting when <paramref name="cancellationToken"/> fires; the native call itself cannot be
     /// interrupted and ends by the driver's own timeouts (serverSelectionTimeoutMS, socketTimeoutMS in the URI).
     /// </remarks>
-    private static Task<T> RunNativeAsync<T>(Func<MongoClientPool, T> operation, MongoClientPool pool, CancellationToken cancellationToken) =>
-        Task.Run(() => operation(pool), CancellationToken.None).WaitAsync(cancellationToken);
+    private Task<T> RunNativeAsync<T>(Func<MongoClientPool, T> operation, CancellationToken cancellationToken) =>
+        _nativeCalls.RunAsync(() => operation(_pool)).WaitAsync(cancellationToken);
 
     private void MarkReachable()
     {
