@@ -48,6 +48,19 @@ public sealed class RabbitMqMongoBridgeFixture : RabbitMqBridgeFixture
         }
     }
 
-    public static MongoDocumentStore CreateStore(string uri, string database) =>
-        new(Options.Create(new MongoOptions { Uri = uri, Database = database }), TimeProvider.System, NullLogger<MongoDocumentStore>.Instance);
+    /// <summary>
+    /// A store for test setup. Its timeout is generous on purpose: the first operations on a stand-in that has
+    /// just started, while the whole suite starts its servers on two cores, may take longer than the bridge's
+    /// 1.5 s default, and setup is not what the tests measure.
+    /// </summary>
+    public static MongoDocumentStore CreateStore(string uri, string database)
+    {
+        // The driver's own waits too (the store caps them at 1 s unless the URI sets them).
+        var separator = uri.Contains('?', StringComparison.Ordinal) ? "&" : uri.EndsWith('/') ? "?" : "/?";
+        var patient = $"{uri}{separator}serverSelectionTimeoutMS=10000&connectTimeoutMS=10000";
+        return new(
+            Options.Create(new MongoOptions { Uri = patient, Database = database, OperationTimeout = TimeSpan.FromSeconds(30) }),
+            TimeProvider.System,
+            NullLogger<MongoDocumentStore>.Instance);
+    }
 }

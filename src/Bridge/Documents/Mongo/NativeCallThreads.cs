@@ -7,22 +7,22 @@ namespace Bridge.Documents.Mongo;
 /// blocked in the driver holds a pool thread: during a MongoDB outage a burst of queries (each blocked until
 /// the driver's server selection gives up) would starve the pool that serves every WebSocket, and the
 /// <c>store_unavailable</c> answers themselves would come late. Here such a burst only queues behind these
-/// threads, and the caller's own timeout still answers in time.
+/// threads, and the caller's own timeout still answers in time. Threads start as calls need them, up to the
+/// given number, and then stay.
 /// </summary>
 internal sealed class NativeCallThreads : IDisposable
 {
     private readonly BlockingCollection<Action> _calls = [];
-    private readonly Thread[] _threads;
+    private readonly int _maxThreads;
+    private readonly string _name;
+    private int _started;
+    private int _idle;
 
-    public NativeCallThreads(int count, string name)
+    public NativeCallThreads(int maxThreads, string name)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
-        _threads = new Thread[count];
-        for (var i = 0; i < count; i++)
-        {
-            _threads[i] = new Thread(Work) { IsBackground = true, Name = $"{name} {i + 1}" };
-            _threads[i].Start();
-        }
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxThreads, 1);
+        _maxThreads = maxThreads;
+        _name = name;
     }
 
     /// <summary>Runs <paramref name="call"/> on one of the threads; the task completes with its result or exception.</summary>
@@ -42,6 +42,10 @@ internal sealed class NativeCallThreads : IDisposable
                     completion.SetException(ex);
                 }
             });
+            if (Volatile.Read(ref _idle) == 0)
+            {
+                StartThread();
+            }
         }
         catch (InvalidOperationException ex)
         {
@@ -55,10 +59,37 @@ internal sealed class NativeCallThreads : IDisposable
     /// <summary>Lets the threads finish the calls already queued, then end.</summary>
     public void Dispose() => _calls.CompleteAdding();
 
+    private void StartThread()
+    {
+        var number = Interlocked.Increment(ref _started);
+        if (number > _maxThreads)
+        {
+            Interlocked.Decrement(ref _started);
+            return;
+        }
+
+        new Thread(Work) { IsBackground = true, Name = $"{_name} {number}" }.Start();
+    }
+
     private void Work()
     {
-        foreach (var call in _calls.GetConsumingEnumerable())
+        while (true)
         {
+            // Counted idle while waiting, so that a call arriving meanwhile does not start another thread.
+            Interlocked.Increment(ref _idle);
+            Action? call;
+            try
+            {
+                if (!_calls.TryTake(out call, Timeout.Infinite))
+                {
+                    return;
+                }
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _idle);
+            }
+
             call();
         }
     }
