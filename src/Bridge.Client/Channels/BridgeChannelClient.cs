@@ -45,12 +45,10 @@ public sealed class BridgeChannelClient : IAsyncDisposable
     private readonly Lock _stateLock = new();
     private readonly Dictionary<(string Kind, string Resource), LinkedList<PendingRequest>> _pending = [];
     private readonly List<ChannelWatch> _watches = [];
-    private readonly CancellationTokenSource _lifetime = new();
 
     private ClientWebSocket? _socket;
     private TaskCompletionSource _ready = NewSignal();
     private TaskCompletionSource<Guid>? _sessionReply;
-    private Task? _runTask;
     private readonly ClientLifecycle _lifecycle = new();
 
     public BridgeChannelClient(BridgeChannelClientOptions options, ILogger<BridgeChannelClient>? logger = null)
@@ -69,7 +67,7 @@ public sealed class BridgeChannelClient : IAsyncDisposable
             options.TimeProvider,
             options.ReconnectDelay,
             options.MaxReconnectDelay,
-            isFinal: ex => ex is OperationCanceledException && _lifetime.IsCancellationRequested,
+            isFinal: ex => ex is OperationCanceledException && _lifecycle.IsEnding,
             onRetry: (attempt, delay, error) => ClientLog.ReconnectFailed(_logger, attempt, _uri, delay, error));
     }
 
@@ -95,11 +93,7 @@ public sealed class BridgeChannelClient : IAsyncDisposable
     /// </summary>
     public async Task ConnectAsync(CancellationToken cancellationToken = default)
     {
-        _runTask = await _lifecycle.StartAsync(
-            ct => EstablishAsync(isReconnect: false, ct),
-            (socket, receiving) => RunAsync(socket, receiving, _lifetime.Token),
-            _lifetime.Token,
-            cancellationToken);
+        await _lifecycle.StartAsync(ct => EstablishAsync(isReconnect: false, ct), RunAsync, cancellationToken);
     }
 
     /// <summary><c>{"handler":"all"}</c>: every document of the resource (bounded by the server's maximum).</summary>
@@ -205,38 +199,9 @@ public sealed class BridgeChannelClient : IAsyncDisposable
     /// <summary>Closes the connection and stays disconnected: no reconnection follows, watches end, pending requests fail.</summary>
     public async Task DisconnectAsync(CancellationToken cancellationToken = default)
     {
-        if (!_lifecycle.Close())
+        if (!await _lifecycle.CloseAsync(() => _socket, cancellationToken))
         {
             return;
-        }
-
-        await _lifetime.CancelAsync();
-        var socket = _socket;
-        if (socket is { State: WebSocketState.Open })
-        {
-            try
-            {
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                timeout.CancelAfter(TimeSpan.FromSeconds(2));
-                await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "client disconnect", timeout.Token);
-            }
-            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException)
-            {
-                // Closing is best effort: the socket is aborted below either way.
-            }
-        }
-
-        socket?.Abort();
-        if (_runTask is not null)
-        {
-            try
-            {
-                await _runTask.WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
-            }
-            catch (OperationCanceledException)
-            {
-                // The run loop ends on the lifetime token.
-            }
         }
 
         FailPending(new ChannelDisconnectedException("the client was disconnected"));
@@ -257,7 +222,7 @@ public sealed class BridgeChannelClient : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await DisconnectAsync();
-        _lifetime.Dispose();
+        _lifecycle.Dispose();
         _sendLock.Dispose();
     }
 
@@ -302,7 +267,7 @@ public sealed class BridgeChannelClient : IAsyncDisposable
             var session = new TaskCompletionSource<Guid>(TaskCreationOptions.RunContinuationsAsynchronously);
             _sessionReply = session;
             _socket = socket;
-            receiving = ReceiveLoopAsync(socket, _lifetime.Token);
+            receiving = ReceiveLoopAsync(socket, _lifecycle.Lifetime);
             await SendRawAsync(socket, Frame("init", null, null), timeout.Token);
             var sessionId = await session.Task.WaitAsync(timeout.Token);
 

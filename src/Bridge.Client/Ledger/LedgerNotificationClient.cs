@@ -38,11 +38,9 @@ public sealed class LedgerNotificationClient : IAsyncDisposable
     private readonly List<SubscriptionCall> _subscriptions = [];
     private readonly Channel<LedgerNotification> _notifications = Channel.CreateBounded<LedgerNotification>(
         new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropOldest, SingleWriter = true });
-    private readonly CancellationTokenSource _lifetime = new();
 
     private ClientWebSocket? _socket;
     private TaskCompletionSource _ready = NewSignal();
-    private Task? _runTask;
     private long _nextId;
     private readonly ClientLifecycle _lifecycle = new();
 
@@ -57,7 +55,7 @@ public sealed class LedgerNotificationClient : IAsyncDisposable
             options.ReconnectDelay,
             options.MaxReconnectDelay,
             // A refused password or token will not become right by retrying: that one ends the client.
-            isFinal: ex => IsRefusedLogin(ex) || (ex is OperationCanceledException && _lifetime.IsCancellationRequested),
+            isFinal: ex => IsRefusedLogin(ex) || (ex is OperationCanceledException && _lifecycle.IsEnding),
             onRetry: (attempt, delay, error) => ClientLog.LedgerReconnectFailed(_logger, attempt, _baseUri, delay, error));
     }
 
@@ -121,11 +119,7 @@ public sealed class LedgerNotificationClient : IAsyncDisposable
             throw new InvalidOperationException("set LedgerClientOptions.Token, or Account and Password");
         }
 
-        _runTask = await _lifecycle.StartAsync(
-            ct => EstablishAsync(isReconnect: false, ct),
-            (socket, receiving) => RunAsync(socket, receiving, _lifetime.Token),
-            _lifetime.Token,
-            cancellationToken);
+        await _lifecycle.StartAsync(ct => EstablishAsync(isReconnect: false, ct), RunAsync, cancellationToken);
     }
 
     /// <summary>
@@ -197,38 +191,9 @@ public sealed class LedgerNotificationClient : IAsyncDisposable
     /// <summary>Closes the connection and stays disconnected: no reconnection follows, pending calls fail, the notification stream ends.</summary>
     public async Task DisconnectAsync(CancellationToken cancellationToken = default)
     {
-        if (!_lifecycle.Close())
+        if (!await _lifecycle.CloseAsync(() => _socket, cancellationToken))
         {
             return;
-        }
-
-        await _lifetime.CancelAsync();
-        var socket = _socket;
-        if (socket is { State: WebSocketState.Open })
-        {
-            try
-            {
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                timeout.CancelAfter(TimeSpan.FromSeconds(2));
-                await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "client disconnect", timeout.Token);
-            }
-            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException)
-            {
-                // Closing is best effort: the socket is aborted below either way.
-            }
-        }
-
-        socket?.Abort();
-        if (_runTask is not null)
-        {
-            try
-            {
-                await _runTask.WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or TimeoutException)
-            {
-                // The run loop ends on the lifetime token.
-            }
         }
 
         // Calls that were waiting learn the connection closed; calls made from now on, that the client is done.
@@ -240,7 +205,7 @@ public sealed class LedgerNotificationClient : IAsyncDisposable
     {
         await DisconnectAsync();
         _socket?.Dispose();
-        _lifetime.Dispose();
+        _lifecycle.Dispose();
         _sendLock.Dispose();
     }
 
@@ -306,7 +271,7 @@ public sealed class LedgerNotificationClient : IAsyncDisposable
             }
 
             var connected = NewSignal();
-            receiving = ReceiveLoopAsync(socket, connected, _lifetime.Token);
+            receiving = ReceiveLoopAsync(socket, connected, _lifecycle.Lifetime);
             await connected.Task.WaitAsync(timeout.Token);
             Token = token;
             _socket = socket;
@@ -401,7 +366,7 @@ public sealed class LedgerNotificationClient : IAsyncDisposable
 
     private void CloseForGood(Exception reason)
     {
-        _lifecycle.Close();
+        _lifecycle.MarkClosed();
         lock (_stateLock)
         {
             _ready.TrySetException(reason);
