@@ -128,21 +128,10 @@ public static class JavaScriptJsonErrors
                 _position++;
                 SkipWhitespace();
                 Value(depth + 1);
-                SkipWhitespace();
-                if (!AtEnd && text[_position] == ',')
+                if (!AnotherMember('}', "property value"))
                 {
-                    _position++;
-                    SkipWhitespace();
-                    continue;
-                }
-
-                if (!AtEnd && text[_position] == '}')
-                {
-                    _position++;
                     return;
                 }
-
-                throw new JsonSyntaxError($"Expected ',' or '}}' after property value in JSON at position {_position}");
             }
         }
 
@@ -159,22 +148,31 @@ public static class JavaScriptJsonErrors
             while (true)
             {
                 Value(depth + 1);
-                SkipWhitespace();
-                if (!AtEnd && text[_position] == ',')
+                if (!AnotherMember(']', "array element"))
                 {
-                    _position++;
-                    SkipWhitespace();
-                    continue;
-                }
-
-                if (!AtEnd && text[_position] == ']')
-                {
-                    _position++;
                     return;
                 }
-
-                throw new JsonSyntaxError($"Expected ',' or ']' after array element in JSON at position {_position}");
             }
+        }
+
+        /// <summary>After a property value or an array element: true past a ',' (another follows), false past the closing bracket.</summary>
+        private bool AnotherMember(char closer, string after)
+        {
+            SkipWhitespace();
+            if (!AtEnd && text[_position] == ',')
+            {
+                _position++;
+                SkipWhitespace();
+                return true;
+            }
+
+            if (!AtEnd && text[_position] == closer)
+            {
+                _position++;
+                return false;
+            }
+
+            throw new JsonSyntaxError($"Expected ',' or '{closer}' after {after} in JSON at position {_position}");
         }
 
         private void Literal(string literal)

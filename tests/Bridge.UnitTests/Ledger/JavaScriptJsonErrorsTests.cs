@@ -13,6 +13,7 @@ public sealed class JavaScriptJsonErrorsTests
     [InlineData("{", "Expected property name or '}' in JSON at position 1")]
     [InlineData("{\"a\":1,}", "Expected double-quoted property name in JSON at position 7")]
     [InlineData("[1,2", "Expected ',' or ']' after array element in JSON at position 4")]
+    [InlineData("{\"a\":1", "Expected ',' or '}' after property value in JSON at position 6")]
     [InlineData("{\"a\" 1}", "Expected ':' after property name in JSON at position 5")]
     [InlineData("abcdefghijklmnopqrstuvwxyz", "Unexpected token 'a', \"abcdefghij\"... is not valid JSON")]
     [InlineData("abcdefghijklmnopqrst", "Unexpected token 'a', \"abcdefghijklmnopqrst\" is not valid JSON")]
