@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Json.Nodes;
 using Bridge.Broker;
 using Bridge.Client.Ledger;
 using Bridge.IntegrationTests.Infrastructure;
@@ -27,8 +26,8 @@ public sealed class LedgerNotificationClientBridgeTests(EmbeddedLedgerFixture fi
         await client.ConnectAsync().WaitAsync(Timeout);
 
         var subscribed = await client.SubscribeAccountAsync([$"{Base}/accounts/carl"], "transfer.*").WaitAsync(Timeout);
-        await fixture.PublishAsync("transfer.create", Transfer("alice", "bob", "prepared"));
-        await fixture.PublishAsync("transfer.create", Transfer("alice", "carl", "prepared"));
+        await fixture.PublishAsync("transfer.create", LedgerBridgeFixture.Transfer("alice", "bob", "prepared"));
+        await fixture.PublishAsync("transfer.create", LedgerBridgeFixture.Transfer("alice", "carl", "prepared"));
         var notification = await client.ReadNotificationAsync(Timeout);
 
         Assert.Equal(1, subscribed);
@@ -83,8 +82,8 @@ public sealed class LedgerNotificationClientBridgeTests(EmbeddedLedgerFixture fi
             await LedgerBridgeFixture.WaitUntilSubscribedAsync(host);
 
             var restored = await reconnected.Task.WaitAsync(TimeSpan.FromSeconds(20));
-            await PublishAsync(host, Transfer("alice", "bob", "prepared"));
-            await PublishAsync(host, Transfer("alice", "carl", "prepared"));
+            await PublishAsync(host, LedgerBridgeFixture.Transfer("alice", "bob", "prepared"));
+            await PublishAsync(host, LedgerBridgeFixture.Transfer("alice", "carl", "prepared"));
             var notification = await client.ReadNotificationAsync(Timeout);
 
             Assert.Equal(1, restored.SubscriptionsRestored);
@@ -119,15 +118,4 @@ public sealed class LedgerNotificationClientBridgeTests(EmbeddedLedgerFixture fi
             .PublishAsync("ledger", "transfer.create", Encoding.UTF8.GetBytes(json), CancellationToken.None)
             .AsTask().WaitAsync(Timeout);
 
-    private static string Transfer(string debit, string credit, string state) => new JsonObject
-    {
-        ["resource"] = new JsonObject
-        {
-            ["id"] = $"{Base}/transfers/{Guid.NewGuid()}",
-            ["ledger"] = Base,
-            ["debits"] = new JsonArray(new JsonObject { ["account"] = $"{Base}/accounts/{debit}", ["amount"] = "1", ["authorized"] = true }),
-            ["credits"] = new JsonArray(new JsonObject { ["account"] = $"{Base}/accounts/{credit}", ["amount"] = "1" }),
-            ["state"] = state,
-        },
-    }.ToJsonString();
 }

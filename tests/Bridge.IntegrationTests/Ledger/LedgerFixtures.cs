@@ -13,6 +13,19 @@ public abstract class LedgerBridgeFixture : IAsyncLifetime
 {
     public const string LedgerBase = "http://localhost:3100";
 
+    /// <summary>A transfer event as the ledger publishes it: 1 unit from <paramref name="debit"/> to <paramref name="credit"/>.</summary>
+    public static string Transfer(string debit, string credit, string state = "executed") => new JsonObject
+    {
+        ["resource"] = new JsonObject
+        {
+            ["id"] = $"{LedgerBase}/transfers/{Guid.NewGuid()}",
+            ["ledger"] = LedgerBase,
+            ["debits"] = new JsonArray(new JsonObject { ["account"] = $"{LedgerBase}/accounts/{debit}", ["amount"] = "1", ["authorized"] = true }),
+            ["credits"] = new JsonArray(new JsonObject { ["account"] = $"{LedgerBase}/accounts/{credit}", ["amount"] = "1" }),
+            ["state"] = state,
+        },
+    }.ToJsonString();
+
     private BridgeHost? _host;
 
     public BridgeHost Host => _host ?? throw new InvalidOperationException("the fixture has not started");

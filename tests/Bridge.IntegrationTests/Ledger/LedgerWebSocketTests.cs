@@ -13,17 +13,6 @@ public sealed class LedgerWebSocketTests(EmbeddedLedgerFixture fixture) : IClass
 {
     private const string Base = LedgerBridgeFixture.LedgerBase;
 
-    private static string Transfer(string debit, string credit, string state = "executed") => new JsonObject
-    {
-        ["resource"] = new JsonObject
-        {
-            ["id"] = $"{Base}/transfers/{Guid.NewGuid()}",
-            ["ledger"] = Base,
-            ["debits"] = new JsonArray(new JsonObject { ["account"] = $"{Base}/accounts/{debit}", ["amount"] = "1", ["authorized"] = true }),
-            ["credits"] = new JsonArray(new JsonObject { ["account"] = $"{Base}/accounts/{credit}", ["amount"] = "1" }),
-            ["state"] = state,
-        },
-    }.ToJsonString();
 
     private static string Message(string from, string to) => new JsonObject
     {
@@ -64,10 +53,10 @@ public sealed class LedgerWebSocketTests(EmbeddedLedgerFixture fixture) : IClass
 
         // The last valid subscription is alice's own (the transcript's way to end up subscribed); bob's events must not show.
         Assert.Contains("\"result\":1", await alice.RequestAsync($$$"""{"jsonrpc":"2.0","id":13,"method":"subscribe_account","params":{"eventType":"*","accounts":["{{{Base}}}/accounts/ALICE"]}}"""), StringComparison.Ordinal);
-        await fixture.PublishAsync("transfer.update", Transfer("bob", "carl"));
+        await fixture.PublishAsync("transfer.update", LedgerBridgeFixture.Transfer("bob", "carl"));
         await fixture.PublishAsync("message.send", Message("alice", "bob"));
-        await fixture.PublishAsync("transfer.create", Transfer("carl", "bob", "prepared"));
-        await fixture.PublishAsync("transfer.update", Transfer("bob", "alice"));
+        await fixture.PublishAsync("transfer.create", LedgerBridgeFixture.Transfer("carl", "bob", "prepared"));
+        await fixture.PublishAsync("transfer.update", LedgerBridgeFixture.Transfer("bob", "alice"));
 
         // Events are delivered in order: the first thing alice sees is her own transfer, nothing of bob's before it.
         var first = JsonNode.Parse(await alice.ReceiveAsync("alice's own transfer"))!;
@@ -86,8 +75,8 @@ public sealed class LedgerWebSocketTests(EmbeddedLedgerFixture fixture) : IClass
         Assert.Contains("\"result\":1", await bob1.RequestAsync($$$"""{"jsonrpc":"2.0","id":1,"method":"subscribe_account","params":{"accounts":["{{{Base}}}/accounts/bob"]}}"""), StringComparison.Ordinal);
         Assert.Contains("\"result\":1", await bob2.RequestAsync($$$"""{"jsonrpc":"2.0","id":1,"method":"subscribe_account","params":{"eventType":"transfer.update","accounts":["{{{Base}}}/accounts/bob"]}}"""), StringComparison.Ordinal);
 
-        await fixture.PublishAsync("transfer.update", Transfer("bob", "carl"));
-        await fixture.PublishAsync("transfer.create", Transfer("bob", "carl", "prepared"));
+        await fixture.PublishAsync("transfer.update", LedgerBridgeFixture.Transfer("bob", "carl"));
+        await fixture.PublishAsync("transfer.create", LedgerBridgeFixture.Transfer("bob", "carl", "prepared"));
 
         Assert.Contains("transfer.update", await admin.ReceiveAsync("update on admin"), StringComparison.Ordinal);
         Assert.Contains("transfer.create", await admin.ReceiveAsync("create on admin"), StringComparison.Ordinal);
@@ -98,7 +87,7 @@ public sealed class LedgerWebSocketTests(EmbeddedLedgerFixture fixture) : IClass
         // unsubscribe_account and unsubscribe_all_accounts (the contract's extensions) undo what was subscribed.
         Assert.Contains("\"result\":2", await admin.RequestAsync($$$"""{"jsonrpc":"2.0","id":3,"method":"unsubscribe_account","params":{"accounts":["{{{Base}}}/accounts/bob","{{{Base}}}/accounts/carl"]}}"""), StringComparison.Ordinal);
         Assert.Contains("\"result\":1", await admin.RequestAsync("""{"jsonrpc":"2.0","id":4,"method":"unsubscribe_all_accounts"}"""), StringComparison.Ordinal);
-        await fixture.PublishAsync("transfer.update", Transfer("bob", "carl"));
+        await fixture.PublishAsync("transfer.update", LedgerBridgeFixture.Transfer("bob", "carl"));
         Assert.Contains("transfer.update", await bob2.ReceiveAsync("update on bob2 after admin left"), StringComparison.Ordinal);
         await admin.AssertNothingAsync(TimeSpan.FromMilliseconds(300));
         await bob2.AssertNothingAsync(TimeSpan.FromMilliseconds(100));
@@ -181,7 +170,7 @@ public sealed class LedgerWebSocketTests(EmbeddedLedgerFixture fixture) : IClass
         await fixture.PublishAsync("transfer.update", """{"resource":{"debits":[],"credits":[]}}""");
         await fixture.PublishAsync("transfer.create", $$$"""{"resource":{"debits":[{"account":"{{{Base}}}/accounts/carl","amount":"1"}],"credits":[{"account":"{{{Base}}}/accounts/bob","amount":"1"}]}}""");
         await fixture.PublishAsync("account.update", "{}");
-        await fixture.PublishAsync("transfer.update", Transfer("carl", "bob").Replace("\"state\":\"executed\"", "\"state\":\"executed\",\"cancellation_condition\":null", StringComparison.Ordinal));
+        await fixture.PublishAsync("transfer.update", LedgerBridgeFixture.Transfer("carl", "bob").Replace("\"state\":\"executed\"", "\"state\":\"executed\",\"cancellation_condition\":null", StringComparison.Ordinal));
 
         var delivered = await carl.ReceiveAsync("the good event after the malformed ones");
         Assert.Contains("\"event\":\"transfer.update\"", delivered, StringComparison.Ordinal);
