@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Bridge.Broker;
 using Bridge.Documents;
+using Bridge.Json;
 using Microsoft.Extensions.Options;
 
 namespace Bridge.Channels;
@@ -19,9 +20,6 @@ public sealed class ChannelRouter(
     ILogger<ChannelRouter> logger,
     IEnumerable<IChannelResource>? ownHandlers = null)
 {
-    private static readonly JsonNodeOptions NodeOptions = new() { PropertyNameCaseInsensitive = false };
-    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 64 };
-
     private readonly ChannelOptions _options = options.Value;
     private readonly FilterLimits _limits = new(MaxLimit: options.Value.MaxResults);
     private readonly Dictionary<string, IChannelResource> _ownHandlers =
@@ -202,8 +200,12 @@ public sealed class ChannelRouter(
         session.Watches[spec.Key] = group;
     }
 
-    private static bool IsTrue(JsonObject request, string name) =>
-        request[name] is JsonValue value && value.TryGetValue<bool>(out var flag) && flag;
+    private static bool IsTrue(JsonObject request, string name) => request[name] switch
+    {
+        null => false,
+        JsonValue value when value.GetValueKind() is JsonValueKind.True or JsonValueKind.False => value.GetValueKind() == JsonValueKind.True,
+        _ => throw new ChannelRequestException(ChannelErrorCodes.InvalidMessage, $"'{name}' must be true or false"),
+    };
 
     private async Task StopAsync(ChannelSession session, ResourceDefinition resource, JsonNode? parameters)
     {
@@ -292,9 +294,10 @@ public sealed class ChannelRouter(
         JsonNode? node;
         try
         {
-            node = JsonNode.Parse(message.Span, NodeOptions, DocumentOptions);
+            // Depth, duplicate names and unpaired surrogates are refused here, so nothing later can throw on them.
+            node = UntrustedJson.ParseNode(message.Span);
         }
-        catch (JsonException ex)
+        catch (UntrustedJsonException ex)
         {
             throw new ChannelRequestException(ChannelErrorCodes.InvalidJson, $"the message is not valid JSON: {ex.Message}");
         }

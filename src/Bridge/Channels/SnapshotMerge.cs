@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Bridge.Json;
 
 namespace Bridge.Channels;
 
@@ -65,7 +66,8 @@ public static class SnapshotMerge
 
     private static (bool IsRemove, string? Id, string? UpdatedAt) Describe(ReadOnlySpan<byte> frame, string idField)
     {
-        var message = JsonNode.Parse(frame) as JsonObject;
+        // Our own frame around a record the parser bounded to MaxDocumentDepth: allow the frame's own levels too.
+        var message = JsonNode.Parse(frame, documentOptions: new JsonDocumentOptions { MaxDepth = UntrustedJson.MaxDocumentDepth + 2 }) as JsonObject;
         var isRemove = Text(message?["handler"]) == "remove";
         var record = message?["data"] as JsonObject;
         var id = Text(record?[idField]) ?? (message?["id"] switch

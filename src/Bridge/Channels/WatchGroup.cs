@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using Bridge.Broker;
 using Bridge.Connections;
 using Bridge.Documents;
+using Bridge.Json;
 
 namespace Bridge.Channels;
 
@@ -145,11 +146,11 @@ public sealed class WatchGroup
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(delivery.Body);
+            document = UntrustedJson.ParseDocument(delivery.Body, UntrustedJson.MaxDocumentDepth);
         }
         catch (JsonException) when (Spec.Source.Format == WatchFormat.Raw && Spec.Filter == Filter.Empty)
         {
-            // A raw subscription forwards what producers send; a non-JSON body travels as a string.
+            // A raw subscription forwards what producers send; a body that is not (acceptable) JSON travels as a string.
             var text = Encoding.UTF8.GetString(delivery.Body.Span);
             frame = ChannelFrames.Change("item", resource, JsonValue.Create(delivery.RoutingKey), JsonValue.Create(text));
             return true;

@@ -11,7 +11,7 @@ public static class JavaScriptJsonErrors
     private const int ContextCharacters = 10;
     private const int MinimumLengthForContext = (ContextCharacters * 2) + 1;
 
-    /// <summary>The <c>SyntaxError</c> message for <paramref name="text"/>, or null when V8 would accept it (or it is nested too deep to tell).</summary>
+    /// <summary>The <c>SyntaxError</c> message for <paramref name="text"/>, or null when V8 would accept it.</summary>
     public static string? Describe(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
@@ -19,7 +19,7 @@ public static class JavaScriptJsonErrors
         try
         {
             scanner.SkipWhitespace();
-            scanner.Value(depth: 0);
+            scanner.Value();
             scanner.SkipWhitespace();
             return scanner.AtEnd ? null : $"Unexpected non-whitespace character after JSON at position {scanner.Position}";
         }
@@ -27,21 +27,17 @@ public static class JavaScriptJsonErrors
         {
             return error.Message;
         }
-        catch (TooDeep)
-        {
-            return null;
-        }
     }
-
-    private sealed class TooDeep : Exception;
 
     private sealed class JsonSyntaxError(string message) : Exception(message);
 
+    /// <summary>
+    /// Scans one JSON value the way V8 does, reporting the first error as V8 words it. Iterative: the open
+    /// objects and arrays are a stack of its own, so no depth of input can exhaust the call stack (issue 11).
+    /// </summary>
     private sealed class Scanner(string text)
     {
-        // Deeper than this, stop (the scan recurses): the caller falls back to a generic message.
-        private const int MaximumDepth = 512;
-
+        private readonly Stack<char> _open = new();
         private int _position;
 
         public int Position => _position;
@@ -56,13 +52,44 @@ public static class JavaScriptJsonErrors
             }
         }
 
-        public void Value(int depth)
+        /// <summary>Scans one whole value, containers included, from the current position.</summary>
+        public void Value()
         {
-            if (depth > MaximumDepth)
+            while (true)
             {
-                throw new TooDeep();
-            }
+                // One value starts here: a scalar is scanned whole; a container is entered (and may be empty).
+                if (!StartValue())
+                {
+                    continue;
+                }
 
+                // A value ended: close every container that ends with it, until one expects another member.
+                while (true)
+                {
+                    if (_open.Count == 0)
+                    {
+                        return;
+                    }
+
+                    var closer = _open.Peek();
+                    if (AnotherMember(closer, closer == '}' ? "property value" : "array element"))
+                    {
+                        if (closer == '}')
+                        {
+                            PropertyName(first: false);
+                        }
+
+                        break;
+                    }
+
+                    _open.Pop();
+                }
+            }
+        }
+
+        /// <summary>True when a complete value was scanned; false when a non-empty container was entered (its first member comes next).</summary>
+        private bool StartValue()
+        {
             if (AtEnd)
             {
                 throw UnexpectedToken();
@@ -72,87 +99,67 @@ public static class JavaScriptJsonErrors
             {
                 case '"':
                     String();
-                    break;
+                    return true;
                 case '{':
-                    Object(depth);
-                    break;
+                    _position++;
+                    SkipWhitespace();
+                    if (!AtEnd && text[_position] == '}')
+                    {
+                        _position++;
+                        return true;
+                    }
+
+                    _open.Push('}');
+                    PropertyName(first: true);
+                    return false;
                 case '[':
-                    Array(depth);
-                    break;
+                    _position++;
+                    SkipWhitespace();
+                    if (!AtEnd && text[_position] == ']')
+                    {
+                        _position++;
+                        return true;
+                    }
+
+                    _open.Push(']');
+                    return false;
                 case 't':
                     Literal("true");
-                    break;
+                    return true;
                 case 'f':
                     Literal("false");
-                    break;
+                    return true;
                 case 'n':
                     Literal("null");
-                    break;
+                    return true;
                 case '-':
                 case >= '0' and <= '9':
                     Number();
-                    break;
+                    return true;
                 default:
                     throw UnexpectedToken();
             }
         }
 
-        private void Object(int depth)
+        /// <summary>A member's name and its colon; the value follows.</summary>
+        private void PropertyName(bool first)
         {
+            if (AtEnd || text[_position] != '"')
+            {
+                throw new JsonSyntaxError(first
+                    ? $"Expected property name or '}}' in JSON at position {_position}"
+                    : $"Expected double-quoted property name in JSON at position {_position}");
+            }
+
+            String();
+            SkipWhitespace();
+            if (AtEnd || text[_position] != ':')
+            {
+                throw new JsonSyntaxError($"Expected ':' after property name in JSON at position {_position}");
+            }
+
             _position++;
             SkipWhitespace();
-            if (!AtEnd && text[_position] == '}')
-            {
-                _position++;
-                return;
-            }
-
-            var first = true;
-            while (true)
-            {
-                if (AtEnd || text[_position] != '"')
-                {
-                    throw new JsonSyntaxError(first
-                        ? $"Expected property name or '}}' in JSON at position {_position}"
-                        : $"Expected double-quoted property name in JSON at position {_position}");
-                }
-
-                first = false;
-                String();
-                SkipWhitespace();
-                if (AtEnd || text[_position] != ':')
-                {
-                    throw new JsonSyntaxError($"Expected ':' after property name in JSON at position {_position}");
-                }
-
-                _position++;
-                SkipWhitespace();
-                Value(depth + 1);
-                if (!AnotherMember('}', "property value"))
-                {
-                    return;
-                }
-            }
-        }
-
-        private void Array(int depth)
-        {
-            _position++;
-            SkipWhitespace();
-            if (!AtEnd && text[_position] == ']')
-            {
-                _position++;
-                return;
-            }
-
-            while (true)
-            {
-                Value(depth + 1);
-                if (!AnotherMember(']', "array element"))
-                {
-                    return;
-                }
-            }
         }
 
         /// <summary>After a property value or an array element: true past a ',' (another follows), false past the closing bracket.</summary>

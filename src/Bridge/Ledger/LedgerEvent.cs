@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Bridge.Broker;
+using Bridge.Json;
 
 namespace Bridge.Ledger;
 
@@ -20,9 +21,6 @@ public sealed class LedgerEvent
     public const string TransferCreate = "transfer.create";
     public const string TransferUpdate = "transfer.update";
     public const string MessageSend = "message.send";
-
-    private static readonly JsonNodeOptions NodeOptions = new() { PropertyNameCaseInsensitive = false };
-    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 64 };
 
     private LedgerEvent(string eventName, IReadOnlyList<string> accounts, ReadOnlyMemory<byte> frame)
     {
@@ -52,7 +50,7 @@ public sealed class LedgerEvent
         JsonObject body;
         try
         {
-            if (JsonNode.Parse(delivery.Body.Span, NodeOptions, DocumentOptions) is not JsonObject parsed)
+            if (UntrustedJson.ParseNode(delivery.Body.Span, UntrustedJson.MaxDocumentDepth) is not JsonObject parsed)
             {
                 error = "the body is not a JSON object";
                 return false;
@@ -185,6 +183,7 @@ public sealed class LedgerEvent
         }
     }
 
+    // Recursive, but over a payload the parser has bounded to UntrustedJson.MaxDocumentDepth levels.
     private static void RemoveNulls(JsonNode? node)
     {
         switch (node)

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Bridge.Auth;
 using Bridge.Connections;
+using Bridge.Json;
 
 namespace Bridge.Ledger;
 
@@ -12,8 +13,6 @@ namespace Bridge.Ledger;
 /// </summary>
 public sealed partial class LedgerRpcSession : IConnectionHandler
 {
-    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 100_000 };
-
     private readonly LedgerUris _uris;
     private readonly LedgerSubscriptions _index;
     private readonly bool _strict;
@@ -56,13 +55,11 @@ public sealed partial class LedgerRpcSession : IConnectionHandler
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(message, DocumentOptions);
+            document = UntrustedJson.ParseDocument(message);
         }
-        catch (JsonException)
+        catch (UntrustedJsonException refused)
         {
-            var text = Encoding.UTF8.GetString(message.Span);
-            var description = JavaScriptJsonErrors.Describe(text) ?? "Unexpected token in JSON";
-            return RpcFrames.Error(null, new RpcException(RpcErrorCodes.SyntaxError, "SyntaxError", description));
+            return RpcFrames.Error(null, new RpcException(RpcErrorCodes.SyntaxError, "SyntaxError", DescribeRefusal(message, refused)));
         }
 
         using (document)
@@ -97,14 +94,38 @@ public sealed partial class LedgerRpcSession : IConnectionHandler
             }
             catch (RpcException error)
             {
-                return RpcFrames.Error(id, error);
+                return ErrorFrame(id, error);
             }
             catch (Exception exception) when (exception is not OutOfMemoryException)
             {
                 // Never a crash and never silence: the client gets a 50000 and the log gets the details.
                 LogUnexpected(_logger, Connection.Id, exception);
-                return RpcFrames.Error(id, new RpcException(RpcErrorCodes.InternalError, "InternalError", "the request could not be processed"));
+                return ErrorFrame(id, new RpcException(RpcErrorCodes.InternalError, "InternalError", "the request could not be processed"));
             }
+        }
+    }
+
+    /// <summary>
+    /// Text V8 would refuse gets V8's own words (five-bells' clients may show them); what V8 would accept but the
+    /// bridge refuses (too deep, a duplicate name, a string that is not Unicode text) gets the reader's precise reason.
+    /// </summary>
+    private static string DescribeRefusal(ReadOnlyMemory<byte> message, UntrustedJsonException refused) =>
+        refused.Problem == UntrustedJsonProblem.Syntax
+            ? JavaScriptJsonErrors.Describe(Encoding.UTF8.GetString(message.Span)) ?? refused.Message
+            : refused.Message;
+
+    // Every request gets an answer: should the id itself not be writable, the answer says "id":null as for a
+    // request whose id was never read (the parser refuses such ids today; this is the last line of defence).
+    private byte[] ErrorFrame(JsonElement? id, RpcException error)
+    {
+        try
+        {
+            return RpcFrames.Error(id, error);
+        }
+        catch (Exception exception) when (exception is InvalidOperationException or ArgumentException)
+        {
+            LogUnexpected(_logger, Connection.Id, exception);
+            return RpcFrames.Error(null, error);
         }
     }
 
@@ -243,12 +264,55 @@ public sealed partial class LedgerRpcSession : IConnectionHandler
     }
 
     // What JavaScript's string concatenation makes of a JSON value (five-bells builds its message that way).
-    private static string JavaScriptString(JsonElement value) => value.ValueKind switch
+    // Arrays join their elements with commas, nested ones too; walked with a stack of its own rather than by
+    // recursion, so the depth of what a client sends never reaches the call stack.
+    private static string JavaScriptString(JsonElement value)
+    {
+        if (value.ValueKind != JsonValueKind.Array)
+        {
+            return JavaScriptScalar(value);
+        }
+
+        var text = new StringBuilder();
+        var open = new Stack<JsonElement.ArrayEnumerator>();
+        open.Push(value.EnumerateArray());
+        var first = new Stack<bool>();
+        first.Push(true);
+        while (open.Count > 0)
+        {
+            var elements = open.Pop();
+            var isFirst = first.Pop();
+            if (!elements.MoveNext())
+            {
+                continue;
+            }
+
+            open.Push(elements);
+            first.Push(false);
+            if (!isFirst)
+            {
+                text.Append(',');
+            }
+
+            var element = elements.Current;
+            if (element.ValueKind == JsonValueKind.Array)
+            {
+                open.Push(element.EnumerateArray());
+                first.Push(true);
+            }
+            else if (element.ValueKind is not (JsonValueKind.Null or JsonValueKind.Undefined))
+            {
+                text.Append(JavaScriptScalar(element));
+            }
+        }
+
+        return text.ToString();
+    }
+
+    private static string JavaScriptScalar(JsonElement value) => value.ValueKind switch
     {
         JsonValueKind.String => value.GetString()!,
         JsonValueKind.Object => "[object Object]",
-        JsonValueKind.Array => string.Join(",", value.EnumerateArray().Select(item =>
-            item.ValueKind is JsonValueKind.Null or JsonValueKind.Undefined ? "" : JavaScriptString(item))),
         _ => value.GetRawText(),
     };
 

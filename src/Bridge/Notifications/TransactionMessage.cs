@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Bridge.Json;
 
 namespace Bridge.Notifications;
 
@@ -41,7 +42,7 @@ public static class TransactionMessage
         JsonNode? node;
         try
         {
-            node = JsonNode.Parse(body, documentOptions: new JsonDocumentOptions { MaxDepth = 32 });
+            node = UntrustedJson.ParseNode(body);
         }
         catch (JsonException ex)
         {

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Bridge.Auth;
 using Bridge.Broker;
+using Bridge.Json;
 using Microsoft.Extensions.Options;
 
 namespace Bridge.Publishing;
@@ -103,7 +104,7 @@ public sealed partial class PublishEndpoint(
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(body);
+            document = UntrustedJson.ParseDocument(body);
         }
         catch (JsonException exception)
         {

@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Bridge.Broker;
 using Bridge.Channels;
+using Bridge.Json;
 using Bridge.Webhooks;
 using Microsoft.Extensions.Options;
 
@@ -243,7 +244,7 @@ public sealed class SubscriptionDispatcher : BackgroundService
         JsonNode? data;
         try
         {
-            data = JsonNode.Parse(delivery.Body.Span);
+            data = UntrustedJson.ParseNode(delivery.Body.Span, UntrustedJson.MaxDocumentDepth);
         }
         catch (JsonException)
         {

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Bridge.Auth;
 using Bridge.Channels;
 using Bridge.Documents;
+using Bridge.Json;
 using Bridge.Webhooks;
 
 namespace Bridge.Subscriptions;
@@ -46,7 +47,7 @@ public sealed class SubscriptionEndpoints(
                 return InvalidBody($"the body is larger than {MaximumBodyBytes} bytes");
             }
 
-            body = JsonNode.Parse(limited.ToArray());
+            body = UntrustedJson.ParseNode(limited.ToArray());
         }
         catch (JsonException ex)
         {

@@ -82,3 +82,31 @@ public sealed class RpcRequestValidatorTests
     public void EventTypeMatches_SupportsStarExactAndPrefixWildcards(string eventType, string eventName, bool expected) =>
         Assert.Equal(expected, SubscriptionSet.EventTypeMatches(eventType, eventName));
 }
+
+/// <summary>Issue 11, item 1: the scan is iterative, so no depth of input reaches the call stack.</summary>
+public sealed class JavaScriptJsonErrorsDepthTests
+{
+    [Fact]
+    public void AMillionOpenArrays_AreScanned_ToV8sMessage()
+    {
+        var text = new string('[', 1_000_000);
+
+        Assert.Equal("Unexpected end of JSON input", JavaScriptJsonErrors.Describe(text));
+    }
+
+    [Fact]
+    public void DeepValidJson_IsAccepted()
+    {
+        var text = string.Concat(Enumerable.Repeat("{\"a\":[", 200_000)) + "1" + string.Concat(Enumerable.Repeat("]}", 200_000));
+
+        Assert.Null(JavaScriptJsonErrors.Describe(text));
+    }
+
+    [Fact]
+    public void AnErrorDeepInside_IsPlacedExactly()
+    {
+        var text = new string('[', 100_000) + "1,}" + new string(']', 100_000);
+
+        Assert.Equal("Unexpected token '}', ...\"[[[[[[[[1,}]]]]]]]]]\"... is not valid JSON", JavaScriptJsonErrors.Describe(text));
+    }
+}
