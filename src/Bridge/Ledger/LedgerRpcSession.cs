@@ -274,22 +274,19 @@ public sealed partial class LedgerRpcSession : IConnectionHandler
         }
 
         var text = new StringBuilder();
-        var open = new Stack<JsonElement.ArrayEnumerator>();
-        open.Push(value.EnumerateArray());
-        var first = new Stack<bool>();
-        first.Push(true);
-        while (open.Count > 0)
+        var open = new Stack<(JsonElement.ArrayEnumerator Elements, bool First)>();
+        open.Push((value.EnumerateArray(), true));
+        while (open.TryPop(out var top))
         {
-            var elements = open.Pop();
-            var isFirst = first.Pop();
+            var (elements, first) = top;
             if (!elements.MoveNext())
             {
                 continue;
             }
 
-            open.Push(elements);
-            first.Push(false);
-            if (!isFirst)
+            // The advanced enumerator goes back on the stack: the next element of this array comes after the current one's text.
+            open.Push((elements, false));
+            if (!first)
             {
                 text.Append(',');
             }
@@ -297,8 +294,7 @@ public sealed partial class LedgerRpcSession : IConnectionHandler
             var element = elements.Current;
             if (element.ValueKind == JsonValueKind.Array)
             {
-                open.Push(element.EnumerateArray());
-                first.Push(true);
+                open.Push((element.EnumerateArray(), true));
             }
             else if (element.ValueKind is not (JsonValueKind.Null or JsonValueKind.Undefined))
             {
