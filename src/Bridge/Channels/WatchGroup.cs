@@ -34,6 +34,7 @@ public sealed class WatchGroup
     private readonly ILogger _logger;
     private readonly object _membersLock = new();
     private readonly Channel<QueuedWork>? _work;
+    private readonly SemaphoreSlim? _evaluationSlots;
     private readonly Task _worker = Task.CompletedTask;
     private ImmutableArray<WebSocketConnection> _members = [];
     private int _overflowReported;
@@ -42,11 +43,19 @@ public sealed class WatchGroup
     private volatile ImmutableDictionary<WebSocketConnection, List<ReadOnlyMemory<byte>>> _buffering =
         ImmutableDictionary<WebSocketConnection, List<ReadOnlyMemory<byte>>>.Empty;
 
-    public WatchGroup(WatchSpec spec, ILogger logger, int filterQueueCapacity = DefaultFilterQueueCapacity)
+    /// <param name="spec">What the group watches.</param>
+    /// <param name="logger">Logger.</param>
+    /// <param name="filterQueueCapacity">Deliveries a filtered group may hold before its members are let go.</param>
+    /// <param name="evaluationSlots">
+    /// Shared by every filtered group: how many may evaluate at once, so that filters together never take every
+    /// core from the dispatch thread and the send loops. None for no bound.
+    /// </param>
+    public WatchGroup(WatchSpec spec, ILogger logger, int filterQueueCapacity = DefaultFilterQueueCapacity, SemaphoreSlim? evaluationSlots = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
         Spec = spec;
         _logger = logger;
+        _evaluationSlots = evaluationSlots;
         if (!spec.Filter.IsEmpty)
         {
             _work = Channel.CreateBounded<QueuedWork>(new BoundedChannelOptions(filterQueueCapacity)
@@ -189,24 +198,41 @@ public sealed class WatchGroup
         await Task.Yield();
         await foreach (var item in work.ReadAllAsync(CancellationToken.None))
         {
-            switch (item)
+            if (_evaluationSlots is not null)
             {
-                case QueuedDelivery delivery:
-                    Deliver(new BrokerDelivery(delivery.Exchange, delivery.RoutingKey, delivery.Body));
-                    break;
-                case QueuedFlush flush:
-                    try
-                    {
-                        FlushSnapshot(flush.Connection, flush.Frame, flush.Snapshot);
-                        flush.Done.TrySetResult();
-                    }
-                    catch (Exception ex)
-                    {
-                        flush.Done.TrySetException(ex);
-                    }
-
-                    break;
+                await _evaluationSlots.WaitAsync(CancellationToken.None);
             }
+
+            try
+            {
+                Handle(item);
+            }
+            finally
+            {
+                _evaluationSlots?.Release();
+            }
+        }
+    }
+
+    private void Handle(QueuedWork item)
+    {
+        switch (item)
+        {
+            case QueuedDelivery delivery:
+                Deliver(new BrokerDelivery(delivery.Exchange, delivery.RoutingKey, delivery.Body));
+                break;
+            case QueuedFlush flush:
+                try
+                {
+                    FlushSnapshot(flush.Connection, flush.Frame, flush.Snapshot);
+                    flush.Done.TrySetResult();
+                }
+                catch (Exception ex)
+                {
+                    flush.Done.TrySetException(ex);
+                }
+
+                break;
         }
     }
 

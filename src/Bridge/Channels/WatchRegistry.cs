@@ -12,6 +12,10 @@ public sealed class WatchRegistry(IBroker broker, IOptions<ChannelOptions> optio
 {
     private readonly int _filterQueueCapacity = options.Value.WatchFilterQueueCapacity;
 
+    // Filtered watches evaluate on at most half the cores (at least one) between them: the other half stays
+    // with the broker's dispatch thread and the send loops, whatever filters clients send (issue 11, item 4).
+    private readonly SemaphoreSlim _evaluationSlots = new(Math.Max(1, Environment.ProcessorCount / 2));
+
     // Joining and leaving are rare next to deliveries; one gate keeps group creation and the broker
     // subscription it awaits consistent without touching the delivery path, which reads members lock-free.
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -41,7 +45,7 @@ public sealed class WatchRegistry(IBroker broker, IOptions<ChannelOptions> optio
         {
             if (!_groups.TryGetValue(spec.Key, out var group))
             {
-                group = new WatchGroup(spec, logger, _filterQueueCapacity);
+                group = new WatchGroup(spec, logger, _filterQueueCapacity, _evaluationSlots);
                 try
                 {
                     group.Subscription = await broker.SubscribeAsync(spec.Source.Exchange, spec.Source.RoutingKey, group.OnDelivery, cancellationToken);
