@@ -33,6 +33,13 @@ public interface IBroker
     ValueTask PublishAsync(string exchange, string routingKey, ReadOnlyMemory<byte> body, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Publishes a persistent message to an exchange that already exists, never creating one: throws
+    /// <see cref="ExchangeNotFoundException"/> when it does not exist. For names that come from a client
+    /// (<c>POST /api/publish</c>), so that a typo neither creates a durable exchange nor disturbs other publishers.
+    /// </summary>
+    ValueTask PublishToExistingAsync(string exchange, string routingKey, ReadOnlyMemory<byte> body, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Consumes a durable queue shared by every bridge instance (competing consumers), for work that must
     /// happen once per message whatever the number of instances: storing a notification, a webhook delivery.
     /// The queue <paramref name="queue"/> is declared durable and bound to <paramref name="exchange"/> /

@@ -11,7 +11,15 @@ public sealed partial class InProcessBroker(ILogger<InProcessBroker> logger) : I
 {
     private static readonly DependencyStatus Ready = new(true, "in-process broker");
 
+    // RabbitMQ declares these in every virtual host; in process they exist from the start as well.
+    private static readonly string[] PredeclaredExchanges = ["amq.direct", "amq.fanout", "amq.headers", "amq.match", "amq.topic"];
+
     private readonly SubscriptionIndex _index = new(logger);
+
+    // In process an exchange "exists" once the bridge itself has used it (subscribed, consumed or published
+    // with declaration), as on RabbitMQ where those operations declare it. Names are never removed: RabbitMQ's
+    // durable exchanges outlive their bindings too.
+    private readonly ConcurrentDictionary<string, bool> _exchanges = new(PredeclaredExchanges.Select(static e => KeyValuePair.Create(e, true)), StringComparer.Ordinal);
 
     public DependencyStatus Status => Ready;
 
@@ -22,6 +30,7 @@ public sealed partial class InProcessBroker(ILogger<InProcessBroker> logger) : I
     {
         cancellationToken.ThrowIfCancellationRequested();
         var registration = _index.Add(exchange, bindingKey, handler);
+        _exchanges.TryAdd(exchange, true);
         return ValueTask.FromResult<IAsyncDisposable>(new IndexSubscriptionHandle(_index, registration.Subscription));
     }
 
@@ -30,6 +39,21 @@ public sealed partial class InProcessBroker(ILogger<InProcessBroker> logger) : I
         ExchangeName.Validate(exchange, nameof(exchange));
         TopicPattern.Validate(routingKey, nameof(routingKey));
         cancellationToken.ThrowIfCancellationRequested();
+        _exchanges.TryAdd(exchange, true);
+        _index.Dispatch(new BrokerDelivery(exchange, routingKey, body));
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask PublishToExistingAsync(string exchange, string routingKey, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    {
+        ExchangeName.Validate(exchange, nameof(exchange));
+        TopicPattern.Validate(routingKey, nameof(routingKey));
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!_exchanges.ContainsKey(exchange))
+        {
+            throw new ExchangeNotFoundException(exchange);
+        }
+
         _index.Dispatch(new BrokerDelivery(exchange, routingKey, body));
         return ValueTask.CompletedTask;
     }
@@ -45,6 +69,7 @@ public sealed partial class InProcessBroker(ILogger<InProcessBroker> logger) : I
         cancellationToken.ThrowIfCancellationRequested();
         var consumer = new InProcessQueue(queue, handler, this, logger);
         var registration = _index.Add(exchange, bindingKey, consumer.Enqueue);
+        _exchanges.TryAdd(exchange, true);
         consumer.Start(new IndexSubscriptionHandle(_index, registration.Subscription));
         return ValueTask.FromResult<IAsyncDisposable>(consumer);
     }

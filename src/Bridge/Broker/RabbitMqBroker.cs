@@ -38,13 +38,19 @@ public sealed partial class RabbitMqBroker : BackgroundService, IBroker
     private readonly ResiliencePipeline _retryPipeline;
     private readonly string _address;
 
-    // Guards the topology channel, binding changes, _declaredExchanges and _staleBindings.
+    // Guards the topology channel, binding changes, _knownExchanges and _staleBindings.
     private readonly SemaphoreSlim _topologyLock = new(1, 1);
     private readonly SemaphoreSlim _publishChannelLock = new(1, 1);
     private readonly SemaphoreSlim _recoverySignal = new(0);
     private readonly SemaphoreSlim _ackLock = new(1, 1);
     private readonly int _ackBatchSize;
-    private readonly ConcurrentDictionary<string, bool> _declaredExchanges = new(StringComparer.Ordinal);
+
+    // Exchanges declared by the bridge or seen by a passive declare: publishing to them cannot fail with a 404.
+    private readonly ConcurrentDictionary<string, bool> _knownExchanges = new(StringComparer.Ordinal);
+
+    // Bounds the throw-away channels of existence checks, so a flood of publishes to missing exchanges costs
+    // the broker a few channels at a time, not one per request.
+    private readonly SemaphoreSlim _probeSlots = new(4, 4);
     private readonly HashSet<BrokerBinding> _staleBindings = [];
 
     private IConnection? _connection;
@@ -165,41 +171,111 @@ public sealed partial class RabbitMqBroker : BackgroundService, IBroker
         }
     }
 
-    public async ValueTask PublishAsync(string exchange, string routingKey, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    public ValueTask PublishAsync(string exchange, string routingKey, ReadOnlyMemory<byte> body, CancellationToken cancellationToken) =>
+        PublishCheckedAsync(exchange, routingKey, body, declare: true, cancellationToken);
+
+    public ValueTask PublishToExistingAsync(string exchange, string routingKey, ReadOnlyMemory<byte> body, CancellationToken cancellationToken) =>
+        PublishCheckedAsync(exchange, routingKey, body, declare: false, cancellationToken);
+
+    /// <summary>
+    /// Publishes on the shared confirming channel, but only to an exchange known to exist: a publish to a
+    /// missing exchange is a channel error (404) that would close the channel under every other publish in
+    /// flight (issue 11). Existence is learnt by declaring (<paramref name="declare"/>) or by a passive declare
+    /// on a throw-away channel; and should the channel close anyway (the exchange was deleted since), the
+    /// publishes it took down are retried once on a fresh channel after checking their exchange again.
+    /// </summary>
+    private async ValueTask PublishCheckedAsync(string exchange, string routingKey, ReadOnlyMemory<byte> body, bool declare, CancellationToken cancellationToken)
     {
         ExchangeName.Validate(exchange, nameof(exchange));
         TopicPattern.Validate(routingKey, nameof(routingKey));
         ThrowIfNotConnected();
 
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await EnsureExchangeKnownAsync(exchange, declare, cancellationToken);
+                var channel = await GetPublishChannelAsync(cancellationToken);
+
+                // With confirmation tracking on, this completes when the broker has confirmed the message.
+                await channel.BasicPublishAsync(exchange, routingKey, mandatory: false, PersistentProperties, body, cancellationToken);
+                return;
+            }
+            catch (Exception ex) when (attempt == 1 && IsChannelFailure(ex))
+            {
+                // This publish, or another one on the same channel, hit a channel error. The message may or
+                // may not have been routed; publishing again is the at-least-once promise of confirms.
+                _knownExchanges.TryRemove(exchange, out _);
+                Log.PublishRetried(_logger, exchange, Describe(ex));
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException and not BrokerUnavailableException and not ExchangeNotFoundException
+                && IsTransient(ex))
+            {
+                _knownExchanges.TryRemove(exchange, out _);
+                throw new BrokerUnavailableException($"Could not publish to {exchange} at {_address}: {Describe(ex)}", ex);
+            }
+        }
+    }
+
+    // A channel the server closed while the connection stays up: the cure is a new channel, not a new connection.
+    private bool IsChannelFailure(Exception ex) =>
+        ex is OperationInterruptedException or AlreadyClosedException or PublishException
+        && _connection is { IsOpen: true };
+
+    private async ValueTask EnsureExchangeKnownAsync(string exchange, bool declare, CancellationToken cancellationToken)
+    {
+        if (_knownExchanges.ContainsKey(exchange))
+        {
+            return;
+        }
+
+        if (!declare || ExchangeName.IsPredeclared(exchange))
+        {
+            await CheckExchangeExistsAsync(exchange, cancellationToken);
+            return;
+        }
+
+        await _topologyLock.WaitAsync(cancellationToken);
         try
         {
-            if (!_declaredExchanges.ContainsKey(exchange))
-            {
-                await _topologyLock.WaitAsync(cancellationToken);
-                try
-                {
-                    await DeclareExchangeAsync(exchange, cancellationToken);
-                }
-                finally
-                {
-                    _topologyLock.Release();
-                }
-            }
-
-            var channel = await GetPublishChannelAsync(cancellationToken);
-
-            // With confirmation tracking on, this completes when the broker has confirmed the message.
-            await channel.BasicPublishAsync(exchange, routingKey, mandatory: false, PersistentProperties, body, cancellationToken);
+            await DeclareExchangeAsync(exchange, cancellationToken);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException and not BrokerUnavailableException && IsTransient(ex))
+        finally
         {
-            if (ex is OperationInterruptedException { ShutdownReason.ReplyCode: Constants.NotFound })
+            _topologyLock.Release();
+        }
+    }
+
+    /// <summary>
+    /// A passive declare on a channel of its own, closed by the broker when the exchange is missing, so that
+    /// neither the publish nor the topology channel ever sees the 404. Missing answers are not cached: an
+    /// operator may create the exchange at any time.
+    /// </summary>
+    private async ValueTask CheckExchangeExistsAsync(string exchange, CancellationToken cancellationToken)
+    {
+        if (_connection is not { IsOpen: true } connection)
+        {
+            throw new BrokerUnavailableException($"RabbitMQ at {_address} is not connected: {_status.Description}");
+        }
+
+        await _probeSlots.WaitAsync(cancellationToken);
+        try
+        {
+            await using var probe = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
+            try
             {
-                // Someone deleted the exchange since we declared it: declare it again next time.
-                _declaredExchanges.TryRemove(exchange, out _);
+                await probe.ExchangeDeclarePassiveAsync(exchange, cancellationToken);
+            }
+            catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == Constants.NotFound)
+            {
+                throw new ExchangeNotFoundException(exchange);
             }
 
-            throw new BrokerUnavailableException($"Could not publish to {exchange} at {_address}: {Describe(ex)}", ex);
+            _knownExchanges[exchange] = true;
+        }
+        finally
+        {
+            _probeSlots.Release();
         }
     }
 
@@ -269,6 +345,7 @@ public sealed partial class RabbitMqBroker : BackgroundService, IBroker
         _connection?.Dispose();
         _topologyLock.Dispose();
         _publishChannelLock.Dispose();
+        _probeSlots.Dispose();
         _recoverySignal.Dispose();
         _ackLock.Dispose();
         base.Dispose();
@@ -332,7 +409,7 @@ public sealed partial class RabbitMqBroker : BackgroundService, IBroker
             }
 
             // Durable exchanges survive a restart, but the broker may be a new, empty node.
-            _declaredExchanges.Clear();
+            _knownExchanges.Clear();
             var bindings = _index.GetBindings();
             foreach (var binding in bindings)
             {
@@ -376,7 +453,7 @@ public sealed partial class RabbitMqBroker : BackgroundService, IBroker
     // Under _topologyLock.
     private async ValueTask DeclareExchangeAsync(string exchange, CancellationToken cancellationToken)
     {
-        if (ExchangeName.IsPredeclared(exchange) || _declaredExchanges.ContainsKey(exchange))
+        if (ExchangeName.IsPredeclared(exchange) || _knownExchanges.ContainsKey(exchange))
         {
             return;
         }
@@ -394,7 +471,7 @@ public sealed partial class RabbitMqBroker : BackgroundService, IBroker
             Log.ExchangeExistsDifferently(_logger, exchange, ex.ShutdownReason.ReplyText);
         }
 
-        _declaredExchanges[exchange] = true;
+        _knownExchanges[exchange] = true;
     }
 
     // Under _topologyLock.
@@ -707,6 +784,10 @@ public sealed partial class RabbitMqBroker : BackgroundService, IBroker
         [LoggerMessage(EventId = 1031, EventName = "RabbitMqBindingAdded", Level = LogLevel.Debug,
             Message = "Bound {Exchange}/{BindingKey} to queue {Queue}")]
         public static partial void BindingAdded(ILogger logger, string exchange, string bindingKey, string queue);
+
+        [LoggerMessage(EventId = 1033, EventName = "RabbitMqPublishRetried", Level = LogLevel.Information,
+            Message = "A publish to {Exchange} was lost with its channel ({Reason}); publishing it again on a new channel")]
+        public static partial void PublishRetried(ILogger logger, string exchange, string reason);
 
         [LoggerMessage(EventId = 1032, EventName = "RabbitMqBindingRemoved", Level = LogLevel.Debug,
             Message = "Unbound {Exchange}/{BindingKey} from queue {Queue}")]

@@ -10,6 +10,7 @@ public static class ChannelErrorCodes
     public const string UnknownResource = "unknown_resource";
     public const string InvalidParams = "invalid_params";
     public const string InvalidFilter = "invalid_filter";
+    public const string FilterTooCostly = "filter_too_costly";
     public const string NotSupported = "not_supported";
     public const string ExchangeNotAllowed = "exchange_not_allowed";
     public const string TooManyWatches = "too_many_watches";

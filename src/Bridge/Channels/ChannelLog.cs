@@ -22,6 +22,10 @@ internal static partial class ChannelLog
         Message = "Removing the binding {Exchange}/{RoutingKey} failed")]
     public static partial void UnsubscribeFailed(ILogger logger, string exchange, string routingKey, Exception exception);
 
+    [LoggerMessage(EventId = 5006, EventName = "WatchFilterQueueFull", Level = LogLevel.Warning,
+        Message = "The watch of '{Resource}' with params {Params} fell too far behind evaluating its filter: its {Members} members are disconnected")]
+    public static partial void WatchFilterQueueFull(ILogger logger, string resource, string @params, int members);
+
     [LoggerMessage(EventId = 5005, EventName = "ChannelConnectionRefused", Level = LogLevel.Information,
         Message = "A connection to channel '{Channel}' was refused: {Reason}")]
     public static partial void ConnectionRefused(ILogger logger, string channel, string reason);

@@ -46,6 +46,17 @@ public sealed class ChannelOptions
     [Range(1, 10_000)]
     public int MaxWatchesPerConnection { get; set; } = 256;
 
+    /// <summary>
+    /// How long one <c>query</c>, <c>get</c> or watch snapshot may spend evaluating its filter over the embedded
+    /// store before it is answered <c>filter_too_costly</c> (MongoDB gets it as <c>maxTimeMS</c>).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "00:10:00", ErrorMessage = "Bridge:Channels:FilterEvaluationBudget must be between {1} and {2}.")]
+    public TimeSpan FilterEvaluationBudget { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Deliveries queued per filtered watch group awaiting evaluation; a group that falls this far behind disconnects its members.</summary>
+    [Range(1, 1_000_000, ErrorMessage = "Bridge:Channels:WatchFilterQueueCapacity must be between {1} and {2}.")]
+    public int WatchFilterQueueCapacity { get; set; } = 1024;
+
     /// <summary>Exchanges an <c>mq</c> watch may name. Null means the RackHD defaults.</summary>
     public List<string>? MqExchanges { get; set; }
 

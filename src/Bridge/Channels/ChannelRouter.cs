@@ -21,7 +21,7 @@ public sealed class ChannelRouter(
     IEnumerable<IChannelResource>? ownHandlers = null)
 {
     private readonly ChannelOptions _options = options.Value;
-    private readonly FilterLimits _limits = new(MaxLimit: options.Value.MaxResults);
+    private readonly FilterLimits _limits = new(MaxLimit: options.Value.MaxResults) { EvaluationBudget = options.Value.FilterEvaluationBudget };
     private readonly Dictionary<string, IChannelResource> _ownHandlers =
         (ownHandlers ?? []).ToDictionary(static r => r.Definition.Name, StringComparer.Ordinal);
 
@@ -98,6 +98,10 @@ public sealed class ChannelRouter(
         catch (InvalidFilterException ex)
         {
             Reply(session, resourceName, ChannelErrorCodes.InvalidFilter, ex.Message, handler);
+        }
+        catch (FilterBudgetExceededException ex)
+        {
+            Reply(session, resourceName, ChannelErrorCodes.FilterTooCostly, ex.Message, handler);
         }
         catch (StoreUnavailableException ex)
         {
@@ -188,7 +192,7 @@ public sealed class ChannelRouter(
             try
             {
                 var items = await store.FindAsync(resource.Collection!, new DocumentQuery(spec.Filter, [], 0, _options.MaxResults), cancellationToken);
-                group.FlushSnapshot(session.Connection, ChannelFrames.List(resource.Name, items), items);
+                await group.FlushSnapshotAsync(session.Connection, ChannelFrames.List(resource.Name, items), items);
             }
             catch
             {

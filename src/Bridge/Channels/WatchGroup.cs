@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Threading.Channels;
 using Bridge.Broker;
 using Bridge.Connections;
 using Bridge.Documents;
@@ -19,21 +20,56 @@ public sealed record WatchSpec(ResourceDefinition Resource, string CanonicalPara
 /// All connections watching the same resource with the same params. The group holds one broker
 /// subscription, turns each delivery into a frame once, and queues that frame to every member.
 /// </summary>
+/// <remarks>
+/// A group with a filter does its work off the broker's dispatch thread (issue 11, item 4): a client's
+/// filter, however costly, must not delay the frames of any other watch. Its deliveries (copied) and its
+/// snapshot flushes go through one bounded queue drained by one loop, so the group's frames keep their order
+/// and a snapshot still sees exactly the deliveries dispatched before it. A group that falls
+/// <c>Bridge:Channels:WatchFilterQueueCapacity</c> deliveries behind disconnects its members, as a slow
+/// consumer is. Unfiltered groups only encode, and stay on the dispatch thread.
+/// </remarks>
 public sealed class WatchGroup
 {
+    public const int DefaultFilterQueueCapacity = 1024;
+
     private readonly ILogger _logger;
     private readonly object _membersLock = new();
+    private readonly Channel<QueuedWork>? _work;
+    private readonly SemaphoreSlim? _evaluationSlots;
+    private readonly Task _worker = Task.CompletedTask;
     private ImmutableArray<WebSocketConnection> _members = [];
+    private int _overflowReported;
 
     // Members waiting for their snapshot: their live frames are held here, in order, until FlushSnapshot.
     private volatile ImmutableDictionary<WebSocketConnection, List<ReadOnlyMemory<byte>>> _buffering =
         ImmutableDictionary<WebSocketConnection, List<ReadOnlyMemory<byte>>>.Empty;
 
-    public WatchGroup(WatchSpec spec, ILogger logger)
+    /// <param name="spec">What the group watches.</param>
+    /// <param name="logger">Logger.</param>
+    /// <param name="filterQueueCapacity">Deliveries a filtered group may hold before its members are let go.</param>
+    /// <param name="evaluationSlots">
+    /// Shared by every filtered group: how many may evaluate at once, so that filters together never take every
+    /// core from the dispatch thread and the send loops. None for no bound.
+    /// </param>
+    public WatchGroup(WatchSpec spec, ILogger logger, int filterQueueCapacity = DefaultFilterQueueCapacity, SemaphoreSlim? evaluationSlots = null)
     {
+        ArgumentNullException.ThrowIfNull(spec);
         Spec = spec;
         _logger = logger;
+        _evaluationSlots = evaluationSlots;
+        if (!spec.Filter.IsEmpty)
+        {
+            _work = Channel.CreateBounded<QueuedWork>(new BoundedChannelOptions(filterQueueCapacity)
+            {
+                SingleReader = true,
+                FullMode = BoundedChannelFullMode.Wait,
+            });
+            _worker = EvaluateQueuedAsync(_work.Reader);
+        }
     }
+
+    /// <summary>True when deliveries are filtered on the group's own loop rather than on the dispatch thread.</summary>
+    public bool EvaluatesOffDispatch => _work is not null;
 
     public WatchSpec Spec { get; }
 
@@ -59,7 +95,30 @@ public sealed class WatchGroup
     /// does not already reflect (<see cref="SnapshotMerge"/>), then lets live frames through again. Done under the
     /// members lock, so no live frame can overtake the snapshot or the held frames.
     /// </summary>
-    internal void FlushSnapshot(WebSocketConnection connection, ReadOnlyMemory<byte> snapshotFrame, IReadOnlyList<System.Text.Json.Nodes.JsonObject> snapshot)
+    internal async ValueTask FlushSnapshotAsync(WebSocketConnection connection, ReadOnlyMemory<byte> snapshotFrame, IReadOnlyList<JsonObject> snapshot)
+    {
+        if (_work is null)
+        {
+            FlushSnapshot(connection, snapshotFrame, snapshot);
+            return;
+        }
+
+        // Behind every delivery already queued, so those reach the held frames (and SnapshotMerge) first.
+        var flush = new QueuedFlush(connection, snapshotFrame, snapshot);
+        try
+        {
+            await _work.Writer.WriteAsync(flush, CancellationToken.None);
+        }
+        catch (ChannelClosedException)
+        {
+            // The group has ended (its last member left): nobody is left to send the snapshot to.
+            return;
+        }
+
+        await flush.Done.Task;
+    }
+
+    private void FlushSnapshot(WebSocketConnection connection, ReadOnlyMemory<byte> snapshotFrame, IReadOnlyList<JsonObject> snapshot)
     {
         lock (_membersLock)
         {
@@ -89,8 +148,96 @@ public sealed class WatchGroup
         }
     }
 
+    /// <summary>
+    /// Ends the group's evaluation loop once what is queued has been handled; called when its last member has
+    /// left and its subscription is gone.
+    /// </summary>
+    internal Task CompleteAsync()
+    {
+        _work?.Writer.TryComplete();
+        return _worker;
+    }
+
     /// <summary>The broker's callback: runs on its dispatch thread, never blocks.</summary>
     internal void OnDelivery(in BrokerDelivery delivery)
+    {
+        if (_work is null)
+        {
+            Deliver(delivery);
+            return;
+        }
+
+        if (_members.IsEmpty)
+        {
+            return;
+        }
+
+        // The body is the broker's until this returns: the queue keeps a copy.
+        if (!_work.Writer.TryWrite(new QueuedDelivery(delivery.Exchange, delivery.RoutingKey, delivery.Body.ToArray())))
+        {
+            OnQueueFull();
+        }
+    }
+
+    private void OnQueueFull()
+    {
+        if (Interlocked.Exchange(ref _overflowReported, 1) == 0)
+        {
+            ChannelLog.WatchFilterQueueFull(_logger, Spec.Resource.Name, Spec.CanonicalParams, _members.Length);
+        }
+
+        // Members asked for this filter and cannot have every frame: like slow consumers, they are let go.
+        foreach (var member in _members)
+        {
+            member.Abort();
+        }
+    }
+
+    private async Task EvaluateQueuedAsync(ChannelReader<QueuedWork> work)
+    {
+        // Off the constructor's thread (the caller holds the registry's gate), and then on the thread pool.
+        await Task.Yield();
+        await foreach (var item in work.ReadAllAsync(CancellationToken.None))
+        {
+            if (_evaluationSlots is not null)
+            {
+                await _evaluationSlots.WaitAsync(CancellationToken.None);
+            }
+
+            try
+            {
+                Handle(item);
+            }
+            finally
+            {
+                _evaluationSlots?.Release();
+            }
+        }
+    }
+
+    private void Handle(QueuedWork item)
+    {
+        switch (item)
+        {
+            case QueuedDelivery delivery:
+                Deliver(new BrokerDelivery(delivery.Exchange, delivery.RoutingKey, delivery.Body));
+                break;
+            case QueuedFlush flush:
+                try
+                {
+                    FlushSnapshot(flush.Connection, flush.Frame, flush.Snapshot);
+                    flush.Done.TrySetResult();
+                }
+                catch (Exception ex)
+                {
+                    flush.Done.TrySetException(ex);
+                }
+
+                break;
+        }
+    }
+
+    private void Deliver(in BrokerDelivery delivery)
     {
         var members = _members;
         if (members.IsEmpty)
@@ -252,4 +399,13 @@ public sealed class WatchGroup
         JsonValueKind.Array => JsonArray.Create(element),
         _ => JsonValue.Create(element),
     };
+
+    private abstract record QueuedWork;
+
+    private sealed record QueuedDelivery(string Exchange, string RoutingKey, byte[] Body) : QueuedWork;
+
+    private sealed record QueuedFlush(WebSocketConnection Connection, ReadOnlyMemory<byte> Frame, IReadOnlyList<JsonObject> Snapshot) : QueuedWork
+    {
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
 }

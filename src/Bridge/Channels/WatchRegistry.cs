@@ -1,5 +1,6 @@
 using Bridge.Broker;
 using Bridge.Connections;
+using Microsoft.Extensions.Options;
 
 namespace Bridge.Channels;
 
@@ -7,8 +8,14 @@ namespace Bridge.Channels;
 /// The watch groups of the whole bridge. Connections watching the same thing share a group, and groups
 /// watching the same exchange and key share the broker's reference-counted binding.
 /// </summary>
-public sealed class WatchRegistry(IBroker broker, ILogger<WatchRegistry> logger)
+public sealed class WatchRegistry(IBroker broker, IOptions<ChannelOptions> options, ILogger<WatchRegistry> logger)
 {
+    private readonly int _filterQueueCapacity = options.Value.WatchFilterQueueCapacity;
+
+    // Filtered watches evaluate on at most half the cores (at least one) between them: the other half stays
+    // with the broker's dispatch thread and the send loops, whatever filters clients send (issue 11, item 4).
+    private readonly SemaphoreSlim _evaluationSlots = new(Math.Max(1, Environment.ProcessorCount / 2));
+
     // Joining and leaving are rare next to deliveries; one gate keeps group creation and the broker
     // subscription it awaits consistent without touching the delivery path, which reads members lock-free.
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -30,7 +37,7 @@ public sealed class WatchRegistry(IBroker broker, ILogger<WatchRegistry> logger)
     /// <param name="spec">What to watch.</param>
     /// <param name="connection">The watcher.</param>
     /// <param name="cancellationToken">Cancels the wait for the gate and the broker.</param>
-    /// <param name="bufferUntilSnapshot">Hold this member's live frames until <see cref="WatchGroup.FlushSnapshot"/>.</param>
+    /// <param name="bufferUntilSnapshot">Hold this member's live frames until <see cref="WatchGroup.FlushSnapshotAsync"/>.</param>
     public async ValueTask<WatchGroup> JoinAsync(WatchSpec spec, WebSocketConnection connection, CancellationToken cancellationToken, bool bufferUntilSnapshot = false)
     {
         await _gate.WaitAsync(cancellationToken);
@@ -38,8 +45,16 @@ public sealed class WatchRegistry(IBroker broker, ILogger<WatchRegistry> logger)
         {
             if (!_groups.TryGetValue(spec.Key, out var group))
             {
-                group = new WatchGroup(spec, logger);
-                group.Subscription = await broker.SubscribeAsync(spec.Source.Exchange, spec.Source.RoutingKey, group.OnDelivery, cancellationToken);
+                group = new WatchGroup(spec, logger, _filterQueueCapacity, _evaluationSlots);
+                try
+                {
+                    group.Subscription = await broker.SubscribeAsync(spec.Source.Exchange, spec.Source.RoutingKey, group.OnDelivery, cancellationToken);
+                }
+                catch
+                {
+                    await group.CompleteAsync();
+                    throw;
+                }
                 lock (_groups)
                 {
                     _groups.Add(spec.Key, group);
@@ -86,6 +101,9 @@ public sealed class WatchRegistry(IBroker broker, ILogger<WatchRegistry> logger)
                     ChannelLog.UnsubscribeFailed(logger, group.Spec.Source.Exchange, group.Spec.Source.RoutingKey, ex);
                 }
             }
+
+            // No delivery can arrive any more: let the group's evaluation loop finish what it holds and end.
+            await group.CompleteAsync();
         }
         finally
         {

@@ -106,12 +106,15 @@ public sealed partial class EmbeddedDocumentStore : IDocumentStore, IDisposable
         var sorted = query.Sort.Count > 0;
         var wanted = query.Limit is { } limit ? (long)query.Skip + limit : long.MaxValue;
         var matches = new List<JsonObject>();
+        var budget = new FilterBudgetClock(query.Filter, _timeProvider);
         foreach (var element in documents.Documents)
         {
             // A fresh node per document: matching materializes only what it reads, and the result
             // belongs to the caller alone.
             var document = JsonObject.Create(element)!;
-            if (query.Filter.Matches(document))
+            var matched = query.Filter.Matches(document);
+            budget.Check();
+            if (matched)
             {
                 matches.Add(document);
                 if (!sorted && matches.Count >= wanted)
@@ -146,7 +149,19 @@ public sealed partial class EmbeddedDocumentStore : IDocumentStore, IDisposable
             return Task.FromResult((long)documents.Count);
         }
 
-        return Task.FromResult(documents.Documents.LongCount(e => filter.Matches(JsonObject.Create(e))));
+        var budget = new FilterBudgetClock(filter, _timeProvider);
+        long count = 0;
+        foreach (var element in documents.Documents)
+        {
+            if (filter.Matches(JsonObject.Create(element)))
+            {
+                count++;
+            }
+
+            budget.Check();
+        }
+
+        return Task.FromResult(count);
     }
 
     /// <remarks>

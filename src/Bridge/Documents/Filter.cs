@@ -16,13 +16,20 @@ public sealed class Filter
         _query = [];
     }
 
-    internal Filter(FilterNode root, JsonObject query)
+    internal Filter(FilterNode root, JsonObject query, TimeSpan? evaluationBudget)
     {
         _root = root;
         _query = query;
+        EvaluationBudget = evaluationBudget;
     }
 
     public static Filter Empty { get; } = new();
+
+    /// <summary>
+    /// How long one request (a query, a snapshot) may spend evaluating this filter over a store's documents
+    /// before the store gives up with <see cref="FilterBudgetExceededException"/>; null for no bound.
+    /// </summary>
+    public TimeSpan? EvaluationBudget { get; }
 
     /// <summary>True when the filter has no condition and so matches every document.</summary>
     public bool IsEmpty => _root is null;
@@ -107,6 +114,9 @@ public sealed record FilterLimits(int MaxDepth = 8, int MaxNodes = 256, int MaxL
 
     /// <summary>How long one regular-expression match may run before it counts as no match.</summary>
     public TimeSpan RegexMatchTimeout { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>See <see cref="Filter.EvaluationBudget"/>; null (the default) for no bound.</summary>
+    public TimeSpan? EvaluationBudget { get; init; }
 }
 
 /// <summary>A filter that is refused before it reaches any store; the message says why, for the client.</summary>

@@ -115,7 +115,7 @@ public static class FilterParser
 
         var parser = new Parser(limits);
         var (root, query) = parser.ParseDocument(obj, location);
-        return new Filter(root, query);
+        return new Filter(root, query, limits.EvaluationBudget);
     }
 
     /// <summary>Enforces the size bounds before anything recurses over the document.</summary>
@@ -512,7 +512,9 @@ public static class FilterParser
                 throw Invalid($"'$regex' is longer than {limits.MaxRegexLength} characters", location);
             }
 
-            var options = RegexOptions.CultureInvariant;
+            // Linear-time matching (issue 11, item 4): a backtracking engine let "^(.+)+X$" cost 100 ms per
+            // document. The few features it cannot do are refused below rather than matched differently.
+            var options = RegexOptions.CultureInvariant | RegexOptions.NonBacktracking;
             if (optionsNode is not null)
             {
                 if (JsonSemantics.AsString(optionsNode) is not { } flags)
@@ -540,6 +542,12 @@ public static class FilterParser
             catch (ArgumentException e)
             {
                 throw Invalid($"'$regex' is not a valid regular expression: {e.Message}", location);
+            }
+            catch (NotSupportedException e)
+            {
+                throw Invalid(
+                    "'$regex' needs a feature that cannot be matched in linear time (lookarounds, backreferences, atomic "
+                    + $"groups, conditionals and \\G are refused, as are patterns that expand too far): {e.Message}", location);
             }
         }
 

@@ -12,6 +12,7 @@ public static class PublishingExtensions
             .BindConfiguration(PublishOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        builder.Services.AddSingleton<PublishTargets>();
         builder.Services.AddSingleton<PublishEndpoint>();
         return builder;
     }

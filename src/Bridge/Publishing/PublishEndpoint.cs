@@ -5,7 +5,6 @@ using System.Text.Json.Serialization;
 using Bridge.Auth;
 using Bridge.Broker;
 using Bridge.Json;
-using Microsoft.Extensions.Options;
 
 namespace Bridge.Publishing;
 
@@ -16,7 +15,7 @@ namespace Bridge.Publishing;
 public sealed partial class PublishEndpoint(
     RequestAuthenticator authenticator,
     IBroker broker,
-    IOptions<PublishOptions> options,
+    PublishTargets targets,
     ILogger<PublishEndpoint> logger)
 {
     public const int MaximumBodyBytes = 1024 * 1024;
@@ -25,8 +24,6 @@ public sealed partial class PublishEndpoint(
     private const int MaximumShortStringBytes = 255;
 
     private static readonly IResult Published = Results.Json(new PublishResponse(true), statusCode: StatusCodes.Status202Accepted);
-
-    private readonly HashSet<string> _allowedExchanges = new(options.Value.AllowedExchanges, StringComparer.Ordinal);
 
     public async Task<IResult> HandleAsync(HttpContext context)
     {
@@ -54,14 +51,29 @@ public sealed partial class PublishEndpoint(
             return InvalidBody(error);
         }
 
-        if (_allowedExchanges.Count > 0 && !_allowedExchanges.Contains(request.Exchange))
+        var target = targets.Classify(request.Exchange);
+        if (target == PublishTarget.Forbidden)
         {
             return ApiErrors.Forbidden($"publishing to exchange '{request.Exchange}' is not allowed");
         }
 
         try
         {
-            await broker.PublishAsync(request.Exchange, request.RoutingKey, request.Payload, context.RequestAborted);
+            if (target == PublishTarget.Configured)
+            {
+                await broker.PublishAsync(request.Exchange, request.RoutingKey, request.Payload, context.RequestAborted);
+            }
+            else
+            {
+                await broker.PublishToExistingAsync(request.Exchange, request.RoutingKey, request.Payload, context.RequestAborted);
+            }
+        }
+        catch (ExchangeNotFoundException)
+        {
+            LogExchangeNotFound(logger, caller.Name, request.Exchange);
+            return Results.Json(
+                new ApiError("NotFoundError", $"the exchange '{request.Exchange}' does not exist; the bridge creates only the exchanges it is configured with"),
+                statusCode: StatusCodes.Status404NotFound);
         }
         catch (BrokerUnavailableException exception)
         {
@@ -128,9 +140,10 @@ public sealed partial class PublishEndpoint(
                 return false;
             }
 
-            if (Encoding.UTF8.GetByteCount(exchange) > MaximumShortStringBytes)
+            // The broker's own rules, checked here so a name it would refuse is the caller's 400, not a failed publish.
+            if (!ExchangeName.IsValid(exchange, out var exchangeError))
             {
-                error = $"'exchange' is longer than {MaximumShortStringBytes} bytes";
+                error = $"'exchange' is not a valid exchange name: {exchangeError}";
                 return false;
             }
 
@@ -170,6 +183,10 @@ public sealed partial class PublishEndpoint(
     [LoggerMessage(EventId = 3040, EventName = "Published", Level = LogLevel.Information,
         Message = "{Caller} published {Bytes} bytes to exchange '{Exchange}' with routing key '{RoutingKey}'")]
     private static partial void LogPublished(ILogger logger, string caller, string exchange, string routingKey, int bytes);
+
+    [LoggerMessage(EventId = 3042, EventName = "PublishExchangeNotFound", Level = LogLevel.Information,
+        Message = "{Caller} published to exchange '{Exchange}', which does not exist: refused with 404")]
+    private static partial void LogExchangeNotFound(ILogger logger, string caller, string exchange);
 
     [LoggerMessage(EventId = 3041, EventName = "PublishBrokerUnavailable", Level = LogLevel.Warning,
         Message = "Publishing to exchange '{Exchange}' with routing key '{RoutingKey}' failed: the broker is unavailable")]

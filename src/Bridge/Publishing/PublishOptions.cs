@@ -5,6 +5,9 @@ public sealed class PublishOptions
 {
     public const string SectionName = "Bridge:Publish";
 
-    /// <summary>Exchanges an admin may publish to; empty (the default) allows any.</summary>
+    /// <summary>
+    /// Exchanges an admin may publish to, declared if missing; empty (the default) allows the bridge's own
+    /// exchanges and any exchange that already exists (see <see cref="PublishTargets"/>).
+    /// </summary>
     public List<string> AllowedExchanges { get; } = [];
 }

@@ -9,7 +9,10 @@ using Bridge.IntegrationTests.Auth;
 
 namespace Bridge.IntegrationTests.Publishing;
 
-/// <summary>Records what was published. A routing key starting with <c>unavailable</c> fails as an unreachable broker would.</summary>
+/// <summary>
+/// Records what was published. A routing key starting with <c>unavailable</c> fails as an unreachable broker would;
+/// a publish to an existing exchange only succeeds for names in <see cref="ExistingExchanges"/>.
+/// </summary>
 internal sealed class RecordingBroker : IBroker
 {
     public ConcurrentQueue<(string Exchange, string RoutingKey, byte[] Body)> Published { get; } = new();
@@ -29,6 +32,11 @@ internal sealed class RecordingBroker : IBroker
         Published.Enqueue((exchange, routingKey, body.ToArray()));
         return ValueTask.CompletedTask;
     }
+
+    public ConcurrentDictionary<string, bool> ExistingExchanges { get; } = new(StringComparer.Ordinal);
+
+    public ValueTask PublishToExistingAsync(string exchange, string routingKey, ReadOnlyMemory<byte> body, CancellationToken cancellationToken) =>
+        ExistingExchanges.ContainsKey(exchange) ? PublishAsync(exchange, routingKey, body, cancellationToken) : throw new ExchangeNotFoundException(exchange);
 
     public ValueTask<IAsyncDisposable> ConsumeQueueAsync(string queue, string exchange, string bindingKey, QueueHandler handler, CancellationToken cancellationToken) =>
         throw new NotSupportedException("this fake broker has no durable queues");
@@ -193,6 +201,12 @@ public sealed class PublishApiTests(PublishApiFixture fixture) : IClassFixture<P
         { """{"exchange":"","routingKey":"k","payload":{}}""", "'exchange' must be a non-empty string" },
         { """{"exchange":7,"routingKey":"k","payload":{}}""", "'exchange' must be a non-empty string" },
         { """{"exchange":"ledger","routingKey":5,"payload":{}}""", "'routingKey' must be a string" },
+        // Names the broker would refuse (issue 11, item 3): refused when parsing, never a failed publish.
+        { """{"exchange":"a b","routingKey":"k","payload":{}}""", "'exchange' is not a valid exchange name: the exchange name contains ' '" },
+        { """{"exchange":"éx","routingKey":"k","payload":{}}""", "'exchange' is not a valid exchange name: the exchange name contains 'é'" },
+        { """{"exchange":"a/b","routingKey":"k","payload":{}}""", "'exchange' is not a valid exchange name" },
+        { """{"exchange":"a\u0000b","routingKey":"k","payload":{}}""", "'exchange' is not a valid exchange name" },
+        { $$$"""{"exchange":"{{{new string('x', 256)}}}","routingKey":"k","payload":{}}""", "'exchange' is not a valid exchange name: the exchange name is longer than 255 bytes" },
         { $$$"""{"exchange":"ledger","routingKey":"{{{new string('k', 256)}}}","payload":{}}""", "'routingKey' is longer than 255 bytes" },
         { $$$"""{"exchange":"ledger","routingKey":"{{{new string('é', 128)}}}","payload":{}}""", "'routingKey' is longer than 255 bytes" },
         { """{"exchange":"ledger","routingKey":"k"}""", "'payload' is missing" },
@@ -269,9 +283,10 @@ public sealed class PublishApiTests(PublishApiFixture fixture) : IClassFixture<P
 public sealed class PublishApiConfigurationTests
 {
     [Fact]
-    public async Task Publish_WithoutAnAllowList_AcceptsAnyExchangeAsync()
+    public async Task Publish_WithoutAnAllowList_AcceptsExistingAndConfiguredExchangesAnd404sOthersAsync()
     {
         var broker = new RecordingBroker();
+        broker.ExistingExchanges["made.by.operator"] = true;
         await using var bridge = await TestBridge.StartAsync(
             new Dictionary<string, string?>
             {
@@ -280,16 +295,28 @@ public sealed class PublishApiConfigurationTests
                 ["Bridge:Accounts:0:IsAdmin"] = "true",
             },
             services => services.AddSingleton<IBroker>(broker));
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/publish")
+
+        async Task<HttpResponseMessage> PublishAsync(string exchange)
         {
-            Content = new StringContent("""{"exchange":"anything.goes","routingKey":"a.b","payload":[1]}""", Encoding.UTF8, "application/json"),
-            Headers = { Authorization = TokenEndpointTests.Basic("root", "root-pw") },
-        };
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/publish")
+            {
+                Content = new StringContent($$$"""{"exchange":"{{{exchange}}}","routingKey":"a.b","payload":[1]}""", Encoding.UTF8, "application/json"),
+                Headers = { Authorization = TokenEndpointTests.Basic("root", "root-pw") },
+            };
+            return await bridge.Client.SendAsync(request).WaitAsync(TestBridge.Timeout);
+        }
 
-        using var response = await bridge.Client.SendAsync(request).WaitAsync(TestBridge.Timeout);
+        using var existing = await PublishAsync("made.by.operator");
+        using var configured = await PublishAsync("on.waterline");
+        using var unknown = await PublishAsync("anything.goes");
 
-        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        Assert.Equal(("anything.goes", "a.b", "[1]"), Broker(broker));
+        Assert.Equal(HttpStatusCode.Accepted, existing.StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, configured.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        var error = JsonDocument.Parse(await unknown.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("NotFoundError", error.GetProperty("id").GetString());
+        Assert.StartsWith("the exchange 'anything.goes' does not exist", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal(["made.by.operator", "on.waterline"], broker.Published.Select(p => p.Exchange));
     }
 
     [Fact]

@@ -30,6 +30,35 @@ public class InProcessBrokerTests
     }
 
     [Fact]
+    public async Task PublishToExisting_ToAnExchangeNeverUsed_ThrowsExchangeNotFoundAndDeliversNothingAsync()
+    {
+        var received = 0;
+        await using var subscription = await _broker.SubscribeAsync("used", "#", (in BrokerDelivery _) => received++, CancellationToken.None);
+
+        var error = await Assert.ThrowsAsync<ExchangeNotFoundException>(
+            () => _broker.PublishToExistingAsync("never.used", "a", ReadOnlyMemory<byte>.Empty, CancellationToken.None).AsTask());
+
+        Assert.Equal("never.used", error.Exchange);
+        Assert.Equal(0, received);
+    }
+
+    [Fact]
+    public async Task PublishToExisting_ToSubscribedDeclaredOrPredeclaredExchanges_DeliversAsync()
+    {
+        var received = new List<string>();
+        await using var subscribed = await _broker.SubscribeAsync("subscribed", "#", (in BrokerDelivery d) => received.Add(d.Exchange), CancellationToken.None);
+        await using var topic = await _broker.SubscribeAsync("amq.topic", "#", (in BrokerDelivery d) => received.Add(d.Exchange), CancellationToken.None);
+        await _broker.PublishAsync("declared", "a", ReadOnlyMemory<byte>.Empty, CancellationToken.None);
+        await using var declared = await _broker.SubscribeAsync("declared", "#", (in BrokerDelivery d) => received.Add(d.Exchange), CancellationToken.None);
+
+        await _broker.PublishToExistingAsync("subscribed", "a", ReadOnlyMemory<byte>.Empty, CancellationToken.None);
+        await _broker.PublishToExistingAsync("declared", "a", ReadOnlyMemory<byte>.Empty, CancellationToken.None);
+        await _broker.PublishToExistingAsync("amq.topic", "a", ReadOnlyMemory<byte>.Empty, CancellationToken.None);
+
+        Assert.Equal(["subscribed", "declared", "amq.topic"], received);
+    }
+
+    [Fact]
     public async Task Publish_AfterDispose_IsNotDeliveredAsync()
     {
         var received = 0;

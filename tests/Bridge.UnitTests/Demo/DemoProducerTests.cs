@@ -239,6 +239,9 @@ public sealed class DemoProducerTests : IDisposable
         public ValueTask PublishAsync(string exchange, string routingKey, ReadOnlyMemory<byte> body, CancellationToken cancellationToken) =>
             throw new InvalidOperationException("unexpected");
 
+        public ValueTask PublishToExistingAsync(string exchange, string routingKey, ReadOnlyMemory<byte> body, CancellationToken cancellationToken) =>
+            throw new InvalidOperationException("unexpected");
+
         public ValueTask<IAsyncDisposable> ConsumeQueueAsync(string queue, string exchange, string bindingKey, Bridge.Broker.QueueHandler handler, CancellationToken cancellationToken) =>
             throw new NotSupportedException("this fake broker has no durable queues");
 

@@ -34,6 +34,9 @@ internal sealed class RecordingBroker : IBroker
         return ValueTask.CompletedTask;
     }
 
+    public ValueTask PublishToExistingAsync(string exchange, string routingKey, ReadOnlyMemory<byte> body, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("the demo producer publishes to its own exchanges, declaring them");
+
     public ValueTask<IAsyncDisposable> ConsumeQueueAsync(string queue, string exchange, string bindingKey, QueueHandler handler, CancellationToken cancellationToken) =>
         throw new NotSupportedException("this fake broker has no durable queues");
 

@@ -354,6 +354,49 @@ public sealed class EmbeddedDocumentStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Find_WhenFilterEvaluationOutlastsItsBudget_ThrowsFilterBudgetExceededAsync()
+    {
+        // Every clock read is 300 ms later: the third document is past a one-second budget.
+        var clock = new SteppingTimeProvider(TimeSpan.FromMilliseconds(300));
+        var store = new EmbeddedDocumentStore(new EmbeddedStoreOptions { Seed = true }, _directory, clock, NullLogger<EmbeddedDocumentStore>.Instance);
+        _stores.Add(store);
+        var budgeted = Limits with { EvaluationBudget = TimeSpan.FromSeconds(1) };
+        var query = FilterParser.ParseQuery(JsonNode.Parse("""{"name":{"$regex":"^no such name$"}}"""), budgeted);
+
+        var find = await Assert.ThrowsAsync<FilterBudgetExceededException>(() => store.FindAsync("nodes", query, Ct));
+        var count = await Assert.ThrowsAsync<FilterBudgetExceededException>(() => store.CountAsync("nodes", query.Filter, Ct));
+
+        Assert.Equal(TimeSpan.FromSeconds(1), find.Budget);
+        Assert.Contains("longer than its budget of 1000 ms", find.Message, StringComparison.Ordinal);
+        Assert.Equal(TimeSpan.FromSeconds(1), count.Budget);
+    }
+
+    [Fact]
+    public async Task Find_WithinItsBudgetOrWithoutAFilter_IsAnsweredAsync()
+    {
+        var clock = new SteppingTimeProvider(TimeSpan.FromMilliseconds(300));
+        var store = new EmbeddedDocumentStore(new EmbeddedStoreOptions { Seed = true }, _directory, clock, NullLogger<EmbeddedDocumentStore>.Instance);
+        _stores.Add(store);
+        var generous = Limits with { EvaluationBudget = TimeSpan.FromDays(1) };
+
+        var all = await store.FindAsync("nodes", FilterParser.ParseQuery(JsonNode.Parse("{}"), Limits with { EvaluationBudget = TimeSpan.FromMilliseconds(1) }), Ct);
+        var some = await store.FindAsync("nodes", FilterParser.ParseQuery(JsonNode.Parse("""{"name":{"$regex":"."}}"""), generous), Ct);
+
+        Assert.NotEmpty(all);
+        Assert.Equal(all.Count, some.Count);
+    }
+
+    /// <summary>A clock whose every timestamp read is <paramref name="step"/> after the previous one.</summary>
+    private sealed class SteppingTimeProvider(TimeSpan step) : TimeProvider
+    {
+        private long _ticks;
+
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+        public override long GetTimestamp() => Interlocked.Add(ref _ticks, step.Ticks);
+    }
+
+    [Fact]
     public async Task DeleteMany_RemovesOnlyMatchingDocuments_AndPersists()
     {
         var store = Open();

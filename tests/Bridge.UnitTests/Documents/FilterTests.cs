@@ -144,18 +144,50 @@ public sealed class FilterTests
     }
 
     [Fact]
-    public void Regex_CatastrophicPattern_TimesOutAsNoMatch()
+    public void Regex_CatastrophicPatterns_AnswerCorrectlyInLinearTime()
     {
-        var limits = new FilterLimits { RegexMatchTimeout = TimeSpan.FromMilliseconds(50) };
-        var filter = FilterParser.ParseFilter(JsonNode.Parse("""{"text":{"$regex":"^(a+)+$"}}"""), limits);
-        var doc = new JsonObject { ["text"] = new string('a', 5000) + "!" };
+        // Issue 11, item 4: a backtracking engine spent its whole timeout on each of these and answered "no match".
+        var nested = FilterParser.ParseFilter(JsonNode.Parse("""{"text":{"$regex":"^(a+)+$"}}"""), Limits);
+        var issue = FilterParser.ParseFilter(JsonNode.Parse("""{"text":{"$regex":"^(.+)+X$"}}"""), Limits);
+        var five = FilterParser.ParseFilter(JsonNode.Parse(
+            """{"$or":[{"text":{"$regex":"^(.+)+X$"}},{"text":{"$regex":"^(a|aa)+$"}},{"text":{"$regex":"^(.*a){20}X"}},{"text":{"$regex":"(a*)*b"}},{"text":{"$regex":"^(\\w+\\s?)+$"}}]}"""), Limits);
+        var hostile = new JsonObject { ["text"] = new string('a', 5000) + "!" };
+        var matching = new JsonObject { ["text"] = new string('a', 5000) + "X" };
 
         var watch = Stopwatch.StartNew();
-        var matched = filter.Matches(doc);
+        for (var i = 0; i < 40; i++)
+        {
+            Assert.False(nested.Matches(hostile));
+            Assert.False(issue.Matches(hostile));
+            Assert.False(five.Matches(hostile));
+        }
+
+        Assert.True(nested.Matches(new JsonObject { ["text"] = new string('a', 5000) }));
+        Assert.True(issue.Matches(matching));
+        Assert.True(five.Matches(matching));
         watch.Stop();
 
-        Assert.False(matched);
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"regex evaluation took {watch.Elapsed}");
+        // 120 evaluations over 5 KB; a backtracking engine took 100 ms (its timeout) for each one.
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(1), $"regex evaluation took {watch.Elapsed}");
+    }
+
+    [Theory]
+    [InlineData("(?=a)b", "positive lookahead")]
+    [InlineData("(?<=a)b", "lookbehind")]
+    [InlineData("(?!a)b", "negative lookahead")]
+    [InlineData("(a)\\1", "backreference")]
+    [InlineData("(?>a+)b", "atomic")]
+    [InlineData("(?(a)b|c)", "conditional")]
+    [InlineData("\\Ga", "\\G")]
+    [InlineData("(.{0,500}){0,500}", "larger than the configured limit")]
+    public void Parse_RegexNeedingBacktracking_IsRefusedAsInvalidFilter(string pattern, string reason)
+    {
+        var json = new JsonObject { ["a"] = new JsonObject { ["$regex"] = pattern } };
+
+        var error = Assert.Throws<InvalidFilterException>(() => FilterParser.ParseFilter(json, Limits));
+
+        Assert.Contains("'$regex' needs a feature that cannot be matched in linear time", error.Message, StringComparison.Ordinal);
+        Assert.Contains(reason, error.Message, StringComparison.OrdinalIgnoreCase);
     }
 
     [Theory]

@@ -66,6 +66,19 @@ public sealed class MongoDocumentMappingTests
     }
 
     [Fact]
+    public void FindOptions_CarryTheFiltersEvaluationBudgetAsMaxTimeMS()
+    {
+        var budgeted = new FilterLimits { EvaluationBudget = TimeSpan.FromMilliseconds(1500.2) };
+        var filtered = FilterParser.ParseQuery(JsonNode.Parse("""{"where":{"name":{"$regex":"^a"}},"limit":5,"skip":2}"""), budgeted);
+        var unfiltered = FilterParser.ParseQuery(JsonNode.Parse("""{"limit":5}"""), budgeted);
+        var unbudgeted = FilterParser.ParseQuery(JsonNode.Parse("""{"name":"a"}"""), new FilterLimits());
+
+        Assert.Equal("""{"skip":2,"limit":5,"maxTimeMS":1501}""", MongoDocumentMapping.ToFindOptions(filtered));
+        Assert.Equal("""{"limit":5}""", MongoDocumentMapping.ToFindOptions(unfiltered));
+        Assert.Equal("{}", MongoDocumentMapping.ToFindOptions(unbudgeted));
+    }
+
+    [Fact]
     public void Sort_MapsIdToUnderscoreId()
     {
         Assert.Equal("""{"_id":1,"createdAt":-1}""",

@@ -249,6 +249,40 @@ public static partial class MongoDocumentMapping
         return [isId ? value?.DeepClone() : ToStoredValue(value)];
     }
 
+    /// <summary>MongoDB's MaxTimeMSExpired: a query ran past its <c>maxTimeMS</c>.</summary>
+    public const uint MaxTimeExpiredCode = 50;
+
+    /// <summary>
+    /// The options of a find: sort, skip, limit, and for a filter with an evaluation budget a <c>maxTimeMS</c>,
+    /// since on MongoDB the server evaluates the filter (its <c>$regex</c> included) and only it can stop.
+    /// </summary>
+    public static string ToFindOptions(DocumentQuery query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var options = new JsonObject();
+        if (query.Sort.Count > 0)
+        {
+            options["sort"] = JsonNode.Parse(ToSort(query.Sort));
+        }
+
+        if (query.Skip > 0)
+        {
+            options["skip"] = query.Skip;
+        }
+
+        if (query.Limit is { } limit)
+        {
+            options["limit"] = limit;
+        }
+
+        if (!query.Filter.IsEmpty && query.Filter.EvaluationBudget is { } budget)
+        {
+            options["maxTimeMS"] = (long)Math.Ceiling(budget.TotalMilliseconds);
+        }
+
+        return options.ToJsonString();
+    }
+
     [GeneratedRegex("^[0-9a-fA-F]{24}$")]
     private static partial Regex ObjectIdHex();
 

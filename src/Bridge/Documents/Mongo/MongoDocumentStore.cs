@@ -95,26 +95,18 @@ public sealed class MongoDocumentStore : IDocumentStore, IDisposable
         }
 
         var filter = MongoDocumentMapping.ToQuery(query.Filter);
-        var options = new JsonObject();
-        if (query.Sort.Count > 0)
-        {
-            options["sort"] = JsonNode.Parse(MongoDocumentMapping.ToSort(query.Sort));
-        }
-
-        if (query.Skip > 0)
-        {
-            options["skip"] = query.Skip;
-        }
-
-        if (query.Limit is { } limit)
-        {
-            options["limit"] = limit;
-        }
-
-        var optionsJson = options.ToJsonString();
+        var optionsJson = MongoDocumentMapping.ToFindOptions(query);
         var database = _database;
-        var documents = await RunAsync(pool => pool.FindAll(database, collection, filter, optionsJson), cancellationToken);
-        return [.. documents.Select(MongoDocumentMapping.FromStored)];
+        try
+        {
+            var documents = await RunAsync(pool => pool.FindAll(database, collection, filter, optionsJson), cancellationToken);
+            return [.. documents.Select(MongoDocumentMapping.FromStored)];
+        }
+        catch (MongoException e) when (e.Code == MongoDocumentMapping.MaxTimeExpiredCode && query.Filter.EvaluationBudget is { } budget)
+        {
+            // The server ran out of the filter's budget (maxTimeMS): the same answer as the embedded store's.
+            throw new FilterBudgetExceededException(budget);
+        }
     }
 
     public Task<long> CountAsync(string collection, Filter filter, CancellationToken cancellationToken)
