@@ -20,6 +20,15 @@ public sealed class AuthOptions
     [Range(typeof(TimeSpan), "00:01:00", "365.00:00:00",
         ErrorMessage = "Bridge:Auth:TokenMaxAge must be between {1} and {2}.")]
     public TimeSpan TokenMaxAge { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>
+    /// How far past its expiry (or before its start) a token is still accepted, for clock drift between
+    /// instances. Small on purpose: the JWT library's 5-minute default (30 s in earlier versions of this bridge)
+    /// kept a revoked session alive that long (issue 11, item 8).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00",
+        ErrorMessage = "Bridge:Auth:ClockSkew must be between {1} and {2}.")]
+    public TimeSpan ClockSkew { get; set; } = TimeSpan.FromSeconds(5);
 }
 
 internal sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
