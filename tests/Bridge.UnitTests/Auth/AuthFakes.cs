@@ -71,4 +71,7 @@ internal static class AuthFakes
             time,
             new ListLogger<TokenService>());
     }
+
+    public static PasswordAttemptGuard Guard(AccountDirectory accounts, AuthOptions? options = null) =>
+        new(accounts, Options.Create(options ?? new AuthOptions()), TimeProvider.System);
 }
