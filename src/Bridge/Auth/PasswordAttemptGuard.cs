@@ -9,7 +9,8 @@ namespace Bridge.Auth;
 /// per account in fixed windows (System.Threading.RateLimiting, the limiters behind ASP.NET Core's rate-limiting
 /// middleware), a sender over either budget is refused (429) without a hash being computed, and the hashes
 /// themselves run at most <see cref="AuthOptions.MaxConcurrentPasswordChecks"/> at a time, the others queued for
-/// a short while (503 beyond it), so guessing can never take the cores the connections need.
+/// a short while (503 beyond it), on low-priority threads of their own (<see cref="PasswordHashThreads"/>), so
+/// guessing can never take the cores the connections need.
 /// </summary>
 /// <remarks>
 /// The middleware's policies are not used because they count every request before its outcome is known: a
@@ -29,6 +30,7 @@ public sealed class PasswordAttemptGuard : IDisposable
     private readonly PartitionedRateLimiter<string> _perAddress;
     private readonly PartitionedRateLimiter<string> _perAccount;
     private readonly ConcurrencyLimiter _hashSlots;
+    private readonly PasswordHashThreads _hashThreads;
 
     public PasswordAttemptGuard(AccountDirectory accounts, IOptions<AuthOptions> options, TimeProvider time)
     {
@@ -45,6 +47,7 @@ public sealed class PasswordAttemptGuard : IDisposable
             QueueLimit = settings.PasswordCheckQueueLimit,
             QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
         });
+        _hashThreads = new PasswordHashThreads(settings.MaxConcurrentPasswordChecks);
     }
 
     /// <summary>The account when <paramref name="password"/> is its password, otherwise null.</summary>
@@ -59,7 +62,7 @@ public sealed class PasswordAttemptGuard : IDisposable
         ThrowIfSpent(_perAccount, accountKey, "too many wrong passwords for this account");
 
         using var slot = await AcquireHashSlotAsync(cancellationToken);
-        var account = _accounts.Verify(name, password);
+        var account = await _hashThreads.RunAsync(() => _accounts.Verify(name, password));
         if (account is null)
         {
             _perAddress.AttemptAcquire(addressKey).Dispose();
@@ -74,6 +77,7 @@ public sealed class PasswordAttemptGuard : IDisposable
         _perAddress.Dispose();
         _perAccount.Dispose();
         _hashSlots.Dispose();
+        _hashThreads.Dispose();
     }
 
     private static PartitionedRateLimiter<string> FailureBudget(int failures, TimeSpan window)
