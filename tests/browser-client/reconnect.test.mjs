@@ -39,6 +39,8 @@ try {
   await client.connect();
 
   const first = await waitForConnection(1);
+  // Listening before the close: on a fast machine the new session can be ready before the next line runs.
+  const readyAgain = new Promise((resolve) => client.once('ready', resolve));
   const restartAt = performance.now();
   first.socket.close(1012, 'bridge shutting down; reconnect');
   const second = await waitForConnection(2);
@@ -49,7 +51,7 @@ try {
   console.log(`after 1012: reconnected in ${afterRestart.toFixed(0)} ms`);
 
   // Wait for the session on the new connection, then close with another code: this one backs off.
-  await new Promise((resolve) => client.once('ready', resolve));
+  await readyAgain;
   const crashAt = performance.now();
   second.socket.close(1011, 'internal error');
   const third = await waitForConnection(3);
