@@ -315,7 +315,7 @@ public sealed class BridgeChannelClient : IAsyncDisposable
         {
             await receiving.WaitAsync(TimeSpan.FromSeconds(2));
         }
-        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException or TimeoutException)
+        catch (Exception ex) when (ex is WebSocketException or BridgeClosedException or OperationCanceledException or ObjectDisposedException or TimeoutException)
         {
             // The handshake failed: the receive loop ended with the aborted socket.
         }
@@ -447,8 +447,7 @@ public sealed class BridgeChannelClient : IAsyncDisposable
                 result = await socket.ReceiveAsync(buffer.GetMemory(8192), cancellationToken);
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
-                    throw new WebSocketException(WebSocketError.ConnectionClosedPrematurely,
-                        $"the bridge closed the connection ({socket.CloseStatus} {socket.CloseStatusDescription})");
+                    throw new BridgeClosedException(socket.CloseStatus, socket.CloseStatusDescription);
                 }
 
                 buffer.Advance(result.Count);

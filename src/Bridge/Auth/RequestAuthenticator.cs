@@ -14,13 +14,14 @@ namespace Bridge.Auth;
 /// they were not used, not be let in as anonymous.
 /// </remarks>
 public sealed partial class RequestAuthenticator(
-    AccountDirectory accounts,
+    PasswordAttemptGuard passwords,
     TokenService tokens,
     ILogger<RequestAuthenticator> logger)
 {
     // Basic credentials longer than this are not ours (names are at most 86 characters).
     private const int MaximumBasicLength = 4096;
 
+    /// <exception cref="PasswordCheckRefusedException">HTTP Basic credentials that were not checked (too many wrong passwords, or checks saturated).</exception>
     public async ValueTask<AuthenticationResult> AuthenticateAsync(HttpRequest request, bool allowBasic)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -54,9 +55,9 @@ public sealed partial class RequestAuthenticator(
 
             if (scheme.Equals("Basic", StringComparison.OrdinalIgnoreCase))
             {
-                return ValueTask.FromResult(allowBasic
-                    ? ReadBasic(parameter)
-                    : AuthenticationResult.Rejected("HTTP Basic is not accepted here; use a token"));
+                return allowBasic
+                    ? ReadBasicAsync(request.HttpContext, parameter)
+                    : ValueTask.FromResult(AuthenticationResult.Rejected("HTTP Basic is not accepted here; use a token"));
             }
 
             return ValueTask.FromResult(AuthenticationResult.Rejected("unsupported authorization scheme"));
@@ -71,11 +72,25 @@ public sealed partial class RequestAuthenticator(
         return query.Count == 1 ? tokens.ValidateAsync(query.ToString()) : ValueTask.FromResult(AuthenticationResult.None);
     }
 
-    private AuthenticationResult ReadBasic(string encoded)
+    private async ValueTask<AuthenticationResult> ReadBasicAsync(HttpContext context, string encoded)
     {
-        if (encoded.Length == 0 || encoded.Length > MaximumBasicLength)
+        if (!TryDecodeBasic(encoded, out var name, out var password))
         {
             return AuthenticationResult.Rejected("malformed Basic credentials");
+        }
+
+        var account = await passwords.VerifyAsync(context.Connection.RemoteIpAddress, name, password, context.RequestAborted);
+        return account is null
+            ? AuthenticationResult.Rejected("Invalid password")
+            : AuthenticationResult.Authenticated(account.ToCaller());
+    }
+
+    private static bool TryDecodeBasic(string encoded, out string name, out string password)
+    {
+        (name, password) = ("", "");
+        if (encoded.Length == 0 || encoded.Length > MaximumBasicLength)
+        {
+            return false;
         }
 
         var buffer = ArrayPool<byte>.Shared.Rent(Base64.GetMaxDecodedFromUtf8Length(encoded.Length));
@@ -83,7 +98,7 @@ public sealed partial class RequestAuthenticator(
         {
             if (!Convert.TryFromBase64String(encoded, buffer, out var written))
             {
-                return AuthenticationResult.Rejected("malformed Basic credentials");
+                return false;
             }
 
             string decoded;
@@ -93,19 +108,17 @@ public sealed partial class RequestAuthenticator(
             }
             catch (DecoderFallbackException)
             {
-                return AuthenticationResult.Rejected("malformed Basic credentials");
+                return false;
             }
 
             var colon = decoded.IndexOf(':', StringComparison.Ordinal);
             if (colon <= 0)
             {
-                return AuthenticationResult.Rejected("malformed Basic credentials");
+                return false;
             }
 
-            var account = accounts.Verify(decoded[..colon], decoded[(colon + 1)..]);
-            return account is null
-                ? AuthenticationResult.Rejected("Invalid password")
-                : AuthenticationResult.Authenticated(account.ToCaller());
+            (name, password) = (decoded[..colon], decoded[(colon + 1)..]);
+            return true;
         }
         finally
         {

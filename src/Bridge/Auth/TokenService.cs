@@ -18,9 +18,6 @@ public sealed partial class TokenService
 {
     public const string SigningKeyFileName = "signing-key";
 
-    // Tokens are only ever issued and checked by bridges; a little slack covers clock drift between instances.
-    private static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(30);
-
     // A JWT of ours is a few hundred bytes; refuse to parse anything absurd.
     private const int MaximumTokenLength = 4096;
 
@@ -30,6 +27,9 @@ public sealed partial class TokenService
     private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
     private readonly SigningCredentials _signingCredentials;
     private readonly TokenValidationParameters _validation;
+
+    // Tokens are only ever issued and checked by bridges; a little slack covers clock drift between instances.
+    private readonly TimeSpan _clockSkew;
 
     public TokenService(
         AccountDirectory accounts,
@@ -44,6 +44,7 @@ public sealed partial class TokenService
         _time = time ?? throw new ArgumentNullException(nameof(time));
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
         MaxAge = options.Value.TokenMaxAge;
+        _clockSkew = options.Value.ClockSkew;
 
         var key = new SymmetricSecurityKey(LoadSigningKey(options.Value.SigningKey, dataDirectory));
         _signingCredentials = new SigningCredentials(key, SecurityAlgorithms.HmacSha256);
@@ -57,6 +58,8 @@ public sealed partial class TokenService
             ValidateLifetime = true,
             RequireExpirationTime = true,
             RequireSignedTokens = true,
+            // Unused while LifetimeValidator is set (it applies _clockSkew); zero so nothing falls back to the library's 5 minutes.
+            ClockSkew = TimeSpan.Zero,
             // Our own check so that "now" comes from the injected TimeProvider.
             LifetimeValidator = ValidateLifetime,
         };
@@ -119,12 +122,12 @@ public sealed partial class TokenService
             throw new SecurityTokenNoExpirationException("The token has no expiry.");
         }
 
-        if (now > expires.Value + ClockSkew)
+        if (now > expires.Value + _clockSkew)
         {
             throw new SecurityTokenExpiredException("The token has expired.") { Expires = expires.Value };
         }
 
-        if (notBefore is not null && now + ClockSkew < notBefore.Value)
+        if (notBefore is not null && now + _clockSkew < notBefore.Value)
         {
             throw new SecurityTokenNotYetValidException("The token is not valid yet.") { NotBefore = notBefore.Value };
         }

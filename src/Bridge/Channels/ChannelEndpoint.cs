@@ -67,10 +67,9 @@ public sealed partial class ChannelEndpoint(
         var session = new ChannelSession(connection, channel, router);
         connections.Add(connection);
         ConnectionLog.Opened(_connectionLogger, connection.Id, context.Request.Path, caller.Name);
-        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
         try
         {
-            await connection.RunAsync(session, stopping.Token);
+            await connection.RunAsync(session, lifetime.ApplicationStopping, context.RequestAborted);
         }
         finally
         {

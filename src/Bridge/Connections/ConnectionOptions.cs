@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace Bridge.Connections;
 
 /// <summary>Limits every WebSocket connection lives under, whatever its protocol (section <c>Bridge:Connections</c>).</summary>
-public sealed class ConnectionOptions
+public sealed class ConnectionOptions : IValidatableObject
 {
     public const string SectionName = "Bridge:Connections";
 
@@ -29,4 +29,24 @@ public sealed class ConnectionOptions
     /// <summary>How long a closing connection may take to flush its queue and complete the close handshake.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
     public TimeSpan CloseTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Origins (<c>https://ui.example.com</c>) besides the bridge's own whose pages may open a WebSocket that
+    /// authenticates with HTTP Basic, a credential browsers send by themselves (cross-site WebSocket hijacking,
+    /// issue 11 item 7). <c>*</c> allows every origin. Upgrades with a token are not affected.
+    /// </summary>
+    public List<string> AllowedOrigins { get; } = [];
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        for (var i = 0; i < AllowedOrigins.Count; i++)
+        {
+            if (AllowedOrigins[i] != "*" && UpgradeOrigins.Normalize(AllowedOrigins[i]) is null)
+            {
+                yield return new ValidationResult(
+                    $"{SectionName}:AllowedOrigins:{i} '{AllowedOrigins[i]}' is not an origin (scheme://host[:port], no path) or '*'.",
+                    [nameof(AllowedOrigins)]);
+            }
+        }
+    }
 }

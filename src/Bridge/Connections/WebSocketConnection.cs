@@ -29,6 +29,9 @@ public sealed class WebSocketConnection
     private readonly ILogger _logger;
     private readonly Channel<ReadOnlyMemory<byte>> _outgoing;
     private readonly CancellationTokenSource _aborted = new();
+    private CloseRequest? _close;
+    private volatile bool _outgoingCompleted;
+    private volatile bool _discardQueued;
     private int _slowConsumerReported;
 
     public WebSocketConnection(WebSocket socket, string path, Caller caller, ConnectionOptions options, ILogger logger)
@@ -68,13 +71,44 @@ public sealed class WebSocketConnection
             return true;
         }
 
-        if (!_aborted.IsCancellationRequested && Interlocked.Exchange(ref _slowConsumerReported, 1) == 0)
+        // A queue completed by a close is not a slow consumer: the frame simply comes too late.
+        if (!_outgoingCompleted && Interlocked.Exchange(ref _slowConsumerReported, 1) == 0)
         {
             ConnectionLog.SlowConsumer(_logger, Id, _options.SendQueueCapacity);
-            Abort();
+            // What is queued would only delay the close frame of a client that is behind already.
+            BeginClose(CloseCodes.TryAgainLater, CloseCodes.SlowConsumerReason, discardQueued: true);
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// Starts the server's side of the close handshake: no frame is queued after this, those already queued go
+    /// out first (unless <paramref name="discardQueued"/>), then a close frame with <paramref name="status"/> and
+    /// <paramref name="reason"/>; the connection ends when the client answers it, or is aborted when it has not
+    /// within <see cref="ConnectionOptions.CloseTimeout"/>. Only the first call counts.
+    /// </summary>
+    public void BeginClose(WebSocketCloseStatus status, string reason, bool discardQueued = false)
+    {
+        if (Interlocked.CompareExchange(ref _close, new CloseRequest(status, reason), null) is not null)
+        {
+            return;
+        }
+
+        if (discardQueued)
+        {
+            _discardQueued = true;
+        }
+
+        CompleteOutgoing();
+        try
+        {
+            _aborted.CancelAfter(_options.CloseTimeout);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The connection has ended already.
+        }
     }
 
     /// <summary>Ends the connection at once, without waiting for queued frames.</summary>
@@ -90,28 +124,51 @@ public sealed class WebSocketConnection
         }
     }
 
-    /// <summary>Runs the connection until the client closes it, it is aborted, or <paramref name="cancellationToken"/> fires.</summary>
-    public async Task RunAsync(IConnectionHandler handler, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs the connection until the client closes it, it is aborted, or <paramref name="cancellationToken"/>
+    /// fires (the client is gone: no close frame). When <paramref name="stopping"/> fires (the host is shutting
+    /// down) the client gets a close frame, 1012 with a reason, after the frames already queued, rather than a
+    /// dropped socket (issue 11 item 10, issue 16 §3).
+    /// </summary>
+    public async Task RunAsync(IConnectionHandler handler, CancellationToken stopping, CancellationToken cancellationToken)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _aborted.Token);
         var sendLoop = SendLoopAsync(linked.Token);
+        (WebSocketCloseStatus Status, string Reason) outcome;
 
-        var (status, reason) = await ReceiveLoopAsync(handler, linked.Token);
-
-        // Let what is already queued (e.g. the reply to the client's last message) go out before closing.
-        _outgoing.Writer.TryComplete();
-        await sendLoop.WaitAsync(_options.CloseTimeout, CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-
-        if (_aborted.IsCancellationRequested && status == WebSocketCloseStatus.NormalClosure)
+        // Registered after the send loop started: a host already stopping closes a connection it just accepted.
+        using (stopping.Register(static state => ((WebSocketConnection)state!).BeginClose(CloseCodes.ServiceRestart, CloseCodes.ServiceRestartReason), this))
         {
-            (status, reason) = (WebSocketCloseStatus.EndpointUnavailable, "aborted");
+            // Cancelling a pending receive aborts a WebSocket (no close frame could follow), so stopping never
+            // cancels it: the close handshake ends the receive loop instead.
+            outcome = await ReceiveLoopAsync(handler, linked.Token);
+
+            // Let what is already queued (e.g. the reply to the client's last message) go out before closing.
+            CompleteOutgoing();
+            await sendLoop.WaitAsync(_options.CloseTimeout, CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
-        await CloseAsync(status, reason);
+        if (Volatile.Read(ref _close) is { } requested)
+        {
+            outcome = (requested.Status, requested.Reason);
+        }
+        else if (_aborted.IsCancellationRequested && outcome.Status == WebSocketCloseStatus.NormalClosure)
+        {
+            outcome = (WebSocketCloseStatus.EndpointUnavailable, "aborted");
+        }
+
+        // Answers a client's close; a no-op once the server's own close frame went out.
+        await CloseAsync(outcome.Status, outcome.Reason);
         Abort();
         await sendLoop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         _aborted.Dispose();
-        ConnectionLog.Closed(_logger, Id, reason);
+        ConnectionLog.Closed(_logger, Id, outcome.Reason);
+    }
+
+    private void CompleteOutgoing()
+    {
+        _outgoingCompleted = true;
+        _outgoing.Writer.TryComplete();
     }
 
     private async Task<(WebSocketCloseStatus Status, string Reason)> ReceiveLoopAsync(IConnectionHandler handler, CancellationToken cancellationToken)
@@ -181,7 +238,7 @@ public sealed class WebSocketConnection
         }
         catch (OperationCanceledException)
         {
-            return (WebSocketCloseStatus.EndpointUnavailable, _aborted.IsCancellationRequested ? "aborted" : "server shutting down");
+            return (WebSocketCloseStatus.EndpointUnavailable, Volatile.Read(ref _close) is null ? "aborted" : "the close handshake timed out");
         }
         catch (WebSocketException ex)
         {
@@ -211,8 +268,18 @@ public sealed class WebSocketConnection
             {
                 while (reader.TryRead(out var frame))
                 {
-                    await _socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
+                    if (!_discardQueued)
+                    {
+                        await _socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
+                    }
                 }
+            }
+
+            // The queue is complete and flushed. A close the server began goes out from here, the only sender,
+            // so it never races a data frame; the receive loop then waits for the client's answer.
+            if (Volatile.Read(ref _close) is { } close && _socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+            {
+                await _socket.CloseOutputAsync(close.Status, close.Reason, cancellationToken);
             }
         }
         catch (OperationCanceledException)
@@ -242,4 +309,6 @@ public sealed class WebSocketConnection
             _socket.Abort();
         }
     }
+
+    private sealed record CloseRequest(WebSocketCloseStatus Status, string Reason);
 }

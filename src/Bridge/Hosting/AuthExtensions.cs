@@ -25,6 +25,7 @@ public static class AuthExtensions
 
         services.AddSingleton<AccountDirectory>();
         services.AddSingleton<TokenService>();
+        services.AddSingleton<PasswordAttemptGuard>();
         services.AddSingleton<RequestAuthenticator>();
         services.AddHostedService<AuthStartup>();
 
@@ -33,6 +34,12 @@ public static class AuthExtensions
         builder.AddBridgePublishing();
         return builder;
     }
+
+    /// <summary>
+    /// Turns a refused password check, wherever credentials are read, into 429/503 with <c>Retry-After</c>.
+    /// Goes before every endpoint.
+    /// </summary>
+    public static IApplicationBuilder UseBridgeAuth(this IApplicationBuilder app) => app.UseMiddleware<PasswordCheckRefusalMiddleware>();
 
     /// <summary>Maps <c>GET /auth_token</c> and <c>POST /authenticate</c>.</summary>
     public static IEndpointRouteBuilder MapBridgeAuth(this IEndpointRouteBuilder endpoints)

@@ -11,11 +11,17 @@ public static class BridgeApplication
         IReadOnlyDictionary<string, string?>? overrides = null,
         Action<IServiceCollection>? configureServices = null)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            ContentRootPath = AppFolderUnlessConfigured(args),
+        });
         if (overrides is not null)
         {
             builder.Configuration.AddInMemoryCollection(overrides);
         }
+
+        ListenOnDefaultUrlUnlessConfigured(builder);
 
         builder.AddBridgeCore();
         builder.AddBridgeAuth();
@@ -30,5 +36,35 @@ public static class BridgeApplication
         var app = builder.Build();
         app.MapBridgeEndpoints();
         return app;
+    }
+
+    /// <summary>The address when neither <c>--urls</c>, <c>ASPNETCORE_URLS</c>, <c>*_HTTP(S)_PORTS</c> nor <c>Kestrel:Endpoints</c> chose one.</summary>
+    public const string DefaultUrl = "http://127.0.0.1:5000";
+
+    // The content root is the app's folder, not the working directory, so that appsettings.json (and with it
+    // the log levels that keep request lines out of the log) is found wherever the bridge is started from
+    // (issue 11 item 9). An explicit --contentRoot / ASPNETCORE_CONTENTROOT still wins.
+    private static string? AppFolderUnlessConfigured(string[] args)
+    {
+        var configured = new ConfigurationBuilder()
+            .AddEnvironmentVariables("DOTNET_")
+            .AddEnvironmentVariables("ASPNETCORE_")
+            .AddCommandLine(args)
+            .Build()[WebHostDefaults.ContentRootKey];
+        return string.IsNullOrEmpty(configured) ? AppContext.BaseDirectory : null;
+    }
+
+    // The default address used to sit in appsettings.json as "Urls", which is read after ASPNETCORE_URLS and so
+    // overrode it. Applied here only when nothing else chose an address, every documented way of choosing wins.
+    private static void ListenOnDefaultUrlUnlessConfigured(WebApplicationBuilder builder)
+    {
+        var configuration = builder.Configuration;
+        if (string.IsNullOrEmpty(configuration[WebHostDefaults.ServerUrlsKey])
+            && string.IsNullOrEmpty(configuration[WebHostDefaults.HttpPortsKey])
+            && string.IsNullOrEmpty(configuration[WebHostDefaults.HttpsPortsKey])
+            && !configuration.GetSection("Kestrel:Endpoints").Exists())
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
     }
 }

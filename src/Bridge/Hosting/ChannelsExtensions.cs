@@ -32,9 +32,7 @@ public static class ChannelsExtensions
     /// <summary>Maps <c>ws://host/{channel}</c> (and <c>ws://host/</c>, where every message names its resource).</summary>
     public static WebApplication MapBridgeChannels(this WebApplication app)
     {
-        // Oversized frames are refused from their header, before the WebSocket reads their payload.
-        app.UseMiddleware<FrameLengthGuardMiddleware>();
-        app.UseWebSockets();
+        // UseWebSockets runs first, in MapBridgeEndpoints, for every WebSocket front.
         // WebSocket upgrades are GETs; other verbs fall through to 405 on the HTTP endpoints that share a path.
         app.MapGet("/{channel}", (HttpContext context, string channel, ChannelEndpoint endpoint) => endpoint.HandleAsync(context, channel))
             .WithName("Channel");

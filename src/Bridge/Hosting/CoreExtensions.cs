@@ -42,7 +42,11 @@ public static class CoreExtensions
             .BindConfiguration(BridgeOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        // The host's own shutdown budget is the one key operators see (Bridge:ShutdownTimeout).
+        builder.Services.AddOptions<HostOptions>()
+            .Configure<IOptions<BridgeOptions>>(static (host, bridge) => host.ShutdownTimeout = bridge.Value.ShutdownTimeout);
         builder.Services.AddSingleton(BridgeMode.From(builder.Configuration));
+        TokenRedactingLoggerFactory.Register(builder.Services);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<DataDirectory>();
         return builder;

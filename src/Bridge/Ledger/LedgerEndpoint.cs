@@ -57,10 +57,9 @@ public sealed class LedgerEndpoint(
         connections.Add(connection);
         ConnectionLog.Opened(_connectionLogger, connection.Id, Path, connection.Caller.Name);
         connection.TrySend(RpcFrames.Connect);
-        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
         try
         {
-            await connection.RunAsync(session, stopping.Token);
+            await connection.RunAsync(session, lifetime.ApplicationStopping, context.RequestAborted);
         }
         finally
         {

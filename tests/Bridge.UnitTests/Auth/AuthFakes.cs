@@ -54,7 +54,8 @@ internal static class AuthFakes
         AccountDirectory accounts,
         TimeProvider time,
         string signingKey = "",
-        TimeSpan? maxAge = null)
+        TimeSpan? maxAge = null,
+        TimeSpan? clockSkew = null)
     {
         var bridgeOptions = Options.Create(new BridgeOptions { PublicUrl = accounts.PublicUrl });
         var environment = new HostingEnvironment { ContentRootPath = Path.GetTempPath() };
@@ -64,9 +65,13 @@ internal static class AuthFakes
             {
                 SigningKey = signingKey.Length == 0 ? SigningKey : signingKey,
                 TokenMaxAge = maxAge ?? TimeSpan.FromDays(7),
+                ClockSkew = clockSkew ?? new AuthOptions().ClockSkew,
             }),
             new DataDirectory(bridgeOptions, environment),
             time,
             new ListLogger<TokenService>());
     }
+
+    public static PasswordAttemptGuard Guard(AccountDirectory accounts, AuthOptions? options = null) =>
+        new(accounts, Options.Create(options ?? new AuthOptions()), TimeProvider.System);
 }

@@ -170,4 +170,22 @@ public sealed class AuthOptionsValidationTests
 
         Assert.Contains("Bridge:Auth:TokenMaxAge must be between", message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("00:01:01")]
+    [InlineData("-00:00:01")]
+    public void ClockSkew_OutOfRange_FailsNamingTheKey(string skew)
+    {
+        var message = AuthFailure(new() { ["Bridge:Auth:ClockSkew"] = skew });
+
+        Assert.Contains("Bridge:Auth:ClockSkew", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ClockSkew_Configured_IsBound()
+    {
+        using var services = Build(new() { ["Bridge:Auth:ClockSkew"] = "00:00:02" });
+
+        Assert.Equal(TimeSpan.FromSeconds(2), services.GetRequiredService<IOptions<AuthOptions>>().Value.ClockSkew);
+    }
 }

@@ -17,7 +17,7 @@ public sealed class RequestAuthenticatorTests
     public RequestAuthenticatorTests()
     {
         _tokens = AuthFakes.Tokens(_accounts, _time);
-        _authenticator = new RequestAuthenticator(_accounts, _tokens, _logger);
+        _authenticator = new RequestAuthenticator(AuthFakes.Guard(_accounts), _tokens, _logger);
     }
 
     private string TokenFor(string name) =>
@@ -110,7 +110,7 @@ public sealed class RequestAuthenticatorTests
     public async Task Authenticate_WithBasicPasswordContainingColons_UsesEverythingAfterTheFirstColon()
     {
         var accounts = AuthFakes.Directory([AuthFakes.Entry("carl", "a:b:c")]);
-        var authenticator = new RequestAuthenticator(accounts, AuthFakes.Tokens(accounts, _time), _logger);
+        var authenticator = new RequestAuthenticator(AuthFakes.Guard(accounts), AuthFakes.Tokens(accounts, _time), _logger);
 
         var result = await authenticator.AuthenticateAsync(Request(Basic("carl:a:b:c")), allowBasic: true);
 

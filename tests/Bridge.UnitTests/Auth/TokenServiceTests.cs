@@ -66,6 +66,45 @@ public sealed class TokenServiceTests
     }
 
     [Fact]
+    public void ClockSkew_DefaultsToFiveSecondsAtMost() => Assert.True(new AuthOptions().ClockSkew <= TimeSpan.FromSeconds(5));
+
+    [Fact]
+    public async Task Validate_WithinTheDefaultClockSkewPastExpiry_Succeeds()
+    {
+        var tokens = AuthFakes.Tokens(_accounts, _time, maxAge: TimeSpan.FromHours(1));
+        var token = tokens.Issue(Alice).Token;
+
+        _time.Advance(TimeSpan.FromHours(1) + TimeSpan.FromSeconds(4));
+
+        Assert.Equal(AuthenticationOutcome.Authenticated, (await tokens.ValidateAsync(token)).Outcome);
+    }
+
+    [Fact]
+    public async Task Validate_SixSecondsPastExpiry_IsRejectedWithTheDefaultClockSkew()
+    {
+        // The JWT library's default skew would have accepted this token for minutes (issue 11, item 8).
+        var tokens = AuthFakes.Tokens(_accounts, _time, maxAge: TimeSpan.FromHours(1));
+        var token = tokens.Issue(Alice).Token;
+
+        _time.Advance(TimeSpan.FromHours(1) + TimeSpan.FromSeconds(6));
+
+        Assert.Equal(AuthenticationResult.Rejected("token expired"), await tokens.ValidateAsync(token));
+    }
+
+    [Fact]
+    public async Task Validate_WithConfiguredClockSkew_UsesIt()
+    {
+        var strict = AuthFakes.Tokens(_accounts, _time, maxAge: TimeSpan.FromHours(1), clockSkew: TimeSpan.Zero);
+        var lenient = AuthFakes.Tokens(_accounts, _time, maxAge: TimeSpan.FromHours(1), clockSkew: TimeSpan.FromSeconds(20));
+        var token = strict.Issue(Alice).Token;
+
+        _time.Advance(TimeSpan.FromHours(1) + TimeSpan.FromSeconds(1));
+
+        Assert.Equal(AuthenticationResult.Rejected("token expired"), await strict.ValidateAsync(token));
+        Assert.Equal(AuthenticationOutcome.Authenticated, (await lenient.ValidateAsync(token)).Outcome);
+    }
+
+    [Fact]
     public async Task Validate_TokenSignedWithAnotherKey_IsRejected()
     {
         var otherKey = Convert.ToBase64String(new byte[32]);

@@ -4,6 +4,7 @@
 //
 // Differences from RackHD's Messenger.js, on purpose:
 // - reconnects with exponential backoff and jitter (not a fixed 30 s), and re-sends every active watch;
+//   after a close with 1012 (the bridge is restarting) the first attempt is immediate;
 // - disconnect() stays disconnected (Messenger's onclose still scheduled a reconnect);
 // - a server `error` reply rejects the request it answers instead of throwing from an unheard 'error' event.
 //
@@ -15,6 +16,7 @@
 // overlapping patterns on different exchanges need one client (connection) per exchange.
 
 const OPEN = 1;
+const SERVICE_RESTART = 1012;
 
 export class BridgeClient {
   /**
@@ -193,7 +195,9 @@ export class BridgeClient {
       this._failPending(new Error('the connection closed before the reply arrived'));
       if (this.state === 'closed') return;
       this._emit('close', { code: event?.code, reason: event?.reason, willReconnect: true });
-      this._scheduleReconnect();
+      // 1012 (service restart): the bridge is being deployed and says so; reconnect now, to whichever
+      // instance answers, rather than after a backoff. Later attempts back off as usual.
+      this._scheduleReconnect(event?.code === SERVICE_RESTART);
     };
   }
 
@@ -214,12 +218,12 @@ export class BridgeClient {
     this._emit('ready', { sessionId: id, reconnect, watchesRestored: keys.size });
   }
 
-  _scheduleReconnect() {
+  _scheduleReconnect(immediately = false) {
     if (this.state === 'closed') return;
     this._setState(this._everReady ? 'reconnecting' : 'connecting');
     // Exponential backoff with full jitter, capped.
     const cap = Math.min(this.options.maxReconnectDelay, this.options.reconnectDelay * 2 ** this._attempt);
-    const delay = cap / 2 + Math.random() * (cap / 2);
+    const delay = immediately ? 0 : cap / 2 + Math.random() * (cap / 2);
     this._attempt = Math.min(this._attempt + 1, 30);
     clearTimeout(this._timer);
     this._timer = setTimeout(() => { if (this.state !== 'closed') this._open(); }, delay);
