@@ -25,8 +25,6 @@ namespace Bridge.Broker;
 /// </remarks>
 public sealed partial class RabbitMqBroker : BackgroundService, IBroker
 {
-    private static readonly BasicProperties PersistentProperties = new() { Persistent = true };
-
     // Acknowledgements go out in batches (see OnReceivedAsync); this bounds how long a quiet queue keeps its last few unacknowledged.
     private static readonly TimeSpan AckFlushInterval = TimeSpan.FromMilliseconds(100);
 
@@ -188,8 +186,10 @@ public sealed partial class RabbitMqBroker : BackgroundService, IBroker
 
             var channel = await GetPublishChannelAsync(cancellationToken);
 
-            // With confirmation tracking on, this completes when the broker has confirmed the message.
-            await channel.BasicPublishAsync(exchange, routingKey, mandatory: false, PersistentProperties, body, cancellationToken);
+            // With confirmation tracking on, this completes when the broker has confirmed the message. The id stays
+            // with the message through every queue and redelivery (webhook ids derive from it).
+            var properties = new BasicProperties { Persistent = true, MessageId = Guid.NewGuid().ToString("N") };
+            await channel.BasicPublishAsync(exchange, routingKey, mandatory: false, properties, body, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException and not BrokerUnavailableException && IsTransient(ex))
         {

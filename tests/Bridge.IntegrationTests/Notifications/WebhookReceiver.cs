@@ -38,10 +38,13 @@ internal sealed class WebhookReceiver : IAsyncDisposable
         {
             using var body = new MemoryStream();
             await context.Request.Body.CopyToAsync(body, context.RequestAborted);
-            var received = new Received(body.ToArray(),
-                context.Request.Headers["X-Bridge-Signature"].ToString(),
-                context.Request.Headers["X-Bridge-Subscription"].ToString(),
-                context.Request.Headers["X-Bridge-Delivery"].ToString());
+            var headers = new HeaderDictionary();
+            foreach (var (name, value) in context.Request.Headers)
+            {
+                headers[name] = value;
+            }
+
+            var received = new Received(body.ToArray(), headers);
             receiver!.Requests.Enqueue(received);
             context.Response.StatusCode = await receiver.Respond(receiver.Requests.Count, context.RequestAborted);
         });
@@ -78,8 +81,29 @@ internal sealed class WebhookReceiver : IAsyncDisposable
         }
     }
 
-    public sealed record Received(byte[] Body, string Signature, string Subscription, string Delivery)
+    public sealed record Received(byte[] Body, IHeaderDictionary Headers)
     {
         public string Text => Encoding.UTF8.GetString(Body);
+
+        /// <summary>The Standard Webhooks id: the same on every attempt of one event to one subscription.</summary>
+        public string WebhookId => Headers["webhook-id"].ToString();
+
+        public string Signature => Headers["webhook-signature"].ToString();
+
+        public string Subscription => Headers["X-Bridge-Subscription"].ToString();
+
+        /// <summary>Whether the StandardWebhooks NuGet package (not our code) accepts this request with that secret.</summary>
+        public bool VerifiesWith(string secret)
+        {
+            try
+            {
+                new StandardWebhooks.StandardWebhook(secret).Verify(Text, Headers);
+                return true;
+            }
+            catch (StandardWebhooks.Diagnostics.WebhookVerificationException)
+            {
+                return false;
+            }
+        }
     }
 }

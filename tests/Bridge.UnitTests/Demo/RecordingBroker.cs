@@ -34,7 +34,7 @@ internal sealed class RecordingBroker : IBroker
         return ValueTask.CompletedTask;
     }
 
-    public ValueTask<IAsyncDisposable> ConsumeQueueAsync(string queue, string exchange, string bindingKey, QueueHandler handler, CancellationToken cancellationToken) =>
+    public ValueTask<IQueueConsumer> ConsumeQueueAsync(string queue, string exchange, string bindingKey, QueueHandler handler, QueueConsumerOptions options, CancellationToken cancellationToken) =>
         throw new NotSupportedException("this fake broker has no durable queues");
 
     public ValueTask<bool> DeleteQueueAsync(string queue, CancellationToken cancellationToken) =>
