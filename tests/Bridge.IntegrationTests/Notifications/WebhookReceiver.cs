@@ -24,6 +24,9 @@ internal sealed class WebhookReceiver : IAsyncDisposable
 
     public ConcurrentQueue<Received> Requests { get; } = new();
 
+    /// <summary>When set, every answer carries this <c>Location</c> (for redirect tests).</summary>
+    public Uri? Location { get; set; }
+
     /// <summary>Given the attempt number (1-based over all requests), returns the status to answer; may wait.</summary>
     public Func<int, CancellationToken, Task<int>> Respond { get; set; } = static (_, _) => Task.FromResult(200);
 
@@ -47,6 +50,10 @@ internal sealed class WebhookReceiver : IAsyncDisposable
             var received = new Received(body.ToArray(), headers);
             receiver!.Requests.Enqueue(received);
             context.Response.StatusCode = await receiver.Respond(receiver.Requests.Count, context.RequestAborted);
+            if (receiver.Location is { } location)
+            {
+                context.Response.Headers.Location = location.AbsoluteUri;
+            }
         });
         await app.StartAsync().WaitAsync(TimeSpan.FromSeconds(20));
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
