@@ -27,8 +27,9 @@ if pgrep -f "beam.*rabbit@" >/dev/null 2>&1; then
 fi
 
 # Node test helpers, pinned by their package-lock.json: the MongoDB stand-in (unless BRIDGE_TEST_MONGO_URI
-# names a real mongod), the browser client's test (`ws`), and the ledger client (`ilp-plugin-bells`).
-for dir in tests/mongo-standin tests/browser-client tests/ledger-client; do
+# names a real mongod), the browser client's test (`ws`), the ledger client (`ilp-plugin-bells`), and the
+# webhook receiver that verifies deliveries with `standardwebhooks`.
+for dir in tests/mongo-standin tests/browser-client tests/ledger-client tests/webhook-receiver; do
   if [ ! -d "$dir/node_modules" ]; then
     echo "==> npm ci ($dir)"
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }

@@ -4,7 +4,14 @@ namespace Bridge.Broker;
 /// A message as it left the broker: the exchange it was published to, its routing key and its body.
 /// The body is only valid for the duration of the handler call; a handler that keeps it must copy it.
 /// </summary>
-public readonly record struct BrokerDelivery(string Exchange, string RoutingKey, ReadOnlyMemory<byte> Body);
+public readonly record struct BrokerDelivery(string Exchange, string RoutingKey, ReadOnlyMemory<byte> Body)
+{
+    /// <summary>
+    /// The message's id (AMQP <c>message-id</c>) when the publisher gave one; the bridge's own publishes always
+    /// do. It is the same on every redelivery, which is what makes a webhook's <c>webhook-id</c> stable.
+    /// </summary>
+    public string? MessageId { get; init; }
+}
 
 /// <summary>Receives deliveries for one subscription. Called on the broker's dispatch thread: never block.</summary>
 public delegate void DeliveryHandler(in BrokerDelivery delivery);
@@ -44,11 +51,14 @@ public interface IBroker
     /// happen once per message whatever the number of instances: storing a notification, a webhook delivery.
     /// The queue <paramref name="queue"/> is declared durable and bound to <paramref name="exchange"/> /
     /// <paramref name="bindingKey"/>. A message the handler refuses (returns false or throws) is dead-lettered
-    /// to the durable queue <c>&lt;queue&gt;.dead-letter</c>; an accepted one is acknowledged.
+    /// to the durable queue <c>&lt;queue&gt;.dead-letter</c> (with the reason when the handler threw
+    /// <see cref="DeadLetterException"/>); an accepted one is acknowledged, and only then: a message whose
+    /// handler had not finished when the instance died or stopped goes back to the queue (at least once).
     /// Registration never waits for the broker: the consumer runs whenever the broker is connected and
-    /// resumes after a reconnection. Disposing the result stops consuming (the queue stays).
+    /// resumes after a reconnection. Disposing the result stops consuming at once (the queue stays);
+    /// <see cref="IQueueConsumer.StopAsync"/> lets the messages in hand finish first.
     /// </summary>
-    ValueTask<IAsyncDisposable> ConsumeQueueAsync(string queue, string exchange, string bindingKey, QueueHandler handler, CancellationToken cancellationToken);
+    ValueTask<IQueueConsumer> ConsumeQueueAsync(string queue, string exchange, string bindingKey, QueueHandler handler, QueueConsumerOptions options, CancellationToken cancellationToken);
 
     /// <summary>
     /// Deletes a durable queue of <see cref="ConsumeQueueAsync"/> that is no longer wanted, with whatever it
@@ -65,5 +75,30 @@ public interface IBroker
 /// Returns true to acknowledge, false to dead-letter (say why in the log).
 /// </summary>
 public delegate ValueTask<bool> QueueHandler(BrokerDelivery delivery, CancellationToken cancellationToken);
+
+/// <summary>How a durable queue is consumed.</summary>
+/// <param name="Prefetch">Messages in hand at once (unacknowledged); each one counts against the broker's consumer timeout.</param>
+/// <param name="SingleActiveConsumer">
+/// Only one instance's consumer receives at a time (the others wait as standbys and take over when it goes):
+/// the queue's messages are handled one after another, in order, whatever the number of instances.
+/// </param>
+public sealed record QueueConsumerOptions(ushort Prefetch = 32, bool SingleActiveConsumer = false)
+{
+    public static QueueConsumerOptions Default { get; } = new();
+}
+
+/// <summary>A durable-queue consumer of <see cref="IBroker.ConsumeQueueAsync"/>.</summary>
+public interface IQueueConsumer : IAsyncDisposable
+{
+    /// <summary>
+    /// Takes no new message, lets the handlers in progress finish until <paramref name="drainDeadline"/> fires,
+    /// then cancels those still running: their messages stay unacknowledged and go back to the queue.
+    /// Disposing afterwards releases the rest.
+    /// </summary>
+    Task StopAsync(CancellationToken drainDeadline);
+}
+
+/// <summary>Thrown by a <see cref="QueueHandler"/> to dead-letter its message with a reason that travels with it.</summary>
+public sealed class DeadLetterException(string reason) : Exception(reason);
 
 public sealed class BrokerUnavailableException(string message, Exception? inner = null) : Exception(message, inner);

@@ -39,8 +39,9 @@ public sealed partial class InProcessBroker(ILogger<InProcessBroker> logger) : I
         ExchangeName.Validate(exchange, nameof(exchange));
         TopicPattern.Validate(routingKey, nameof(routingKey));
         cancellationToken.ThrowIfCancellationRequested();
+        // Like the RabbitMQ broker, every publish gets an id that stays with it (webhook ids derive from it).
         _exchanges.TryAdd(exchange, true);
-        _index.Dispatch(new BrokerDelivery(exchange, routingKey, body));
+        _index.Dispatch(new BrokerDelivery(exchange, routingKey, body) { MessageId = Guid.NewGuid().ToString("N") });
         return ValueTask.CompletedTask;
     }
 
@@ -54,15 +55,16 @@ public sealed partial class InProcessBroker(ILogger<InProcessBroker> logger) : I
             throw new ExchangeNotFoundException(exchange);
         }
 
-        _index.Dispatch(new BrokerDelivery(exchange, routingKey, body));
+        _index.Dispatch(new BrokerDelivery(exchange, routingKey, body) { MessageId = Guid.NewGuid().ToString("N") });
         return ValueTask.CompletedTask;
     }
 
     /// <summary>
-    /// In process there is one instance, so a "shared" queue is a bounded in-memory queue drained by one loop.
-    /// Refused messages are kept (the newest <see cref="DeadLetterCapacity"/>) in <see cref="DeadLetters"/>.
+    /// In process there is one instance, so a "shared" queue is a bounded in-memory queue drained by one loop
+    /// (one message at a time, in order: what a single active consumer gives on RabbitMQ). Refused messages are
+    /// kept (the newest <see cref="DeadLetterCapacity"/>) in <see cref="DeadLetters"/>.
     /// </summary>
-    public ValueTask<IAsyncDisposable> ConsumeQueueAsync(string queue, string exchange, string bindingKey, QueueHandler handler, CancellationToken cancellationToken)
+    public ValueTask<IQueueConsumer> ConsumeQueueAsync(string queue, string exchange, string bindingKey, QueueHandler handler, QueueConsumerOptions options, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(queue);
         ArgumentNullException.ThrowIfNull(handler);
@@ -71,7 +73,7 @@ public sealed partial class InProcessBroker(ILogger<InProcessBroker> logger) : I
         var registration = _index.Add(exchange, bindingKey, consumer.Enqueue);
         _exchanges.TryAdd(exchange, true);
         consumer.Start(new IndexSubscriptionHandle(_index, registration.Subscription));
-        return ValueTask.FromResult<IAsyncDisposable>(consumer);
+        return ValueTask.FromResult<IQueueConsumer>(consumer);
     }
 
     /// <summary>In process a queue lives exactly as long as its consumer, so there is nothing left to delete.</summary>
@@ -83,20 +85,20 @@ public sealed partial class InProcessBroker(ILogger<InProcessBroker> logger) : I
 
     public const int DeadLetterCapacity = 1000;
 
-    private readonly ConcurrentQueue<(string Queue, BrokerDelivery Delivery)> _deadLetters = new();
+    private readonly ConcurrentQueue<(string Queue, BrokerDelivery Delivery, string Reason)> _deadLetters = new();
 
-    /// <summary>Messages refused by queue handlers, oldest first (the in-process stand-in for <c>&lt;queue&gt;.dead-letter</c>).</summary>
-    public IReadOnlyList<(string Queue, BrokerDelivery Delivery)> DeadLetters => [.. _deadLetters];
+    /// <summary>Messages refused by queue handlers, oldest first, with why (the in-process stand-in for <c>&lt;queue&gt;.dead-letter</c>).</summary>
+    public IReadOnlyList<(string Queue, BrokerDelivery Delivery, string Reason)> DeadLetters => [.. _deadLetters];
 
-    private void DeadLetter(string queue, BrokerDelivery delivery)
+    private void DeadLetter(string queue, BrokerDelivery delivery, string reason)
     {
-        _deadLetters.Enqueue((queue, delivery));
+        _deadLetters.Enqueue((queue, delivery, reason));
         while (_deadLetters.Count > DeadLetterCapacity && _deadLetters.TryDequeue(out _))
         {
         }
     }
 
-    private sealed partial class InProcessQueue(string name, QueueHandler handler, InProcessBroker broker, ILogger logger) : IAsyncDisposable
+    private sealed partial class InProcessQueue(string name, QueueHandler handler, InProcessBroker broker, ILogger logger) : IQueueConsumer
     {
         private readonly Channel<BrokerDelivery> _pending =
             Channel.CreateBounded<BrokerDelivery>(new BoundedChannelOptions(100_000)
@@ -108,6 +110,7 @@ public sealed partial class InProcessBroker(ILogger<InProcessBroker> logger) : I
         private readonly CancellationTokenSource _stopping = new();
         private IAsyncDisposable? _subscription;
         private Task _loop = Task.CompletedTask;
+        private int _disposed;
 
         public void Start(IAsyncDisposable subscription)
         {
@@ -122,21 +125,36 @@ public sealed partial class InProcessBroker(ILogger<InProcessBroker> logger) : I
             if (!_pending.Writer.TryWrite(copy))
             {
                 QueueFull(logger, name);
-                broker.DeadLetter(name, copy);
+                broker.DeadLetter(name, copy, "the in-process queue was full");
             }
+        }
+
+        public async Task StopAsync(CancellationToken drainDeadline)
+        {
+            if (Interlocked.Exchange(ref _subscription, null) is { } subscription)
+            {
+                await subscription.DisposeAsync();
+            }
+
+            // What is queued in memory has nowhere else to go in process: it is worked off until the deadline.
+            _pending.Writer.TryComplete();
+            await _loop.WaitAsync(drainDeadline).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await _stopping.CancelAsync();
+            await _loop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
         public async ValueTask DisposeAsync()
         {
-            if (_subscription is not null)
+            if (Interlocked.Exchange(ref _disposed, 1) == 1)
             {
-                await _subscription.DisposeAsync();
+                return;
             }
 
-            _pending.Writer.TryComplete();
-            await _loop.WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            await _stopping.CancelAsync();
-            await _loop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            using (var drain = new CancellationTokenSource(TimeSpan.FromSeconds(5)))
+            {
+                await StopAsync(drain.Token);
+            }
+
             _stopping.Dispose();
         }
 
@@ -145,15 +163,15 @@ public sealed partial class InProcessBroker(ILogger<InProcessBroker> logger) : I
             await Task.Yield();
             await foreach (var delivery in _pending.Reader.ReadAllAsync(_stopping.Token))
             {
-                var outcome = await QueueHandlerRunner.RunAsync(handler, delivery, name, logger, _stopping.Token);
-                if (outcome == QueueOutcome.Abandoned)
+                var verdict = await QueueHandlerRunner.RunAsync(handler, delivery, name, logger, _stopping.Token);
+                if (verdict.Outcome == QueueOutcome.Abandoned)
                 {
                     return;
                 }
 
-                if (outcome == QueueOutcome.Refused)
+                if (verdict.Outcome == QueueOutcome.Refused)
                 {
-                    broker.DeadLetter(name, delivery);
+                    broker.DeadLetter(name, delivery, verdict.Reason);
                 }
             }
         }

@@ -12,23 +12,39 @@ internal enum QueueOutcome
     Abandoned,
 }
 
+/// <summary>The outcome of one message, and for a refused one the reason that goes with it to the dead-letter queue.</summary>
+internal readonly record struct QueueVerdict(QueueOutcome Outcome, string Reason = "")
+{
+    public static QueueVerdict Accepted { get; } = new(QueueOutcome.Accepted);
+
+    public static QueueVerdict Abandoned { get; } = new(QueueOutcome.Abandoned);
+}
+
 /// <summary>Runs a <see cref="QueueHandler"/> the same way for every broker: a handler that throws has refused the message.</summary>
 internal static partial class QueueHandlerRunner
 {
-    public static async ValueTask<QueueOutcome> RunAsync(QueueHandler handler, BrokerDelivery delivery, string queue, ILogger logger, CancellationToken stopping)
+    /// <summary>The AMQP header that carries a dead-lettered message's reason.</summary>
+    public const string ReasonHeader = "x-bridge-dead-letter-reason";
+
+    public static async ValueTask<QueueVerdict> RunAsync(QueueHandler handler, BrokerDelivery delivery, string queue, ILogger logger, CancellationToken stopping)
     {
         try
         {
-            return await handler(delivery, stopping) ? QueueOutcome.Accepted : QueueOutcome.Refused;
+            return await handler(delivery, stopping) ? QueueVerdict.Accepted : new QueueVerdict(QueueOutcome.Refused, "refused by its handler");
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
-            return QueueOutcome.Abandoned;
+            return QueueVerdict.Abandoned;
+        }
+        catch (DeadLetterException ex)
+        {
+            // The handler has said why (and logged it): no error of ours.
+            return new QueueVerdict(QueueOutcome.Refused, ex.Message);
         }
         catch (Exception ex)
         {
             HandlerFailed(logger, queue, ex);
-            return QueueOutcome.Refused;
+            return new QueueVerdict(QueueOutcome.Refused, "its handler failed: " + ex.Message);
         }
     }
 

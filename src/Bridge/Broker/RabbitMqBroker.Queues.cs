@@ -10,14 +10,16 @@ public sealed partial class RabbitMqBroker
 {
     private readonly ConcurrentDictionary<DurableQueueConsumer, bool> _durableConsumers = new();
 
-    public async ValueTask<IAsyncDisposable> ConsumeQueueAsync(string queue, string exchange, string bindingKey, QueueHandler handler, CancellationToken cancellationToken)
+    public async ValueTask<IQueueConsumer> ConsumeQueueAsync(string queue, string exchange, string bindingKey, QueueHandler handler, QueueConsumerOptions options, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(queue);
         ExchangeName.Validate(exchange, nameof(exchange));
         TopicPattern.Validate(bindingKey, nameof(bindingKey));
         ArgumentNullException.ThrowIfNull(handler);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfZero(options.Prefetch);
 
-        var consumer = new DurableQueueConsumer(this, queue, exchange, bindingKey, handler);
+        var consumer = new DurableQueueConsumer(this, queue, exchange, bindingKey, handler, options);
         _durableConsumers[consumer] = true;
         if (_isConnected)
         {
@@ -94,14 +96,23 @@ public sealed partial class RabbitMqBroker
         }
     }
 
-    private sealed class DurableQueueConsumer(RabbitMqBroker broker, string queue, string exchange, string bindingKey, QueueHandler handler) : IAsyncDisposable
+    /// <remarks>
+    /// A message is acknowledged only after its handler accepted it, and a refused one only after its copy (with
+    /// the reason in <see cref="QueueHandlerRunner.ReasonHeader"/>) was confirmed on the dead-letter queue: a
+    /// crash at any point leaves it on the queue or on both, never on neither.
+    /// </remarks>
+    private sealed class DurableQueueConsumer(RabbitMqBroker broker, string queue, string exchange, string bindingKey, QueueHandler handler, QueueConsumerOptions options)
+        : IQueueConsumer
     {
-        private const ushort Prefetch = 32;
-
         private readonly SemaphoreSlim _lock = new(1, 1);
         private readonly CancellationTokenSource _stopping = new();
+        private readonly string _deadLetter = queue + ".dead-letter";
         private IChannel? _channel;
+        private string? _consumerTag;
         private bool _disposed;
+        private volatile bool _draining;
+        private int _inFlight;
+        private TaskCompletionSource _idle = NewIdle(completed: true);
 
         public string Queue { get; } = queue;
 
@@ -110,7 +121,7 @@ public sealed partial class RabbitMqBroker
             await _lock.WaitAsync(cancellationToken);
             try
             {
-                if (_disposed || _channel is { IsOpen: true } || broker._connection is not { IsOpen: true } connection)
+                if (_disposed || _draining || _channel is { IsOpen: true } || broker._connection is not { IsOpen: true } connection)
                 {
                     return;
                 }
@@ -121,22 +132,28 @@ public sealed partial class RabbitMqBroker
                 }
 
                 await broker.DeclareExchangeUnderLockAsync(exchange, cancellationToken);
-                var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
-                await channel.BasicQosAsync(0, Prefetch, global: false, cancellationToken);
-                var deadLetter = Queue + ".dead-letter";
-                await channel.QueueDeclareAsync(deadLetter, durable: true, exclusive: false, autoDelete: false, arguments: null, cancellationToken: cancellationToken);
-                await channel.QueueDeclareAsync(Queue, durable: true, exclusive: false, autoDelete: false,
-                    arguments: new Dictionary<string, object?>
-                    {
-                        ["x-dead-letter-exchange"] = "",
-                        ["x-dead-letter-routing-key"] = deadLetter,
-                    },
-                    cancellationToken: cancellationToken);
+
+                // Confirms on this channel: a refused message's copy must be on the dead-letter queue before the ack.
+                var channel = await connection.CreateChannelAsync(
+                    new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), cancellationToken);
+                await channel.BasicQosAsync(0, options.Prefetch, global: false, cancellationToken);
+                await channel.QueueDeclareAsync(_deadLetter, durable: true, exclusive: false, autoDelete: false, arguments: null, cancellationToken: cancellationToken);
+                var arguments = new Dictionary<string, object?>
+                {
+                    ["x-dead-letter-exchange"] = "",
+                    ["x-dead-letter-routing-key"] = _deadLetter,
+                };
+                if (options.SingleActiveConsumer)
+                {
+                    arguments["x-single-active-consumer"] = true;
+                }
+
+                await channel.QueueDeclareAsync(Queue, durable: true, exclusive: false, autoDelete: false, arguments: arguments, cancellationToken: cancellationToken);
                 await channel.QueueBindAsync(Queue, exchange, bindingKey, arguments: null, noWait: false, cancellationToken);
 
                 var consumer = new AsyncEventingBasicConsumer(channel);
                 consumer.ReceivedAsync += OnReceivedAsync;
-                await channel.BasicConsumeAsync(Queue, autoAck: false, consumer, cancellationToken);
+                _consumerTag = await channel.BasicConsumeAsync(Queue, autoAck: false, consumer, cancellationToken);
                 _channel = channel;
                 Log.DurableConsumerStarted(broker._logger, Queue, exchange, bindingKey);
             }
@@ -148,13 +165,31 @@ public sealed partial class RabbitMqBroker
 
         private async Task OnReceivedAsync(object sender, BasicDeliverEventArgs args)
         {
-            var channel = ((AsyncEventingBasicConsumer)sender).Channel;
+            if (_draining)
+            {
+                // Stopping: not ours to start any more. Unacknowledged, it goes back to the queue when the channel closes.
+                return;
+            }
 
+            BeginWork();
+            try
+            {
+                await HandleAsync(((AsyncEventingBasicConsumer)sender).Channel, args);
+            }
+            finally
+            {
+                EndWork();
+            }
+        }
+
+        private async Task HandleAsync(IChannel channel, BasicDeliverEventArgs args)
+        {
             // The handler is asynchronous and args.Body is only valid until this callback's task completes;
             // copying keeps the handler free to hand the body on.
-            var delivery = new BrokerDelivery(args.Exchange, args.RoutingKey, args.Body.ToArray());
-            var outcome = await QueueHandlerRunner.RunAsync(handler, delivery, Queue, broker._logger, _stopping.Token);
-            if (outcome == QueueOutcome.Abandoned)
+            var body = args.Body.ToArray();
+            var delivery = new BrokerDelivery(args.Exchange, args.RoutingKey, body) { MessageId = args.BasicProperties.MessageId };
+            var verdict = await QueueHandlerRunner.RunAsync(handler, delivery, Queue, broker._logger, _stopping.Token);
+            if (verdict.Outcome == QueueOutcome.Abandoned)
             {
                 // Stopping mid-message: leave it unacknowledged, the broker redelivers it to another consumer.
                 return;
@@ -162,14 +197,12 @@ public sealed partial class RabbitMqBroker
 
             try
             {
-                if (outcome == QueueOutcome.Accepted)
+                if (verdict.Outcome == QueueOutcome.Refused)
                 {
-                    await channel.BasicAckAsync(args.DeliveryTag, multiple: false);
+                    await PublishDeadLetterAsync(channel, args, body, verdict.Reason);
                 }
-                else
-                {
-                    await channel.BasicNackAsync(args.DeliveryTag, multiple: false, requeue: false);
-                }
+
+                await channel.BasicAckAsync(args.DeliveryTag, multiple: false);
             }
             catch (Exception ex)
             {
@@ -178,18 +211,124 @@ public sealed partial class RabbitMqBroker
             }
         }
 
-        public async ValueTask DisposeAsync()
+        private async Task PublishDeadLetterAsync(IChannel channel, BasicDeliverEventArgs args, byte[] body, string reason)
         {
-            broker._durableConsumers.TryRemove(this, out _);
+            var headers = new Dictionary<string, object?>(args.BasicProperties.Headers ?? new Dictionary<string, object?>())
+            {
+                [QueueHandlerRunner.ReasonHeader] = reason,
+                ["x-bridge-original-exchange"] = args.Exchange,
+                ["x-bridge-original-routing-key"] = args.RoutingKey,
+            };
+            var properties = new BasicProperties
+            {
+                Persistent = true,
+                MessageId = args.BasicProperties.MessageId,
+                ContentType = args.BasicProperties.ContentType,
+                Headers = headers,
+            };
+
+            // With confirmation tracking on, this completes once the broker has the copy. Not cancelled by stopping:
+            // the verdict is in, and finishing it (copy, then ack) takes a moment (disposal waits for it).
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await channel.BasicPublishAsync("", _deadLetter, mandatory: false, properties, body, timeout.Token);
+        }
+
+        public async Task StopAsync(CancellationToken drainDeadline)
+        {
+            _draining = true;
             await _lock.WaitAsync(CancellationToken.None);
             try
             {
+                if (_channel is { IsOpen: true } channel && _consumerTag is { } tag)
+                {
+                    try
+                    {
+                        // No new deliveries; those in hand finish below.
+                        await channel.BasicCancelAsync(tag, noWait: false, CancellationToken.None);
+                    }
+                    catch (Exception ex)
+                    {
+                        Log.DurableConsumerFailed(broker._logger, Queue, Describe(ex));
+                    }
+                }
+            }
+            finally
+            {
+                _lock.Release();
+            }
+
+            Task idle;
+            lock (_stopping)
+            {
+                idle = _idle.Task;
+            }
+
+            await idle.WaitAsync(drainDeadline).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await _stopping.CancelAsync();
+        }
+
+        private void BeginWork()
+        {
+            lock (_stopping)
+            {
+                if (_inFlight++ == 0)
+                {
+                    _idle = NewIdle(completed: false);
+                }
+            }
+        }
+
+        private void EndWork()
+        {
+            lock (_stopping)
+            {
+                if (--_inFlight == 0)
+                {
+                    _idle.TrySetResult();
+                }
+            }
+        }
+
+        private static TaskCompletionSource NewIdle(bool completed)
+        {
+            var idle = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (completed)
+            {
+                idle.SetResult();
+            }
+
+            return idle;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            broker._durableConsumers.TryRemove(this, out _);
+            _draining = true;
+            await _lock.WaitAsync(CancellationToken.None);
+            try
+            {
+                if (_disposed)
+                {
+                    return;
+                }
+
                 _disposed = true;
                 await _stopping.CancelAsync();
+
+                // Handlers see the cancellation and abandon their messages; one that had already decided finishes
+                // its dead-letter copy and ack first.
+                Task idle;
+                lock (_stopping)
+                {
+                    idle = _idle.Task;
+                }
+
+                await idle.WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 if (_channel is { IsOpen: true } channel)
                 {
                     try
                     {
+                        // Closing the channel returns every message still unacknowledged to the queue.
                         await channel.CloseAsync();
                     }
                     catch (Exception ex)

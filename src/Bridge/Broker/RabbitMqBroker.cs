@@ -25,8 +25,6 @@ namespace Bridge.Broker;
 /// </remarks>
 public sealed partial class RabbitMqBroker : BackgroundService, IBroker
 {
-    private static readonly BasicProperties PersistentProperties = new() { Persistent = true };
-
     // Acknowledgements go out in batches (see OnReceivedAsync); this bounds how long a quiet queue keeps its last few unacknowledged.
     private static readonly TimeSpan AckFlushInterval = TimeSpan.FromMilliseconds(100);
 
@@ -190,6 +188,7 @@ public sealed partial class RabbitMqBroker : BackgroundService, IBroker
         TopicPattern.Validate(routingKey, nameof(routingKey));
         ThrowIfNotConnected();
 
+        var properties = new BasicProperties { Persistent = true, MessageId = Guid.NewGuid().ToString("N") };
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -197,8 +196,9 @@ public sealed partial class RabbitMqBroker : BackgroundService, IBroker
                 await EnsureExchangeKnownAsync(exchange, declare, cancellationToken);
                 var channel = await GetPublishChannelAsync(cancellationToken);
 
-                // With confirmation tracking on, this completes when the broker has confirmed the message.
-                await channel.BasicPublishAsync(exchange, routingKey, mandatory: false, PersistentProperties, body, cancellationToken);
+                // With confirmation tracking on, this completes when the broker has confirmed the message. The id stays
+                // with the message through every queue and redelivery (webhook ids derive from it); a retry keeps it.
+                await channel.BasicPublishAsync(exchange, routingKey, mandatory: false, properties, body, cancellationToken);
                 return;
             }
             catch (Exception ex) when (attempt == 1 && IsChannelFailure(ex))

@@ -34,14 +34,23 @@ public static class NotificationsExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<WebhookOptions>, WebhookOptionsValidator>();
+        services.AddSingleton<WebhookTargetPolicy>();
         services.AddHttpClient(WebhookEmitter.HttpClientName, static client => client.Timeout = Timeout.InfiniteTimeSpan)
-            .ConfigurePrimaryHttpMessageHandler(static () => new SocketsHttpHandler
+            .ConfigurePrimaryHttpMessageHandler(static sp => new SocketsHttpHandler
             {
                 // Targets' addresses change; attempt timeouts are the pipeline's, not the client's.
                 PooledConnectionLifetime = TimeSpan.FromMinutes(2),
+
+                // A redirect could point anywhere (127.0.0.1 included): it is the target's answer, not followed.
                 AllowAutoRedirect = false,
+
+                // Every connection goes where the policy allows, checked on the address actually connected to;
+                // a proxy would connect in our place, unchecked.
+                UseProxy = false,
+                ConnectCallback = sp.GetRequiredService<WebhookTargetPolicy>().ConnectAsync,
             });
-        services.AddSingleton<INotificationEmitter, WebhookEmitter>();
+        services.AddSingleton<WebhookEmitter>();
+        services.AddSingleton<INotificationEmitter>(static sp => sp.GetRequiredService<WebhookEmitter>());
         services.AddSingleton<SubscriptionStore>();
         services.AddSingleton<SubscriptionDispatcher>();
         services.AddHostedService(static sp => sp.GetRequiredService<SubscriptionDispatcher>());
@@ -57,8 +66,14 @@ public static class NotificationsExtensions
         endpoints.MapGet("/api/notifications", static (HttpContext context, NotificationEndpoints endpoint) => endpoint.ListAsync(context));
         endpoints.MapPost(BridgeDiscovery.SubscriptionsPath, static (HttpContext context, SubscriptionEndpoints endpoint) => endpoint.CreateAsync(context));
         endpoints.MapGet(BridgeDiscovery.SubscriptionsPath, static (HttpContext context, SubscriptionEndpoints endpoint) => endpoint.ListAsync(context));
+        endpoints.MapGet(BridgeDiscovery.SubscriptionsPath + "/{id}",
+            static (HttpContext context, string id, SubscriptionEndpoints endpoint) => endpoint.GetAsync(context, id));
         endpoints.MapDelete(BridgeDiscovery.SubscriptionsPath + "/{id}",
             static (HttpContext context, string id, SubscriptionEndpoints endpoint) => endpoint.DeleteAsync(context, id));
+        endpoints.MapPost(BridgeDiscovery.SubscriptionsPath + "/{id}/rotate",
+            static (HttpContext context, string id, SubscriptionEndpoints endpoint) => endpoint.RotateAsync(context, id));
+        endpoints.MapPost(BridgeDiscovery.SubscriptionsPath + "/{id}/ping",
+            static (HttpContext context, string id, SubscriptionEndpoints endpoint) => endpoint.PingAsync(context, id));
         endpoints.MapGet(BridgeDiscovery.Path, static (BridgeDiscovery discovery) => Results.Text(discovery.Describe().ToJsonString(), "application/json"));
         return endpoints;
     }

@@ -45,8 +45,8 @@ public sealed class BridgeDiscovery(ResourceTable resources, IOptions<BridgeOpti
                     ["subscriptionUrl"] = _baseUrl + SubscriptionsPath,
                     ["resources"] = new JsonArray([.. watchable.Where(n => n != ResourceDefinition.Mq).Select(n => JsonValue.Create(n))]),
                     ["mqExchanges"] = exchanges,
-                    ["features"] = new JsonArray("filter", "rate", "startAt", "endAt"),
-                    ["signature"] = "X-Bridge-Signature: sha256=<hex HMAC-SHA256 of the body>",
+                    ["features"] = new JsonArray("filter", "rate", "startAt", "endAt", "ping", "rotate"),
+                    ["signature"] = "Standard Webhooks (standardwebhooks.com): webhook-id, webhook-timestamp, webhook-signature: v1,<base64 HMAC-SHA256 of \"{id}.{timestamp}.{body}\">",
                 }),
         };
     }

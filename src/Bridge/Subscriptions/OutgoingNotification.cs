@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Bridge.Broker;
@@ -17,8 +19,8 @@ public interface INotificationEmitter
     /// <summary>The subscription <c>type</c> this emitter serves, e.g. <c>webhook</c>.</summary>
     string ChannelType { get; }
 
-    /// <summary>Delivers, retrying as the channel type does; false when the delivery was given up.</summary>
-    Task<bool> EmitAsync(Subscription subscription, OutgoingNotification notification, CancellationToken cancellationToken);
+    /// <summary>Delivers, retrying as the channel type does; says whether it was delivered or given up, and why.</summary>
+    Task<DeliveryResult> EmitAsync(Subscription subscription, OutgoingNotification notification, CancellationToken cancellationToken);
 }
 
 /// <summary>
@@ -40,7 +42,7 @@ public static class NotificationGenerator
             };
         }
 
-        var id = "urn:uuid:" + Guid.NewGuid().ToString("D");
+        var id = IdOf(delivery);
         var notification = new JsonObject
         {
             ["id"] = id,
@@ -50,5 +52,28 @@ public static class NotificationGenerator
             ["data"] = data?.DeepClone(),
         };
         return new OutgoingNotification(id, JsonSerializer.SerializeToUtf8Bytes(notification));
+    }
+
+    /// <summary>
+    /// The notification id of a broker message, the same on every redelivery and every instance: a UUID derived
+    /// from the message's <c>message-id</c> (every publish of the bridge has one), or, for a message published
+    /// without one, from its exchange, routing key and body (two identical such messages then share an id).
+    /// </summary>
+    public static string IdOf(BrokerDelivery delivery)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        if (delivery.MessageId is { Length: > 0 } messageId)
+        {
+            hash.AppendData(Encoding.UTF8.GetBytes("message-id\n" + messageId));
+        }
+        else
+        {
+            hash.AppendData(Encoding.UTF8.GetBytes("content\n" + delivery.Exchange + "\n" + delivery.RoutingKey + "\n"));
+            hash.AppendData(delivery.Body.Span);
+        }
+
+        Span<byte> digest = stackalloc byte[32];
+        hash.GetHashAndReset(digest);
+        return "urn:uuid:" + new Guid(digest[..16]).ToString("D");
     }
 }

@@ -25,9 +25,23 @@ public sealed record Subscription(
     DateTimeOffset? EndAt,
     DateTimeOffset CreatedAt,
     bool Disabled = false,
-    string? DisabledReason = null)
+    string? DisabledReason = null,
+    string? PreviousSecret = null,
+    DateTimeOffset? PreviousSecretUntil = null)
 {
     public const string WebhookType = "webhook";
+
+    /// <summary>
+    /// The largest <c>rate</c>: a delivery waiting for its turn is held unacknowledged on the broker, and the
+    /// broker takes back what is held longer than its consumer timeout (see <c>Bridge:Webhooks:BrokerAckTimeout</c>).
+    /// </summary>
+    public static readonly TimeSpan MaxRate = TimeSpan.FromMinutes(10);
+
+    /// <summary>The keys that sign at <paramref name="now"/>: the secret, and during a rotation's overlap the previous one too.</summary>
+    public IReadOnlyList<byte[]> SigningKeys(DateTimeOffset now) =>
+        PreviousSecret is { } previous && PreviousSecretUntil is { } until && now < until
+            ? [Webhooks.WebhookSignature.KeyOf(Secret), Webhooks.WebhookSignature.KeyOf(previous)]
+            : [Webhooks.WebhookSignature.KeyOf(Secret)];
 
     /// <summary>The document as stored; the secret is in it because deliveries are signed with it.</summary>
     public JsonObject ToDocument() => new()
@@ -44,6 +58,8 @@ public sealed record Subscription(
         ["createdAt"] = NotificationTime.Format(CreatedAt),
         ["disabled"] = Disabled,
         ["disabledReason"] = DisabledReason,
+        ["previousSecret"] = PreviousSecret,
+        ["previousSecretUntil"] = PreviousSecretUntil is { } until ? NotificationTime.Format(until) : null,
     };
 
     /// <summary>What the API shows: the document without the secret (which only the creation response carries).</summary>
@@ -51,6 +67,7 @@ public sealed record Subscription(
     {
         var view = ToDocument();
         view.Remove("owner");
+        view.Remove("previousSecret");
         if (!withSecret)
         {
             view.Remove("secret");
@@ -76,7 +93,9 @@ public sealed record Subscription(
                 NotificationTime.TryParse((string?)document["endAt"], out var end) ? end : null,
                 NotificationTime.TryParse((string?)document["createdAt"], out var created) ? created : DateTimeOffset.UnixEpoch,
                 (bool?)document["disabled"] ?? false,
-                (string?)document["disabledReason"]);
+                (string?)document["disabledReason"],
+                (string?)document["previousSecret"],
+                NotificationTime.TryParse((string?)document["previousSecretUntil"], out var until) ? until : null);
         }
         catch (Exception ex) when (ex is InvalidOperationException or NullReferenceException or FormatException or UriFormatException or OverflowException)
         {

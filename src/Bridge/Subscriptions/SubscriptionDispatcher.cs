@@ -1,8 +1,4 @@
 using System.Collections.Frozen;
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using Bridge.Broker;
 using Bridge.Channels;
 using Bridge.Json;
@@ -12,13 +8,16 @@ using Microsoft.Extensions.Options;
 namespace Bridge.Subscriptions;
 
 /// <summary>
-/// The activity source of the subscription pipeline (seed 002 "ListeningActivityHandler"). For every broker
-/// binding that some subscription needs, the instance consumes a durable queue that all instances share
-/// (<c>bridge.webhooks.&lt;hash of exchange and binding key&gt;</c>), so each event is taken by exactly one
-/// instance; that instance matches it against the subscriptions of that binding, generates and serializes
-/// the notification once, and hands it to each matching subscription's local worker, which delivers it.
-/// The set of subscriptions is re-read from the store every <see cref="WebhookOptions.RefreshInterval"/>
-/// (to see those made on other instances) and at once after a change made here.
+/// The activity source of the subscription pipeline (seed 002 "ListeningActivityHandler"). Every subscription
+/// has its own durable queue, <c>bridge.webhooks.&lt;subscription id&gt;</c>, bound to its broker binding: the
+/// broker keeps each subscription's events apart, so a slow or dead target holds back only its own queue,
+/// and events published while no bridge runs wait there. Every instance consumes every subscription's queue
+/// with prefetch 1 as a single active consumer: one instance delivers a subscription's events, in order, one
+/// at a time, and another takes over when it dies; an event leaves the queue only when its target answered
+/// 2xx or it was given up (dead-lettered with the reason, see <see cref="SubscriptionWorker"/>): at least
+/// once, across crashes and restarts. The set of subscriptions is re-read from the store every
+/// <see cref="WebhookOptions.RefreshInterval"/> (to see those made on other instances) and at once after a
+/// change made here; subscriptions past their <c>endAt</c> are removed then.
 /// </summary>
 public sealed class SubscriptionDispatcher : BackgroundService
 {
@@ -31,10 +30,10 @@ public sealed class SubscriptionDispatcher : BackgroundService
     private readonly ILogger<SubscriptionDispatcher> _logger;
     private readonly SemaphoreSlim _reloadLock = new(1, 1);
     private readonly SemaphoreSlim _reloadRequested = new(0, 1);
-    private readonly Dictionary<string, SubscriptionWorker> _workers = new(StringComparer.Ordinal);
-    private readonly Dictionary<(string Exchange, string BindingKey), IAsyncDisposable> _consumers = [];
-    private volatile FrozenDictionary<(string Exchange, string BindingKey), Target[]> _targets =
-        FrozenDictionary<(string, string), Target[]>.Empty;
+    private readonly Dictionary<string, (SubscriptionWorker Worker, IQueueConsumer Consumer)> _active = new(StringComparer.Ordinal);
+
+    /// <summary>One message in hand per subscription, handed over between instances (see the class comment).</summary>
+    private static readonly QueueConsumerOptions QueueOptions = new(Prefetch: 1, SingleActiveConsumer: true);
 
     public SubscriptionDispatcher(
         IBroker broker,
@@ -58,11 +57,11 @@ public sealed class SubscriptionDispatcher : BackgroundService
     public IReadOnlyCollection<string> ChannelTypes => _emitters.Keys;
 
     /// <summary>Delivery counters of this instance's worker for a subscription, for diagnostics and tests.</summary>
-    public (long Delivered, long GivenUp, long Dropped)? CountersOf(string subscriptionId)
+    public (long Delivered, long GivenUp)? CountersOf(string subscriptionId)
     {
-        lock (_workers)
+        lock (_active)
         {
-            return _workers.TryGetValue(subscriptionId, out var worker) ? (worker.Delivered, worker.GivenUp, worker.Dropped) : null;
+            return _active.TryGetValue(subscriptionId, out var active) ? (active.Worker.Delivered, active.Worker.GivenUp) : null;
         }
     }
 
@@ -79,7 +78,7 @@ public sealed class SubscriptionDispatcher : BackgroundService
         }
     }
 
-    /// <summary>Re-reads the subscriptions now and brings workers and queue consumers in line with them.</summary>
+    /// <summary>Re-reads the subscriptions now and brings the queue consumers in line with them.</summary>
     public async Task ReloadAsync(CancellationToken cancellationToken)
     {
         await _reloadLock.WaitAsync(cancellationToken);
@@ -92,6 +91,7 @@ public sealed class SubscriptionDispatcher : BackgroundService
             {
                 if (subscription.EndAt is { } end && end <= now)
                 {
+                    await ExpireAsync(subscription, end, now, cancellationToken);
                     continue;
                 }
 
@@ -110,53 +110,56 @@ public sealed class SubscriptionDispatcher : BackgroundService
                 wanted[subscription.Id] = (subscription, binding, emitter);
             }
 
-            var stopping = new List<SubscriptionWorker>();
-            lock (_workers)
+            List<(string Id, IQueueConsumer Consumer)> gone;
+            lock (_active)
             {
-                foreach (var id in _workers.Keys.Where(id => !wanted.ContainsKey(id)).ToList())
+                gone = [.. _active.Where(a => !wanted.ContainsKey(a.Key)).Select(a => (a.Key, a.Value.Consumer))];
+                foreach (var (id, _) in gone)
                 {
-                    _workers.Remove(id, out var worker);
-                    stopping.Add(worker!);
+                    _active.Remove(id);
                 }
 
-                foreach (var (id, (subscription, _, emitter)) in wanted)
+                foreach (var (id, (subscription, _, _)) in wanted)
                 {
-                    if (_workers.TryGetValue(id, out var existing))
+                    if (_active.TryGetValue(id, out var existing))
                     {
-                        existing.Update(subscription);
-                        continue;
+                        existing.Worker.Update(subscription);
                     }
+                }
+            }
 
-                    var worker = new SubscriptionWorker(subscription, emitter, _options, _timeProvider, DisableAsync, _logger);
-                    _workers[id] = worker;
-                    worker.Start();
+            foreach (var (id, consumer) in gone)
+            {
+                await consumer.DisposeAsync();
+
+                // Deleted, expired or disabled: its queue would only fill up. The broker keeps it while another
+                // instance still consumes it; the last instance to let go deletes it (refused events stay in its
+                // dead-letter queue for the operator).
+                await _broker.DeleteQueueAsync(QueueName(id), cancellationToken);
+            }
+
+            foreach (var (id, (subscription, binding, emitter)) in wanted)
+            {
+                bool known;
+                lock (_active)
+                {
+                    known = _active.ContainsKey(id);
                 }
 
-                _targets = wanted.Values
-                    .GroupBy(w => (w.Binding.Exchange, w.Binding.BindingKey))
-                    .ToFrozenDictionary(g => g.Key, g => g.Select(w => new Target(_workers[w.Subscription.Id], w.Binding)).ToArray());
-            }
+                if (known)
+                {
+                    continue;
+                }
 
-            foreach (var worker in stopping)
-            {
-                await worker.StopAsync(TimeSpan.Zero);
-            }
+                var worker = new SubscriptionWorker(subscription, binding, emitter, _store, _options, _timeProvider, DisableAsync, _logger);
+                var queue = QueueName(id);
+                var consumer = await _broker.ConsumeQueueAsync(queue, binding.Exchange, binding.BindingKey, worker.HandleAsync, QueueOptions, cancellationToken);
+                lock (_active)
+                {
+                    _active[id] = (worker, consumer);
+                }
 
-            foreach (var key in _consumers.Keys.Where(key => !_targets.ContainsKey(key)).ToList())
-            {
-                _consumers.Remove(key, out var consumer);
-                await consumer!.DisposeAsync();
-                // No subscription uses this binding any more: its queue would only fill up. The broker keeps it
-                // while another instance still consumes it; the last instance to let go deletes it.
-                await _broker.DeleteQueueAsync(QueueName(key.Exchange, key.BindingKey), cancellationToken);
-            }
-
-            foreach (var key in _targets.Keys.Where(key => !_consumers.ContainsKey(key)).ToList())
-            {
-                var queue = QueueName(key.Exchange, key.BindingKey);
-                _consumers[key] = await _broker.ConsumeQueueAsync(queue, key.Exchange, key.BindingKey,
-                    (delivery, _) => ValueTask.FromResult(Dispatch(key, delivery)), cancellationToken);
-                SubscriptionsLog.ActivityStarted(_logger, queue, key.Exchange, key.BindingKey);
+                SubscriptionsLog.ActivityStarted(_logger, queue, id, binding.Exchange, binding.BindingKey);
             }
         }
         finally
@@ -165,11 +168,14 @@ public sealed class SubscriptionDispatcher : BackgroundService
         }
     }
 
-    /// <summary>The shared queue of one binding: the same name on every instance, so they compete for its events.</summary>
-    public static string QueueName(string exchange, string bindingKey)
+    /// <summary>The durable queue of one subscription: the same name on every instance.</summary>
+    public static string QueueName(string subscriptionId) => "bridge.webhooks." + subscriptionId;
+
+    private async Task ExpireAsync(Subscription subscription, DateTimeOffset end, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(exchange + "\n" + bindingKey));
-        return "bridge.webhooks." + Convert.ToHexStringLower(hash.AsSpan(0, 8));
+        var reason = $"subscription {subscription.Id} expired at {Notifications.NotificationTime.Format(end)} (its endAt) and was removed";
+        await _store.RemoveAsync(subscription, reason, now, cancellationToken);
+        SubscriptionsLog.Expired(_logger, subscription.Id, subscription.Owner, reason);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -200,77 +206,34 @@ public sealed class SubscriptionDispatcher : BackgroundService
         }
     }
 
+    /// <summary>
+    /// Takes no new event, lets the deliveries in progress finish until the host's shutdown timeout fires
+    /// (<paramref name="cancellationToken"/>), then cancels the rest: their events stay unacknowledged and go back
+    /// to their queues, for this instance's successor or another instance (never lost).
+    /// </summary>
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
         await _reloadLock.WaitAsync(CancellationToken.None);
         try
         {
-            // Stop taking events first, then give the workers a moment to finish what they hold.
-            foreach (var consumer in _consumers.Values)
+            List<IQueueConsumer> consumers;
+            lock (_active)
+            {
+                consumers = [.. _active.Values.Select(a => a.Consumer)];
+                _active.Clear();
+            }
+
+            await Task.WhenAll(consumers.Select(c => c.StopAsync(cancellationToken)));
+            foreach (var consumer in consumers)
             {
                 await consumer.DisposeAsync();
             }
-
-            _consumers.Clear();
-            List<SubscriptionWorker> workers;
-            lock (_workers)
-            {
-                workers = [.. _workers.Values];
-                _workers.Clear();
-                _targets = FrozenDictionary<(string, string), Target[]>.Empty;
-            }
-
-            await Task.WhenAll(workers.Select(w => w.StopAsync(TimeSpan.FromSeconds(1))));
         }
         finally
         {
             _reloadLock.Release();
         }
-    }
-
-    /// <summary>
-    /// One event of a shared queue: matched, generated and serialized once per body format, queued to each
-    /// matching subscription's worker without waiting for any delivery. Always acknowledged: the deliveries now
-    /// belong to this instance's workers (at most once if the instance dies before delivering).
-    /// </summary>
-    private bool Dispatch((string Exchange, string BindingKey) key, BrokerDelivery delivery)
-    {
-        if (!_targets.TryGetValue(key, out var targets) || targets.Length == 0)
-        {
-            return true;
-        }
-
-        JsonNode? data;
-        try
-        {
-            data = UntrustedJson.ParseNode(delivery.Body.Span, UntrustedJson.MaxDocumentDepth);
-        }
-        catch (JsonException)
-        {
-            SubscriptionsLog.EventNotJson(_logger, delivery.Exchange, delivery.RoutingKey);
-            data = JsonValue.Create(Encoding.UTF8.GetString(delivery.Body.Span));
-        }
-
-        var now = _timeProvider.GetUtcNow();
-        OutgoingNotification? raw = null;
-        OutgoingNotification? waterline = null;
-        foreach (var (worker, binding) in targets)
-        {
-            var subscription = worker.Subscription;
-            var subject = binding.Format == WatchFormat.Waterline ? data?["record"] : data;
-            if (!subscription.IsOpenAt(now) || !binding.Filter.Matches(subject))
-            {
-                continue;
-            }
-
-            var notification = binding.Format == WatchFormat.Waterline
-                ? waterline ??= NotificationGenerator.Generate(delivery, data, WatchFormat.Waterline, now)
-                : raw ??= NotificationGenerator.Generate(delivery, data, WatchFormat.Raw, now);
-            worker.Enqueue(notification);
-        }
-
-        return true;
     }
 
     private async Task DisableAsync(Subscription subscription, string reason)
@@ -287,6 +250,4 @@ public sealed class SubscriptionDispatcher : BackgroundService
 
         RequestReload();
     }
-
-    private readonly record struct Target(SubscriptionWorker Worker, TopicBinding Binding);
 }

@@ -35,12 +35,18 @@ public sealed record SubscriptionRequest(string Type, JsonObject Topic, TopicBin
             return false;
         }
 
+        // Whether http:// is allowed, and which addresses, is WebhookTargetPolicy's to judge (it says why it refuses).
         if (Text(obj, "sendTo") is not { Length: > 0 and <= MaxUrlLength } sendToText
             || !Uri.TryCreate(sendToText, UriKind.Absolute, out var sendTo)
-            || sendTo.Scheme is not ("http" or "https")
             || !string.IsNullOrEmpty(sendTo.UserInfo))
         {
-            error = "'sendTo' must be an absolute http or https URL without credentials";
+            error = "'sendTo' must be an absolute https:// URL without credentials";
+            return false;
+        }
+
+        if (sendTo.Scheme is not ("https" or "http") || sendToText.StartsWith('/'))
+        {
+            error = $"'sendTo' must be an https:// URL, not {(sendToText.StartsWith('/') ? "a path" : sendTo.Scheme + ":")}";
             return false;
         }
 
@@ -68,9 +74,9 @@ public sealed record SubscriptionRequest(string Type, JsonObject Topic, TopicBin
                 return false;
             }
 
-            if (rate <= TimeSpan.Zero || rate > TimeSpan.FromDays(1))
+            if (rate <= TimeSpan.Zero || rate > Subscription.MaxRate)
             {
-                error = "'rate' must be positive and at most one day";
+                error = "'rate' must be positive and at most ten minutes (PT10M): a delivery waiting for its turn is held on the broker";
                 return false;
             }
         }

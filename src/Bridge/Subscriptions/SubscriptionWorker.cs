@@ -1,117 +1,149 @@
-using System.Threading.Channels;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Bridge.Broker;
+using Bridge.Json;
+using Bridge.Channels;
 using Bridge.Webhooks;
 
 namespace Bridge.Subscriptions;
 
 /// <summary>
-/// One subscription's deliveries: a bounded queue drained by one loop, so a slow or dead target delays only
-/// itself. The loop spaces deliveries by the subscription's <c>rate</c> (events wait, they are not dropped,
-/// until the queue is full: then new ones are dropped and counted), and disables the subscription after
-/// <see cref="WebhookOptions.DisableAfterFailures"/> consecutive given-up deliveries.
+/// The handler of one subscription's durable queue (<see cref="SubscriptionDispatcher.QueueName"/>). The broker
+/// gives it one message at a time (prefetch 1, a single active consumer over all instances), and the message
+/// is acknowledged only when this returns: after the target answered 2xx, or after the delivery was given up
+/// (then it is dead-lettered with the reason). A message that is outside the subscription's window or does
+/// not match its filter is acknowledged at once. Deliveries are spaced by the subscription's <c>rate</c>, and
+/// <see cref="WebhookOptions.DisableAfterFailures"/> given-up deliveries in a row disable the subscription.
 /// </summary>
 internal sealed class SubscriptionWorker
 {
-    private readonly Channel<OutgoingNotification> _queue;
-    private readonly CancellationTokenSource _stopping = new();
     private readonly INotificationEmitter _emitter;
+    private readonly SubscriptionStore _store;
     private readonly WebhookOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly Func<Subscription, string, Task> _disable;
     private readonly ILogger _logger;
-    private Task _loop = Task.CompletedTask;
+    private SubscriptionStatus? _status;
+    private DateTimeOffset? _lastStart;
+    private int _consecutiveFailures;
+    private volatile string? _disabledReason;
     private long _delivered;
     private long _givenUp;
-    private long _dropped;
 
-    public SubscriptionWorker(Subscription subscription, INotificationEmitter emitter, WebhookOptions options, TimeProvider timeProvider,
-        Func<Subscription, string, Task> disable, ILogger logger)
+    public SubscriptionWorker(Subscription subscription, TopicBinding binding, INotificationEmitter emitter, SubscriptionStore store,
+        WebhookOptions options, TimeProvider timeProvider, Func<Subscription, string, Task> disable, ILogger logger)
     {
         Subscription = subscription;
+        Binding = binding;
         _emitter = emitter;
+        _store = store;
         _options = options;
         _timeProvider = timeProvider;
         _disable = disable;
         _logger = logger;
-        _queue = Channel.CreateBounded<OutgoingNotification>(new BoundedChannelOptions(options.QueueCapacity)
-        {
-            SingleReader = true,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
     }
 
     public Subscription Subscription { get; private set; }
+
+    public TopicBinding Binding { get; }
 
     public long Delivered => Interlocked.Read(ref _delivered);
 
     public long GivenUp => Interlocked.Read(ref _givenUp);
 
-    public long Dropped => Interlocked.Read(ref _dropped);
-
-    public void Start() => _loop = RunAsync();
-
-    /// <summary>A refreshed copy of the subscription (same id and target) replaces the one the loop reads.</summary>
+    /// <summary>A refreshed copy of the subscription (same id, binding and target; a new secret, say) replaces the one read.</summary>
     public void Update(Subscription subscription) => Subscription = subscription;
 
-    /// <summary>Never blocks: a full queue drops the notification for this subscription only.</summary>
-    public void Enqueue(OutgoingNotification notification)
+    public async ValueTask<bool> HandleAsync(BrokerDelivery delivery, CancellationToken cancellationToken)
     {
-        if (!_queue.Writer.TryWrite(notification))
+        var subscription = Subscription;
+        if (_disabledReason is { } disabled)
         {
-            var dropped = Interlocked.Increment(ref _dropped);
-            SubscriptionsLog.QueueFull(_logger, Subscription.Id, _options.QueueCapacity, dropped);
+            // Disabled while the consumer is being stopped: keep the event for the operator rather than drop it.
+            throw new DeadLetterException($"subscription {subscription.Id} is disabled: {disabled}");
         }
+
+        var now = _timeProvider.GetUtcNow();
+        if (!subscription.IsOpenAt(now))
+        {
+            return true;
+        }
+
+        var data = Parse(delivery);
+        var subject = Binding.Format == WatchFormat.Waterline ? data?["record"] : data;
+        if (!Binding.Filter.Matches(subject))
+        {
+            return true;
+        }
+
+        await WaitForRateAsync(subscription, cancellationToken);
+        var notification = NotificationGenerator.Generate(delivery, data, Binding.Format, _timeProvider.GetUtcNow());
+        var result = await _emitter.EmitAsync(subscription, notification, cancellationToken);
+        await RecordAsync(result, cancellationToken);
+        if (result.Delivered)
+        {
+            _consecutiveFailures = 0;
+            Interlocked.Increment(ref _delivered);
+            return true;
+        }
+
+        _consecutiveFailures++;
+        var givenUp = Interlocked.Increment(ref _givenUp);
+        var webhookId = WebhookEmitter.WebhookId(subscription.Id, notification.Id);
+        SubscriptionsLog.DeliveryGivenUp(_logger, subscription.Id, webhookId, _consecutiveFailures, givenUp, result.Error ?? "");
+        if (_consecutiveFailures >= _options.DisableAfterFailures)
+        {
+            var reason = $"{_consecutiveFailures} consecutive deliveries to {subscription.SendTo} were given up";
+            _disabledReason = reason;
+            await _disable(subscription, reason);
+        }
+
+        throw new DeadLetterException($"webhook {webhookId} to subscription {subscription.Id} given up after {result.Attempts} attempt(s): {result.Error}");
     }
 
-    public async Task StopAsync(TimeSpan drain)
+    private JsonNode? Parse(BrokerDelivery delivery)
     {
-        _queue.Writer.TryComplete();
-        await _loop.WaitAsync(drain, CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        await _stopping.CancelAsync();
-        await _loop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        _stopping.Dispose();
-    }
-
-    private async Task RunAsync()
-    {
-        await Task.Yield();
-        var token = _stopping.Token;
-        var consecutiveFailures = 0;
-        DateTimeOffset? lastStart = null;
         try
         {
-            await foreach (var notification in _queue.Reader.ReadAllAsync(token))
+            return UntrustedJson.ParseNode(delivery.Body.Span, UntrustedJson.MaxDocumentDepth);
+        }
+        catch (JsonException)
+        {
+            SubscriptionsLog.EventNotJson(_logger, delivery.Exchange, delivery.RoutingKey);
+            return JsonValue.Create(Encoding.UTF8.GetString(delivery.Body.Span));
+        }
+    }
+
+    private async Task WaitForRateAsync(Subscription subscription, CancellationToken cancellationToken)
+    {
+        if (subscription.Rate is { } rate && _lastStart is { } last)
+        {
+            // Bounded by Subscription.MaxRate: the message waits unacknowledged (see WebhookOptions.BrokerAckTimeout).
+            var wait = last + TimeSpan.FromTicks(Math.Min(rate.Ticks, Subscription.MaxRate.Ticks)) - _timeProvider.GetUtcNow();
+            if (wait > TimeSpan.Zero)
             {
-                if (Subscription.Rate is { } rate && lastStart is { } last)
-                {
-                    var wait = last + rate - _timeProvider.GetUtcNow();
-                    if (wait > TimeSpan.Zero)
-                    {
-                        await Task.Delay(wait, _timeProvider, token);
-                    }
-                }
-
-                lastStart = _timeProvider.GetUtcNow();
-                if (await _emitter.EmitAsync(Subscription, notification, token))
-                {
-                    consecutiveFailures = 0;
-                    Interlocked.Increment(ref _delivered);
-                    continue;
-                }
-
-                consecutiveFailures++;
-                var givenUp = Interlocked.Increment(ref _givenUp);
-                SubscriptionsLog.DeliveryGivenUp(_logger, Subscription.Id, notification.Id, consecutiveFailures, givenUp);
-                if (consecutiveFailures >= _options.DisableAfterFailures)
-                {
-                    var reason = $"{consecutiveFailures} consecutive deliveries to {Subscription.SendTo} were given up";
-                    await _disable(Subscription, reason);
-                    return;
-                }
+                await Task.Delay(wait, _timeProvider, cancellationToken);
             }
         }
-        catch (OperationCanceledException) when (token.IsCancellationRequested)
+
+        _lastStart = _timeProvider.GetUtcNow();
+    }
+
+    /// <summary>Updates the stored status; a store outage costs the status, never the delivery's outcome.</summary>
+    private async Task RecordAsync(DeliveryResult result, CancellationToken cancellationToken)
+    {
+        var id = Subscription.Id;
+        try
         {
-            // Stopped: what is still queued is not delivered by this instance.
+            // Read once when this instance starts delivering (another one may have delivered before), then kept.
+            _status ??= await _store.GetStatusAsync(id, cancellationToken);
+            _status = _status.After(result, _timeProvider.GetUtcNow());
+            await _store.SaveStatusAsync(_status, cancellationToken);
+        }
+        catch (Exception ex) when (ex is Documents.StoreUnavailableException or InvalidOperationException)
+        {
+            SubscriptionsLog.StatusNotSaved(_logger, id, ex.Message);
         }
     }
 }

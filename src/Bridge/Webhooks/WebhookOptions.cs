@@ -21,16 +21,34 @@ public sealed class WebhookOptions
     /// <summary>Upper bound of a retry delay, a Retry-After included.</summary>
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>Deliveries waiting per subscription; when full, new events for it are dropped and counted.</summary>
-    [Range(1, 1_000_000)]
-    public int QueueCapacity { get; set; } = 1000;
-
     /// <summary>Consecutive given-up deliveries after which a subscription is disabled.</summary>
     [Range(1, 1000)]
     public int DisableAfterFailures { get; set; } = 5;
 
     /// <summary>How often an instance re-reads the subscriptions (to see those made on other instances).</summary>
     public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Whether <c>http://</c> targets are accepted (by default only <c>https://</c>).</summary>
+    public bool AllowHttp { get; set; }
+
+    /// <summary>
+    /// Targets allowed although they are (or resolve to) loopback, link-local, private, multicast or
+    /// unspecified addresses: host names (matched as written in <c>sendTo</c>), IP addresses or CIDR ranges.
+    /// </summary>
+    public string[] AllowedHosts { get; set; } = [];
+
+    /// <summary>After <c>POST /api/subscriptions/{id}/rotate</c>, how long the previous secret still signs too.</summary>
+    public TimeSpan SecretRotationOverlap { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>
+    /// The broker's consumer (acknowledgement) timeout: RabbitMQ's <c>consumer_timeout</c>, 30 minutes by
+    /// default. A delivery in hand stays unacknowledged until the target answered or the delivery was given
+    /// up, so the longest delivery (every attempt, every retry delay, a subscription's rate) must fit in it.
+    /// </summary>
+    public TimeSpan BrokerAckTimeout { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>The longest a delivery can take: every attempt timing out, every retry delay at its maximum.</summary>
+    public TimeSpan LongestDelivery => Timeout * MaxAttempts + MaxRetryDelay * (MaxAttempts - 1);
 }
 
 internal sealed class WebhookOptionsValidator : IValidateOptions<WebhookOptions>
@@ -50,9 +68,27 @@ internal sealed class WebhookOptionsValidator : IValidateOptions<WebhookOptions>
         Positive(options.RetryDelay, nameof(WebhookOptions.RetryDelay));
         Positive(options.MaxRetryDelay, nameof(WebhookOptions.MaxRetryDelay));
         Positive(options.RefreshInterval, nameof(WebhookOptions.RefreshInterval));
+        Positive(options.SecretRotationOverlap, nameof(WebhookOptions.SecretRotationOverlap));
+        Positive(options.BrokerAckTimeout, nameof(WebhookOptions.BrokerAckTimeout));
         if (options.RetryDelay > options.MaxRetryDelay)
         {
             problems.Add($"{WebhookOptions.SectionName}:RetryDelay is larger than MaxRetryDelay");
+        }
+
+        var held = options.LongestDelivery + Subscriptions.Subscription.MaxRate;
+        if (held >= options.BrokerAckTimeout)
+        {
+            problems.Add($"{WebhookOptions.SectionName}:MaxAttempts x Timeout + retry delays ({options.LongestDelivery}) plus the largest rate "
+                + $"({Subscriptions.Subscription.MaxRate}) must stay under {WebhookOptions.SectionName}:BrokerAckTimeout ({options.BrokerAckTimeout}): "
+                + "the broker would take a delivery back while it is still being tried");
+        }
+
+        for (var i = 0; i < options.AllowedHosts.Length; i++)
+        {
+            if (!WebhookTargetPolicy.IsValidAllowedHost(options.AllowedHosts[i]))
+            {
+                problems.Add($"{WebhookOptions.SectionName}:AllowedHosts:{i} must be a host name, an IP address or a CIDR range, not '{options.AllowedHosts[i]}'");
+            }
         }
 
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);

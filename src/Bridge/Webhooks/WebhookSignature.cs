@@ -1,37 +1,76 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 
 namespace Bridge.Webhooks;
 
 /// <summary>
-/// <c>X-Bridge-Signature: sha256=&lt;hex&gt;</c>: the HMAC-SHA256 of the exact body bytes with the subscription's
-/// secret (its UTF-8 bytes), lower-case hex. Receivers recompute it and compare in constant time.
+/// Standard Webhooks signing (standardwebhooks.com): <c>webhook-signature: v1,&lt;base64 HMAC-SHA256 of
+/// "{webhook-id}.{webhook-timestamp}.{body}"&gt;</c>, keyed with the bytes of the secret <c>whsec_&lt;base64&gt;</c>.
+/// During a secret rotation each key signs and the signatures are separated by spaces, so a receiver that
+/// holds either secret verifies. Every language has a library that checks this; we do not ask receivers to
+/// copy a recipe of ours.
 /// </summary>
 public static class WebhookSignature
 {
-    public const string Header = "X-Bridge-Signature";
-    public const string Prefix = "sha256=";
+    public const string IdHeader = "webhook-id";
+    public const string TimestampHeader = "webhook-timestamp";
+    public const string SignatureHeader = "webhook-signature";
+    public const string SecretPrefix = "whsec_";
 
-    public static string Compute(string secret, ReadOnlySpan<byte> body)
+    /// <summary>Secret length in bytes: the spec asks for 24 to 64.</summary>
+    public const int SecretBytes = 32;
+
+    /// <summary>A new secret, <c>whsec_</c> and 32 random bytes in base64.</summary>
+    public static string NewSecret() => SecretPrefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(SecretBytes));
+
+    /// <summary>
+    /// The HMAC key of a secret: the base64 after <c>whsec_</c>, as the libraries decode it. Secrets stored
+    /// before Standard Webhooks (64 hex digits, no prefix) decode the same way a library would decode them.
+    /// </summary>
+    public static byte[] KeyOf(string secret)
     {
         ArgumentException.ThrowIfNullOrEmpty(secret);
-        Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
-        HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), body, mac);
-        return Prefix + Convert.ToHexStringLower(mac);
+        var encoded = secret.StartsWith(SecretPrefix, StringComparison.Ordinal) ? secret[SecretPrefix.Length..] : secret;
+        return Convert.FromBase64String(encoded);
     }
 
-    public static bool Verify(string secret, ReadOnlySpan<byte> body, string? header)
+    /// <summary>The <c>webhook-signature</c> value: one <c>v1,&lt;base64&gt;</c> per key, space-separated (see below for a repeat).</summary>
+    public static string Sign(IReadOnlyList<byte[]> keys, string id, DateTimeOffset timestamp, ReadOnlySpan<byte> body)
     {
-        if (string.IsNullOrEmpty(secret) || header is null)
+        ArgumentNullException.ThrowIfNull(keys);
+        ArgumentException.ThrowIfNullOrEmpty(id);
+        if (keys.Count == 0)
         {
-            return false;
+            throw new ArgumentException("at least one key signs", nameof(keys));
         }
 
-        var expected = Encoding.ASCII.GetBytes(Compute(secret, body));
-        var actual = Encoding.ASCII.GetBytes(header.Trim());
-        return CryptographicOperations.FixedTimeEquals(expected, actual);
-    }
+        var prefix = Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{id}.{timestamp.ToUnixTimeSeconds()}."));
+        var signed = new byte[prefix.Length + body.Length];
+        prefix.CopyTo(signed, 0);
+        body.CopyTo(signed.AsSpan(prefix.Length));
+        var signatures = new StringBuilder();
+        Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        foreach (var key in keys)
+        {
+            HMACSHA256.HashData(key, signed, mac);
+            if (signatures.Length > 0)
+            {
+                signatures.Append(' ');
+            }
 
-    /// <summary>A new secret: 32 random bytes as hex.</summary>
-    public static string NewSecret() => RandomNumberGenerator.GetHexString(64, lowercase: true);
+            signatures.Append("v1,").Append(Convert.ToBase64String(mac));
+        }
+
+        if (keys.Count > 1)
+        {
+            // The .NET StandardWebhooks package (1.1.2) never looks at the last entry of a list of several: the
+            // first signature is repeated at the end so that every entry that matters is read by it too. Other
+            // libraries check each entry, and a repeated one is just one more match.
+            HMACSHA256.HashData(keys[0], signed, mac);
+            signatures.Append(" v1,").Append(Convert.ToBase64String(mac));
+        }
+
+        return signatures.ToString();
+    }
 }

@@ -1,7 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using Bridge.IntegrationTests.Infrastructure;
-using Bridge.Webhooks;
 using RabbitMQ.Client;
 using static Bridge.IntegrationTests.Notifications.NotificationTestSupport;
 
@@ -25,6 +24,8 @@ public sealed class RabbitMqNotificationAcceptanceTests
             ["Bridge:Accounts:0:Name"] = "ops",
             ["Bridge:Accounts:0:Password"] = "ops-secret",
             ["Bridge:Webhooks:RetryDelay"] = "00:00:00.050",
+            ["Bridge:Webhooks:AllowHttp"] = "true",
+            ["Bridge:Webhooks:AllowedHosts:0"] = "127.0.0.1",
         };
         await using var receiver = await WebhookReceiver.StartAsync();
         var host = await BridgeHost.StartAsync(settings);
@@ -72,7 +73,7 @@ public sealed class RabbitMqNotificationAcceptanceTests
             await Task.Delay(500);
             var deliveries = receiver.Requests.ToList();
             Assert.Equal(2, deliveries.Count);
-            Assert.All(deliveries, d => Assert.True(WebhookSignature.Verify((string)subscription["secret"]!, d.Body, d.Signature)));
+            Assert.All(deliveries, d => Assert.True(d.VerifiesWith((string)subscription["secret"]!), $"not verified: {d.Signature}"));
             Assert.Equal(["pending", "success"], deliveries.Select(d => (string?)JsonNode.Parse(d.Body)!["data"]!["status"]).Order(StringComparer.Ordinal));
         }
         finally

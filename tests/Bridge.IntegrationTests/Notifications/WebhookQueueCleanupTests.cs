@@ -1,7 +1,5 @@
 using System.Net;
 using System.Text;
-using System.Text.Json.Nodes;
-using Bridge.Channels;
 using Bridge.IntegrationTests.Broker;
 using Bridge.IntegrationTests.Infrastructure;
 using Bridge.Subscriptions;
@@ -9,12 +7,12 @@ using static Bridge.IntegrationTests.Notifications.NotificationTestSupport;
 
 namespace Bridge.IntegrationTests.Notifications;
 
-/// <summary>A webhook binding's durable queue lives as long as a subscription uses it, not for ever.</summary>
+/// <summary>A subscription's durable queue lives as long as the subscription, not for ever.</summary>
 [Collection(RabbitMqCollection.Name)]
 public sealed class WebhookQueueCleanupTests
 {
     [Fact]
-    public async Task DeletingTheLastSubscriptionOfABinding_DeletesItsQueue()
+    public async Task DeletingASubscription_DeletesItsQueue()
     {
         var uri = await RabbitMqServer.GetSharedUriAsync();
         var exchange = "notifications-" + Guid.NewGuid().ToString("N")[..8];
@@ -25,6 +23,8 @@ public sealed class WebhookQueueCleanupTests
             ["Bridge:Notifications:HistoryQueue"] = "bridge.test.history." + exchange,
             ["Bridge:Accounts:0:Name"] = "ops",
             ["Bridge:Accounts:0:Password"] = "ops-secret",
+            ["Bridge:Webhooks:AllowHttp"] = "true",
+            ["Bridge:Webhooks:AllowedHosts:0"] = "127.0.0.1",
         };
         await using var receiver = await WebhookReceiver.StartAsync();
         await using var host = await BridgeHost.StartAsync(settings);
@@ -33,9 +33,7 @@ public sealed class WebhookQueueCleanupTests
         http.DefaultRequestHeaders.Authorization = new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes("ops:ops-secret")));
 
         var subscription = await WebhookSubscriptionTests.SubscribeAsync(http, receiver.Url, new { id = "tx-cleanup" });
-        var topic = JsonNode.Parse("""{"resource":"notifications","params":{"id":"tx-cleanup"}}""")!.AsObject();
-        Assert.True(SubscriptionRequest.TryResolve(topic, host.Services.GetRequiredService<ResourceTable>(), out var binding, out var error), error);
-        var queue = SubscriptionDispatcher.QueueName(binding.Exchange, binding.BindingKey);
+        var queue = SubscriptionDispatcher.QueueName((string)subscription["id"]!);
         await WaitForQueueAsync(uri, queue, exists: true, $"the subscription's queue {queue} was not declared");
 
         using var deleted = await http.DeleteAsync($"/api/subscriptions/{(string)subscription["id"]!}");

@@ -24,6 +24,9 @@ internal sealed class WebhookReceiver : IAsyncDisposable
 
     public ConcurrentQueue<Received> Requests { get; } = new();
 
+    /// <summary>When set, every answer carries this <c>Location</c> (for redirect tests).</summary>
+    public Uri? Location { get; set; }
+
     /// <summary>Given the attempt number (1-based over all requests), returns the status to answer; may wait.</summary>
     public Func<int, CancellationToken, Task<int>> Respond { get; set; } = static (_, _) => Task.FromResult(200);
 
@@ -38,12 +41,19 @@ internal sealed class WebhookReceiver : IAsyncDisposable
         {
             using var body = new MemoryStream();
             await context.Request.Body.CopyToAsync(body, context.RequestAborted);
-            var received = new Received(body.ToArray(),
-                context.Request.Headers["X-Bridge-Signature"].ToString(),
-                context.Request.Headers["X-Bridge-Subscription"].ToString(),
-                context.Request.Headers["X-Bridge-Delivery"].ToString());
+            var headers = new HeaderDictionary();
+            foreach (var (name, value) in context.Request.Headers)
+            {
+                headers[name] = value;
+            }
+
+            var received = new Received(body.ToArray(), headers);
             receiver!.Requests.Enqueue(received);
             context.Response.StatusCode = await receiver.Respond(receiver.Requests.Count, context.RequestAborted);
+            if (receiver.Location is { } location)
+            {
+                context.Response.Headers.Location = location.AbsoluteUri;
+            }
         });
         await app.StartAsync().WaitAsync(TimeSpan.FromSeconds(20));
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
@@ -78,8 +88,29 @@ internal sealed class WebhookReceiver : IAsyncDisposable
         }
     }
 
-    public sealed record Received(byte[] Body, string Signature, string Subscription, string Delivery)
+    public sealed record Received(byte[] Body, IHeaderDictionary Headers)
     {
         public string Text => Encoding.UTF8.GetString(Body);
+
+        /// <summary>The Standard Webhooks id: the same on every attempt of one event to one subscription.</summary>
+        public string WebhookId => Headers["webhook-id"].ToString();
+
+        public string Signature => Headers["webhook-signature"].ToString();
+
+        public string Subscription => Headers["X-Bridge-Subscription"].ToString();
+
+        /// <summary>Whether the StandardWebhooks NuGet package (not our code) accepts this request with that secret.</summary>
+        public bool VerifiesWith(string secret)
+        {
+            try
+            {
+                new StandardWebhooks.StandardWebhook(secret).Verify(Text, Headers);
+                return true;
+            }
+            catch (StandardWebhooks.Diagnostics.WebhookVerificationException)
+            {
+                return false;
+            }
+        }
     }
 }

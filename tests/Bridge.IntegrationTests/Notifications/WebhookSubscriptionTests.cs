@@ -4,7 +4,6 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Bridge.Broker;
 using Bridge.IntegrationTests.Infrastructure;
-using Bridge.Webhooks;
 using static Bridge.IntegrationTests.Notifications.NotificationTestSupport;
 
 namespace Bridge.IntegrationTests.Notifications;
@@ -22,6 +21,8 @@ public sealed class WebhookSubscriptionTests
         ["Bridge:Webhooks:RetryDelay"] = "00:00:00.050",
         ["Bridge:Webhooks:MaxRetryDelay"] = "00:00:00.200",
         ["Bridge:Webhooks:Timeout"] = timeout,
+        ["Bridge:Webhooks:AllowHttp"] = "true",
+        ["Bridge:Webhooks:AllowedHosts:0"] = "127.0.0.1",
     };
 
     private static HttpClient As(BridgeHost host, string user)
@@ -63,9 +64,10 @@ public sealed class WebhookSubscriptionTests
 
         var requests = receiver.Requests.ToList();
         Assert.Equal(3, requests.Count);
-        Assert.Single(requests.Select(r => r.Delivery).Distinct());
+        Assert.Single(requests.Select(r => r.WebhookId).Distinct());
+        Assert.StartsWith("msg_", requests[0].WebhookId, StringComparison.Ordinal);
         var delivered = requests[^1];
-        Assert.True(WebhookSignature.Verify(secret, delivered.Body, delivered.Signature), $"bad signature {delivered.Signature}");
+        Assert.True(delivered.VerifiesWith(secret), $"the StandardWebhooks package refused {delivered.Signature}");
         Assert.Equal((string)subscription["id"]!, delivered.Subscription);
         var notification = JsonNode.Parse(delivered.Body)!;
         Assert.Equal("tx-w", (string?)notification["data"]!["id"]);
@@ -179,7 +181,7 @@ public sealed class WebhookSubscriptionTests
 
         var created = await SubscribeAsync(ops, new Uri("https://example.com/other"));
         var id = (string)created["id"]!;
-        Assert.Equal(64, ((string)created["secret"]!).Length);
+        Assert.StartsWith("whsec_", (string)created["secret"]!, StringComparison.Ordinal);
 
         var mine = JsonNode.Parse(await ops.GetStringAsync(new Uri("/api/subscriptions", UriKind.Relative)))!["items"]!.AsArray();
         Assert.Equal(2, mine.Count);
@@ -213,7 +215,7 @@ public sealed class WebhookSubscriptionTests
         var webhook = channels[1]!;
         Assert.EndsWith("/api/subscriptions", (string?)webhook["subscriptionUrl"], StringComparison.Ordinal);
         Assert.Contains("notifications", webhook["resources"]!.AsArray().Select(r => (string?)r));
-        Assert.Equal(["filter", "rate", "startAt", "endAt"], webhook["features"]!.AsArray().Select(f => (string?)f));
+        Assert.Equal(["filter", "rate", "startAt", "endAt", "ping", "rotate"], webhook["features"]!.AsArray().Select(f => (string?)f));
     }
 
     [Fact]

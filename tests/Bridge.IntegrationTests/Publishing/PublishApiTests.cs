@@ -38,7 +38,7 @@ internal sealed class RecordingBroker : IBroker
     public ValueTask PublishToExistingAsync(string exchange, string routingKey, ReadOnlyMemory<byte> body, CancellationToken cancellationToken) =>
         ExistingExchanges.ContainsKey(exchange) ? PublishAsync(exchange, routingKey, body, cancellationToken) : throw new ExchangeNotFoundException(exchange);
 
-    public ValueTask<IAsyncDisposable> ConsumeQueueAsync(string queue, string exchange, string bindingKey, QueueHandler handler, CancellationToken cancellationToken) =>
+    public ValueTask<IQueueConsumer> ConsumeQueueAsync(string queue, string exchange, string bindingKey, QueueHandler handler, QueueConsumerOptions options, CancellationToken cancellationToken) =>
         throw new NotSupportedException("this fake broker has no durable queues");
 
     public ValueTask<bool> DeleteQueueAsync(string queue, CancellationToken cancellationToken) =>

@@ -242,7 +242,7 @@ public sealed class DemoProducerTests : IDisposable
         public ValueTask PublishToExistingAsync(string exchange, string routingKey, ReadOnlyMemory<byte> body, CancellationToken cancellationToken) =>
             throw new InvalidOperationException("unexpected");
 
-        public ValueTask<IAsyncDisposable> ConsumeQueueAsync(string queue, string exchange, string bindingKey, Bridge.Broker.QueueHandler handler, CancellationToken cancellationToken) =>
+        public ValueTask<Bridge.Broker.IQueueConsumer> ConsumeQueueAsync(string queue, string exchange, string bindingKey, Bridge.Broker.QueueHandler handler, Bridge.Broker.QueueConsumerOptions options, CancellationToken cancellationToken) =>
             throw new NotSupportedException("this fake broker has no durable queues");
 
         public ValueTask<bool> DeleteQueueAsync(string queue, CancellationToken cancellationToken) =>

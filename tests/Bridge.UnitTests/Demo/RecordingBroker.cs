@@ -37,7 +37,7 @@ internal sealed class RecordingBroker : IBroker
     public ValueTask PublishToExistingAsync(string exchange, string routingKey, ReadOnlyMemory<byte> body, CancellationToken cancellationToken) =>
         throw new NotSupportedException("the demo producer publishes to its own exchanges, declaring them");
 
-    public ValueTask<IAsyncDisposable> ConsumeQueueAsync(string queue, string exchange, string bindingKey, QueueHandler handler, CancellationToken cancellationToken) =>
+    public ValueTask<IQueueConsumer> ConsumeQueueAsync(string queue, string exchange, string bindingKey, QueueHandler handler, QueueConsumerOptions options, CancellationToken cancellationToken) =>
         throw new NotSupportedException("this fake broker has no durable queues");
 
     public ValueTask<bool> DeleteQueueAsync(string queue, CancellationToken cancellationToken) =>
