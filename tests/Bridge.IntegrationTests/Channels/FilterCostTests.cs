@@ -207,3 +207,54 @@ public sealed class FilterBudgetTests : IAsyncLifetime
         Assert.Single(afterwards["items"]!.AsArray());
     }
 }
+
+/// <summary>A filtered watch that cannot keep up with its events: its queue is bounded, and its members go, not the others.</summary>
+public sealed class FilterQueueOverflowTests : IAsyncLifetime
+{
+    private BridgeHost? _host;
+
+    public async Task InitializeAsync() =>
+        _host = await BridgeHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Bridge:Channels:AllowAnonymous"] = "true",
+            ["Bridge:Channels:WatchFilterQueueCapacity"] = "2",
+        });
+
+    public async Task DisposeAsync()
+    {
+        if (_host is not null)
+        {
+            await _host.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task FilteredWatch_ThatFallsBehindItsQueue_DisconnectsItsMembersOnly()
+    {
+        await using var slow = await ChannelClient.ConnectAsync(_host!.WebSocketUri("/nodes"));
+        await slow.SendTextAsync("""{"handler":"watch","params":{"$or":[{"name":{"$regex":"^(.*a){12}X$"}},{"name":{"$regex":"^(\\w+\\s?)+X$"}}]}}""");
+        await slow.SyncAsync();
+        await using var other = await ChannelClient.ConnectAsync(_host.WebSocketUri("/nodes"));
+        await other.SendAsync(new { handler = "watch" });
+        await other.SyncAsync();
+        var broker = _host.Services.GetRequiredService<Bridge.Broker.IBroker>();
+
+        // In process, publishing is a synchronous dispatch of microseconds; each evaluation takes milliseconds.
+        var body = JsonSerializer.SerializeToUtf8Bytes(new { @event = "updated", record = new { id = "n1", name = new string('a', 3000) + "!" } });
+        for (var i = 0; i < 50; i++)
+        {
+            await broker.PublishAsync("on.waterline", "nodes.updated.n1", body, CancellationToken.None);
+        }
+
+        Assert.NotNull(await slow.WaitForCloseAsync(TimeSpan.FromSeconds(30)));
+        var frames = 0;
+        while (frames < 50 && await other.TryReceiveAsync(TimeSpan.FromSeconds(10)) is { } frame)
+        {
+            Assert.Equal("item", (string?)frame["handler"]);
+            frames++;
+        }
+
+        Assert.Equal(50, frames);
+        Assert.Equal(System.Net.WebSockets.WebSocketState.Open, other.State);
+    }
+}
