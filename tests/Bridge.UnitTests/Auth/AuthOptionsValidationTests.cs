@@ -188,4 +188,18 @@ public sealed class AuthOptionsValidationTests
 
         Assert.Equal(TimeSpan.FromSeconds(2), services.GetRequiredService<IOptions<AuthOptions>>().Value.ClockSkew);
     }
+
+    [Theory]
+    [InlineData("Bridge:Auth:FailedPasswordsPerAddress", "0")]
+    [InlineData("Bridge:Auth:FailedPasswordsPerAccount", "0")]
+    [InlineData("Bridge:Auth:FailedPasswordWindow", "00:00:00")]
+    [InlineData("Bridge:Auth:MaxConcurrentPasswordChecks", "0")]
+    [InlineData("Bridge:Auth:PasswordCheckQueueLimit", "-1")]
+    [InlineData("Bridge:Auth:PasswordCheckQueueTimeout", "00:00:00")]
+    public void PasswordLimits_OutOfRange_FailNamingTheKey(string key, string value)
+    {
+        var message = AuthFailure(new() { [key] = value });
+
+        Assert.Contains(key, message, StringComparison.Ordinal);
+    }
 }
