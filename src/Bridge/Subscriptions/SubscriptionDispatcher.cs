@@ -1,7 +1,6 @@
 using System.Collections.Frozen;
 using Bridge.Broker;
 using Bridge.Channels;
-using Bridge.Json;
 using Bridge.Webhooks;
 using Microsoft.Extensions.Options;
 
