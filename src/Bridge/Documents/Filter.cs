@@ -24,6 +24,9 @@ public sealed class Filter
 
     public static Filter Empty { get; } = new();
 
+    /// <summary>The parsed tree, for translations into a store's own query language (one place each).</summary>
+    internal FilterNode? Root => _root;
+
     /// <summary>True when the filter has no condition and so matches every document.</summary>
     public bool IsEmpty => _root is null;
 

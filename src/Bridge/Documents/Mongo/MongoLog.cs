@@ -4,7 +4,7 @@ namespace Bridge.Documents.Mongo;
 internal static partial class MongoLog
 {
     [LoggerMessage(EventId = 6000, EventName = "MongoStoreCreated", Level = LogLevel.Information,
-        Message = "MongoDB document store on database {Database} at {Address} (libmongoc; operation timeout {Timeout})")]
+        Message = "MongoDB document store on database {Database} at {Address} (MongoDB.Driver; operation timeout {Timeout})")]
     public static partial void StoreCreated(ILogger logger, string database, string address, TimeSpan timeout);
 
     [LoggerMessage(EventId = 6001, EventName = "MongoUnreachable", Level = LogLevel.Warning,

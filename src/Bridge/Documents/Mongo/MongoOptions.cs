@@ -12,7 +12,7 @@ public sealed class MongoOptions
     /// <summary>
     /// A MongoDB connection string, e.g. <c>mongodb://localhost:27017/</c>. Unless it sets them itself,
     /// <c>serverSelectionTimeoutMS</c> and <c>connectTimeoutMS</c> (half of <see cref="OperationTimeout"/>, at most 1000) and <c>socketTimeoutMS</c> are added so
-    /// the driver gives up in time (libmongoc's default server selection wait is 30 s).
+    /// the driver gives up in time (its default server selection wait is 30 s).
     /// </summary>
     public string? Uri { get; set; }
 
