@@ -25,4 +25,12 @@ internal static partial class ChannelLog
     [LoggerMessage(EventId = 5005, EventName = "ChannelConnectionRefused", Level = LogLevel.Information,
         Message = "A connection to channel '{Channel}' was refused: {Reason}")]
     public static partial void ConnectionRefused(ILogger logger, string channel, string reason);
+
+    [LoggerMessage(EventId = 5006, EventName = "ChangeStreamFallback", Level = LogLevel.Warning,
+        Message = "Resource '{Resource}' is configured to follow a change stream, but the document store cannot serve one: it is watched on the broker ({Exchange}, key {RoutingKey})")]
+    public static partial void ChangeStreamFallback(ILogger logger, string resource, string exchange, string routingKey);
+
+    [LoggerMessage(EventId = 5007, EventName = "SnapshotResendFailed", Level = LogLevel.Warning,
+        Message = "A fresh list for the snapshot watchers of '{Resource}' could not be read: {Reason}")]
+    public static partial void SnapshotResendFailed(ILogger logger, string resource, string reason);
 }

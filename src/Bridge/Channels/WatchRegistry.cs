@@ -1,18 +1,30 @@
 using Bridge.Broker;
 using Bridge.Connections;
+using Bridge.Documents;
+using Bridge.Documents.Changes;
+using Microsoft.Extensions.Options;
 
 namespace Bridge.Channels;
 
 /// <summary>
 /// The watch groups of the whole bridge. Connections watching the same thing share a group, and groups
-/// watching the same exchange and key share the broker's reference-counted binding.
+/// watching the same exchange and key share the broker's reference-counted binding; groups of a resource that
+/// follows a change stream (<see cref="ResourceDefinition.Changes"/>) share the feed's stream on its collection.
 /// </summary>
-public sealed class WatchRegistry(IBroker broker, ILogger<WatchRegistry> logger)
+public sealed class WatchRegistry(
+    IBroker broker,
+    IChangeFeed changeFeed,
+    IDocumentStore store,
+    IOptions<ChannelOptions> options,
+    TimeProvider timeProvider,
+    ILogger<WatchRegistry> logger)
 {
     // Joining and leaving are rare next to deliveries; one gate keeps group creation and the broker
     // subscription it awaits consistent without touching the delivery path, which reads members lock-free.
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Dictionary<(string Resource, string Params), WatchGroup> _groups = [];
+    private readonly Dictionary<WatchGroup, ChangeStreamWatch> _changeStreamWatches = [];
+    private readonly HashSet<string> _fellBack = new(StringComparer.Ordinal);
 
     public int GroupCount
     {
@@ -38,8 +50,7 @@ public sealed class WatchRegistry(IBroker broker, ILogger<WatchRegistry> logger)
         {
             if (!_groups.TryGetValue(spec.Key, out var group))
             {
-                group = new WatchGroup(spec, logger);
-                group.Subscription = await broker.SubscribeAsync(spec.Source.Exchange, spec.Source.RoutingKey, group.OnDelivery, cancellationToken);
+                group = await CreateGroupAsync(spec, cancellationToken);
                 lock (_groups)
                 {
                     _groups.Add(spec.Key, group);
@@ -49,6 +60,11 @@ public sealed class WatchRegistry(IBroker broker, ILogger<WatchRegistry> logger)
             }
 
             group.Add(connection, bufferUntilSnapshot);
+            if (bufferUntilSnapshot && _changeStreamWatches.TryGetValue(group, out var changeStreamWatch))
+            {
+                changeStreamWatch.AddSnapshotMember(connection);
+            }
+
             return group;
         }
         finally
@@ -64,10 +80,14 @@ public sealed class WatchRegistry(IBroker broker, ILogger<WatchRegistry> logger)
         await _gate.WaitAsync(CancellationToken.None);
         try
         {
+            _changeStreamWatches.TryGetValue(group, out var changeStreamWatch);
+            changeStreamWatch?.RemoveMember(connection);
             if (!group.Remove(connection))
             {
                 return;
             }
+
+            _changeStreamWatches.Remove(group);
 
             lock (_groups)
             {
@@ -90,6 +110,69 @@ public sealed class WatchRegistry(IBroker broker, ILogger<WatchRegistry> logger)
         finally
         {
             _gate.Release();
+        }
+    }
+
+    /// <summary>A new group and its subscription: the broker, the change feed, or both (called under the gate).</summary>
+    private async Task<WatchGroup> CreateGroupAsync(WatchSpec spec, CancellationToken cancellationToken)
+    {
+        if (spec.Resource.Changes != ChangeSource.Broker && spec.Resource.Collection is { } collection)
+        {
+            // The group sees waterline deliveries and no filter: the change-stream watch filters, as it must for removes.
+            var group = new WatchGroup(spec with { Filter = Filter.Empty, Source = spec.Source with { Format = WatchFormat.Waterline } }, logger);
+            var watch = new ChangeStreamWatch(spec, group.OnDelivery, store, options.Value.MaxResults, timeProvider, logger);
+            var stream = await changeFeed.SubscribeAsync(collection, watch.OnChange, watch.OnHistoryLost, cancellationToken);
+            if (stream is not null)
+            {
+                IAsyncDisposable? fromBroker = null;
+                if (spec.Resource.Changes == ChangeSource.Both)
+                {
+                    try
+                    {
+                        fromBroker = await broker.SubscribeAsync(spec.Source.Exchange, spec.Source.RoutingKey, watch.OnBrokerDelivery, cancellationToken);
+                    }
+                    catch
+                    {
+                        await stream.DisposeAsync();
+                        await watch.DisposeAsync();
+                        throw;
+                    }
+                }
+
+                group.Subscription = new ChangeStreamGroupSubscription(stream, fromBroker, watch);
+                _changeStreamWatches[group] = watch;
+                return group;
+            }
+
+            await watch.DisposeAsync();
+            if (_fellBack.Add(spec.Resource.Name))
+            {
+                ChannelLog.ChangeStreamFallback(logger, spec.Resource.Name, spec.Source.Exchange, spec.Source.RoutingKey);
+            }
+        }
+
+        var onBroker = new WatchGroup(spec, logger);
+        onBroker.Subscription = await broker.SubscribeAsync(spec.Source.Exchange, spec.Source.RoutingKey, onBroker.OnDelivery, cancellationToken);
+        return onBroker;
+    }
+
+    /// <summary>What a change-stream group holds: the stream, the broker binding of <see cref="ChangeSource.Both"/>, the watch.</summary>
+    private sealed class ChangeStreamGroupSubscription(IAsyncDisposable stream, IAsyncDisposable? fromBroker, ChangeStreamWatch watch) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                await stream.DisposeAsync();
+                if (fromBroker is not null)
+                {
+                    await fromBroker.DisposeAsync();
+                }
+            }
+            finally
+            {
+                await watch.DisposeAsync();
+            }
         }
     }
 }

@@ -50,6 +50,12 @@ public sealed class MongoOptions
 
     /// <summary>Insert <see cref="SampleData"/> into sample collections that are empty (for demos). Default false.</summary>
     public bool Seed { get; set; }
+
+    /// <summary>
+    /// True: every resource backed by a collection follows a MongoDB change stream unless it sets
+    /// <c>Bridge:Channels:Resources:&lt;name&gt;:Changes</c> itself. Default false (the broker, as RackHD does).
+    /// </summary>
+    public bool ChangeStreams { get; set; }
 }
 
 /// <summary>What DataAnnotations cannot check: the connection string's scheme and host.</summary>
