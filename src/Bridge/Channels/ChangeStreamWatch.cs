@@ -89,7 +89,7 @@ internal sealed class ChangeStreamWatch(
             record = new JsonObject { ["id"] = change.Id };
         }
 
-        if (_duplicates?.IsDuplicate(DuplicateChangeFilter.Source.ChangeStream, eventName, change.Id) == true)
+        if (_duplicates?.IsDuplicate(ChangeOrigin.ChangeStream, eventName, change.Id) == true)
         {
             return;
         }
@@ -122,7 +122,7 @@ internal sealed class ChangeStreamWatch(
 
             var eventName = words.Length >= 2 ? words[1] : "";
             if (id is not null && eventName is "created" or "updated" or "destroyed"
-                && _duplicates?.IsDuplicate(DuplicateChangeFilter.Source.Broker, eventName, id) == true)
+                && _duplicates?.IsDuplicate(ChangeOrigin.Broker, eventName, id) == true)
             {
                 return;
             }

@@ -16,14 +16,8 @@ internal sealed class DuplicateChangeFilter(TimeProvider timeProvider)
     private readonly Dictionary<(string Event, string Id), Queue<Pending>> _pending = [];
     private readonly Queue<((string Event, string Id) Key, Pending Entry)> _byAge = new();
 
-    public enum Source
-    {
-        Broker,
-        ChangeStream,
-    }
-
     /// <summary>True when this report is the twin of one already delivered from the other source (drop it).</summary>
-    public bool IsDuplicate(Source source, string eventName, string id)
+    public bool IsDuplicate(ChangeOrigin source, string eventName, string id)
     {
         var now = timeProvider.GetUtcNow();
         var key = (eventName, id);
@@ -92,9 +86,9 @@ internal sealed class DuplicateChangeFilter(TimeProvider timeProvider)
         }
     }
 
-    private sealed class Pending(Source source, DateTimeOffset expiresAt)
+    private sealed class Pending(ChangeOrigin source, DateTimeOffset expiresAt)
     {
-        public Source Source { get; } = source;
+        public ChangeOrigin Source { get; } = source;
 
         public DateTimeOffset ExpiresAt { get; } = expiresAt;
 
