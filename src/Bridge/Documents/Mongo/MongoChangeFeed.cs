@@ -105,12 +105,11 @@ public sealed class MongoChangeFeed(
             _streams.Clear();
         }
 
+        // The gate stays: watches that leave during shutdown still release through it.
         foreach (var stream in streams)
         {
             await stream.DisposeAsync();
         }
-
-        _gate.Dispose();
     }
 
     /// <summary>getMore waits this long for changes; it bounds how quickly an unwatched stream closes.</summary>
