@@ -33,4 +33,16 @@ internal static partial class ChannelLog
     [LoggerMessage(EventId = 5007, EventName = "SnapshotResendFailed", Level = LogLevel.Warning,
         Message = "A fresh list for the snapshot watchers of '{Resource}' could not be read: {Reason}")]
     public static partial void SnapshotResendFailed(ILogger logger, string resource, string reason);
+
+    [LoggerMessage(EventId = 5008, EventName = "ChangeStreamsServed", Level = LogLevel.Information,
+        Message = "The document store serves change streams: resources {Resources} follow them")]
+    public static partial void ChangeStreamsServed(ILogger logger, string resources);
+
+    [LoggerMessage(EventId = 5009, EventName = "ChangeStreamResourcesOnBroker", Level = LogLevel.Warning,
+        Message = "Resources {Resources} are configured to follow change streams, which the document store cannot serve (a standalone MongoDB, or the embedded store): they are watched on the broker")]
+    public static partial void ChangeStreamResourcesOnBroker(ILogger logger, string resources);
+
+    [LoggerMessage(EventId = 5010, EventName = "ChangeStreamProbeFailed", Level = LogLevel.Warning,
+        Message = "Checking whether the document store serves change streams failed; watches that follow them will report the error")]
+    public static partial void ChangeStreamProbeFailed(ILogger logger, Exception exception);
 }

@@ -28,6 +28,7 @@ public static class ChannelsExtensions
             services.GetServices<IChannelResource>().Select(static resource => resource.Definition),
             changeStreamsByDefault));
         builder.Services.AddSingleton<WatchRegistry>();
+        builder.Services.AddHostedService<ChangeStreamStartupCheck>();
         builder.Services.AddSingleton<ChannelRouter>();
         builder.Services.AddSingleton<ChannelEndpoint>();
         return builder;

@@ -44,7 +44,6 @@ public static class DocumentsExtensions
             builder.Services.AddHostedService<MongoStoreMonitor>();
             builder.Services.AddSingleton<MongoChangeFeed>();
             builder.Services.AddSingleton<IChangeFeed>(static sp => sp.GetRequiredService<MongoChangeFeed>());
-            builder.Services.AddHostedService<ChangeStreamStartupCheck>();
         }
 
         builder.Services.AddHostedService(static sp => new DocumentStoreStartup(

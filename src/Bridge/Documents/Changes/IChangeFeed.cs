@@ -20,4 +20,7 @@ public interface IChangeFeed
     /// <param name="onHistoryLost">Called when the stream had to start afresh and changes may have been missed.</param>
     /// <param name="cancellationToken">Cancels the wait for the stream to open.</param>
     ValueTask<IAsyncDisposable?> SubscribeAsync(string collection, ChangeHandler handler, Action onHistoryLost, CancellationToken cancellationToken);
+
+    /// <summary>Whether change streams are served: false when they cannot be, null when the store cannot be reached now.</summary>
+    Task<bool?> ProbeAsync(string collection, CancellationToken cancellationToken);
 }

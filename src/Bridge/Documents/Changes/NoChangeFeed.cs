@@ -5,4 +5,6 @@ public sealed class NoChangeFeed : IChangeFeed
 {
     public ValueTask<IAsyncDisposable?> SubscribeAsync(string collection, ChangeHandler handler, Action onHistoryLost, CancellationToken cancellationToken) =>
         ValueTask.FromResult<IAsyncDisposable?>(null);
+
+    public Task<bool?> ProbeAsync(string collection, CancellationToken cancellationToken) => Task.FromResult<bool?>(false);
 }

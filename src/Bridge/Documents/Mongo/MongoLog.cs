@@ -62,16 +62,4 @@ internal static partial class MongoLog
     [LoggerMessage(EventId = 6017, EventName = "MongoChangeStreamStopSlow", Level = LogLevel.Warning,
         Message = "Change stream on collection {Collection} did not stop in time; its cursor is closed anyway")]
     public static partial void ChangeStreamStopSlow(ILogger logger, string collection);
-
-    [LoggerMessage(EventId = 6018, EventName = "MongoChangeStreamsServed", Level = LogLevel.Information,
-        Message = "MongoDB serves change streams: resources {Resources} follow them")]
-    public static partial void ChangeStreamsServed(ILogger logger, string resources);
-
-    [LoggerMessage(EventId = 6019, EventName = "MongoChangeStreamResourcesOnBroker", Level = LogLevel.Warning,
-        Message = "Resources {Resources} are configured to follow change streams, which this MongoDB cannot serve: they are watched on the broker")]
-    public static partial void ChangeStreamResourcesOnBroker(ILogger logger, string resources);
-
-    [LoggerMessage(EventId = 6020, EventName = "MongoChangeStreamProbeFailed", Level = LogLevel.Warning,
-        Message = "Checking whether MongoDB serves change streams failed; watches that follow them will report the error")]
-    public static partial void ChangeStreamProbeFailed(ILogger logger, Exception exception);
 }

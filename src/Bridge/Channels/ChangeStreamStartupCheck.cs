@@ -1,21 +1,21 @@
-using Bridge.Channels;
-using Microsoft.Extensions.Options;
+using Bridge.Documents.Changes;
 
-namespace Bridge.Documents.Mongo;
+namespace Bridge.Channels;
 
 /// <summary>
-/// At start, when some resource follows a change stream, learns whether MongoDB serves them, so that a
-/// standalone server (code 40573) is reported once, clearly, before the first watch rather than at it. It never
-/// delays start-up: it asks in the background, again every <see cref="MongoOptions.PingInterval"/> while MongoDB
-/// cannot be reached, and stops once it has an answer.
+/// At start, when some resource follows a change stream, learns whether the document store serves them, so that
+/// a store that cannot (a standalone MongoDB answers code 40573; the embedded store has none) is reported once,
+/// clearly, before the first watch rather than at it. It never delays start-up: it asks in the background, again
+/// every <see cref="RetryInterval"/> while the store cannot be reached, and stops once it has an answer.
 /// </summary>
 internal sealed class ChangeStreamStartupCheck(
-    MongoChangeFeed feed,
+    IChangeFeed feed,
     ResourceTable resources,
-    IOptions<MongoOptions> options,
     TimeProvider timeProvider,
     ILogger<ChangeStreamStartupCheck> logger) : BackgroundService
 {
+    public static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(2);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var following = resources.All.Where(static r => r.Changes != ChangeSource.Broker && r.Collection is not null).ToList();
@@ -25,7 +25,7 @@ internal sealed class ChangeStreamStartupCheck(
         }
 
         var names = string.Join(", ", following.Select(static r => r.Name).Order(StringComparer.Ordinal));
-        using var timer = new PeriodicTimer(options.Value.PingInterval, timeProvider);
+        using var timer = new PeriodicTimer(RetryInterval, timeProvider);
         do
         {
             bool? served;
@@ -36,17 +36,17 @@ internal sealed class ChangeStreamStartupCheck(
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 // Refused for another reason (authorization, ...): each watch meets it and its client hears of it.
-                MongoLog.ChangeStreamProbeFailed(logger, e);
+                ChannelLog.ChangeStreamProbeFailed(logger, e);
                 return;
             }
 
             switch (served)
             {
                 case true:
-                    MongoLog.ChangeStreamsServed(logger, names);
+                    ChannelLog.ChangeStreamsServed(logger, names);
                     return;
                 case false:
-                    MongoLog.ChangeStreamResourcesOnBroker(logger, names);
+                    ChannelLog.ChangeStreamResourcesOnBroker(logger, names);
                     return;
             }
         }
