@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the fan-out and query benchmark (docs/benchmarks.md) on a fresh Debian 12 machine with the .NET SDK:
-# installs RabbitMQ (its Web-STOMP plugin ships in the package), libmongoc (the bridge's MongoDB driver), Node
-# (the MongoDB stand-in the query figures run against, unless --mongo-uri names a real mongod) and
+# installs RabbitMQ (its Web-STOMP plugin ships in the package), Node (the MongoDB stand-in the query figures run
+# against, unless --mongo-uri names a real mongod) and
 # librsvg2-bin (to turn the chart into a PNG), raises the open-file limit for 5 000 sockets per process, builds in Release and runs
 # Bridge.Bench with the arguments given (none: the full run; --quick: a few seconds; --help: the options).
 # Results go to bench-results/ (results.md, results.json, chart.svg, chart.png, logs/).
@@ -13,7 +13,6 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 missing=()
 [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || missing+=(rabbitmq-server)
 command -v rsvg-convert >/dev/null 2>&1 || missing+=(librsvg2-bin)
-dpkg -s libmongoc-1.0-0 libbson-1.0-0 >/dev/null 2>&1 || missing+=(libmongoc-1.0-0 libbson-1.0-0)
 { command -v node && command -v npm; } >/dev/null 2>&1 || missing+=(nodejs npm)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "==> installing ${missing[*]}"

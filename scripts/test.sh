@@ -7,12 +7,11 @@ cd "$(dirname "$0")/.."
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
-# What the tests need from Debian: RabbitMQ (private nodes per run), the MongoDB C driver the bridge's binding
-# loads, Chromium for the dashboard tests (driven by Playwright; never `playwright install`), and Node for the
-# MongoDB stand-in, the browser-client test and the ilp-plugin-bells test.
+# What the tests need from Debian: RabbitMQ (private nodes per run), Chromium for the dashboard tests (driven by
+# Playwright; never `playwright install`), and Node for the MongoDB stand-in, the browser-client test and the
+# ilp-plugin-bells test. (MongoDB itself is reached through the managed MongoDB.Driver package: nothing native.)
 missing=()
 [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || missing+=(rabbitmq-server)
-dpkg -s libmongoc-1.0-0 libbson-1.0-0 >/dev/null 2>&1 || missing+=(libmongoc-1.0-0 libbson-1.0-0)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 { command -v node && command -v npm; } >/dev/null 2>&1 || missing+=(nodejs npm)
 if [ ${#missing[@]} -gt 0 ]; then

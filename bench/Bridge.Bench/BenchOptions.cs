@@ -223,6 +223,6 @@ public enum QueryStore
     /// <summary>The bridge's embedded store (its default, no server).</summary>
     Embedded,
 
-    /// <summary>MongoDB through the bridge's libmongoc binding.</summary>
+    /// <summary>MongoDB through the bridge's MongoDocumentStore (MongoDB.Driver).</summary>
     MongoDb,
 }

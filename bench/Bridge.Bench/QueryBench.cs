@@ -12,7 +12,7 @@ namespace Bridge.Bench;
 /// Round trips of <c>get</c> and a 100-document <c>query</c> through the bridge's channel protocol, and the
 /// same lookups against the document store called directly in this process: the embedded store, and MongoDB
 /// (the wire-protocol stand-in, or a real <c>mongod</c> given with <c>--mongo-uri</c>) through the bridge's
-/// libmongoc binding.
+/// <c>MongoDocumentStore</c> (MongoDB.Driver).
 /// </summary>
 public static class QueryBench
 {

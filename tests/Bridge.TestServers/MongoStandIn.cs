@@ -15,13 +15,15 @@ public sealed class MongoStandIn : IAsyncDisposable
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(20);
     private readonly string? _externalUri;
     private readonly string _commandLog;
+    private readonly StandInMode _mode;
     private Process? _process;
 
-    private MongoStandIn(string? externalUri, int port, string commandLog)
+    private MongoStandIn(string? externalUri, int port, string commandLog, StandInMode mode)
     {
         _externalUri = externalUri;
         Port = port;
         _commandLog = commandLog;
+        _mode = mode;
     }
 
     /// <summary>True for the stand-in (whose command log can be read and which can be stopped and started).</summary>
@@ -34,23 +36,28 @@ public sealed class MongoStandIn : IAsyncDisposable
     public static string NewDatabaseName() => "bridge_test_" + Guid.NewGuid().ToString("N")[..12];
 
     /// <summary>The stand-in, started and listening; or the server of <c>BRIDGE_TEST_MONGO_URI</c>.</summary>
-    public static Task<MongoStandIn> StartAsync() => StartAsync(Environment.GetEnvironmentVariable(UriVariable));
+    /// <param name="mode">How the stand-in answers (ignored for a real server, which is what it is).</param>
+    public static Task<MongoStandIn> StartAsync(StandInMode mode = StandInMode.ReplicaSet) => StartAsync(Environment.GetEnvironmentVariable(UriVariable), mode);
 
     /// <summary>The server at <paramref name="externalUri"/> when one is given; else the stand-in, started and listening.</summary>
-    public static async Task<MongoStandIn> StartAsync(string? externalUri)
+    public static async Task<MongoStandIn> StartAsync(string? externalUri, StandInMode mode = StandInMode.ReplicaSet)
     {
         if (externalUri is { Length: > 0 } external)
         {
-            return new MongoStandIn(external, 0, "");
+            return new MongoStandIn(external, 0, "", mode);
         }
 
         var commandLog = Path.Combine(Directory.CreateTempSubdirectory("bridge-mongo-standin-").FullName, "commands.jsonl");
-        var server = new MongoStandIn(null, LoopbackPorts.Free(1)[0], commandLog);
+        var server = new MongoStandIn(null, LoopbackPorts.Free(1)[0], commandLog, mode);
         await server.RestartAsync();
         return server;
     }
 
-    /// <summary>Starts the stand-in again on the same port (its data is gone: it keeps everything in memory).</summary>
+    /// <summary>
+    /// Starts the stand-in again on the same port. Its data is gone (it keeps everything in memory) unless it runs
+    /// in <see cref="StandInMode.ReplicaSetKeepingData"/>, where it replays its journal: data, change history and
+    /// resume tokens survive, as with a real server.
+    /// </summary>
     public async Task RestartAsync()
     {
         RequireStandIn();
@@ -71,6 +78,16 @@ public sealed class MongoStandIn : IAsyncDisposable
         foreach (var argument in new[] { "server.js", "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--command-log", _commandLog, "--parent-pid", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) })
         {
             start.ArgumentList.Add(argument);
+        }
+
+        if (_mode == StandInMode.Standalone)
+        {
+            start.ArgumentList.Add("--standalone");
+        }
+        else if (_mode == StandInMode.ReplicaSetKeepingData)
+        {
+            start.ArgumentList.Add("--data-file");
+            start.ArgumentList.Add(Path.Combine(Path.GetDirectoryName(_commandLog)!, "data.jsonl"));
         }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start node");

@@ -29,4 +29,24 @@ internal static partial class ChannelLog
     [LoggerMessage(EventId = 5005, EventName = "ChannelConnectionRefused", Level = LogLevel.Information,
         Message = "A connection to channel '{Channel}' was refused: {Reason}")]
     public static partial void ConnectionRefused(ILogger logger, string channel, string reason);
+
+    [LoggerMessage(EventId = 5006, EventName = "ChangeStreamFallback", Level = LogLevel.Warning,
+        Message = "Resource '{Resource}' is configured to follow a change stream, but the document store cannot serve one: it is watched on the broker ({Exchange}, key {RoutingKey})")]
+    public static partial void ChangeStreamFallback(ILogger logger, string resource, string exchange, string routingKey);
+
+    [LoggerMessage(EventId = 5007, EventName = "SnapshotResendFailed", Level = LogLevel.Warning,
+        Message = "A fresh list for the snapshot watchers of '{Resource}' could not be read: {Reason}")]
+    public static partial void SnapshotResendFailed(ILogger logger, string resource, string reason);
+
+    [LoggerMessage(EventId = 5008, EventName = "ChangeStreamsServed", Level = LogLevel.Information,
+        Message = "The document store serves change streams: resources {Resources} follow them")]
+    public static partial void ChangeStreamsServed(ILogger logger, string resources);
+
+    [LoggerMessage(EventId = 5009, EventName = "ChangeStreamResourcesOnBroker", Level = LogLevel.Warning,
+        Message = "Resources {Resources} are configured to follow change streams, which the document store cannot serve (a standalone MongoDB, or the embedded store): they are watched on the broker")]
+    public static partial void ChangeStreamResourcesOnBroker(ILogger logger, string resources);
+
+    [LoggerMessage(EventId = 5010, EventName = "ChangeStreamProbeFailed", Level = LogLevel.Warning,
+        Message = "Checking whether the document store serves change streams failed; watches that follow them will report the error")]
+    public static partial void ChangeStreamProbeFailed(ILogger logger, Exception exception);
 }

@@ -29,6 +29,13 @@ public sealed class ResourceOptions
 
     /// <summary>Defaults to <see cref="WatchFormat.Waterline"/> when the resource has a collection and no exchange of its own.</summary>
     public WatchFormat? Format { get; set; }
+
+    /// <summary>
+    /// Where live changes come from: the broker (default), a MongoDB change stream on <see cref="Collection"/>, or
+    /// both. Unset: <c>Bridge:Mongo:ChangeStreams</c> decides for resources with a collection. On one of the
+    /// default resources this may be the only key set: the rest of the default definition stays.
+    /// </summary>
+    public ChangeSource? Changes { get; set; }
 }
 
 /// <summary>The MonoRail channel front (section <c>Bridge:Channels</c>).</summary>

@@ -10,6 +10,9 @@ public sealed record ResourceDefinition(string Name, string? Collection, string 
 {
     public const string Mq = "mq";
 
+    /// <summary>Where live changes come from; a change stream needs <see cref="Collection"/>.</summary>
+    public ChangeSource Changes { get; init; } = ChangeSource.Broker;
+
     public bool IsMq => Name == Mq;
 }
 
@@ -26,15 +29,27 @@ public sealed class ResourceTable
 
     /// <param name="options">The configured resources and mq exchanges.</param>
     /// <param name="builtIn">Resources other areas serve themselves (<see cref="IChannelResource"/>); they own their names.</param>
-    public ResourceTable(ChannelOptions options, IEnumerable<ResourceDefinition>? builtIn = null)
+    /// <param name="changeStreamsByDefault"><c>Bridge:Mongo:ChangeStreams</c>: resources with a collection and no <c>Changes</c> of their own follow a change stream.</param>
+    public ResourceTable(ChannelOptions options, IEnumerable<ResourceDefinition>? builtIn = null, bool changeStreamsByDefault = false)
     {
-        var merged = new Dictionary<string, ResourceOptions>(Defaults(), StringComparer.Ordinal);
+        var defaults = Defaults();
+        var merged = new Dictionary<string, ResourceOptions>(defaults, StringComparer.Ordinal);
         foreach (var (name, resource) in options.Resources)
         {
-            merged[name] = resource;
+            merged[name] = defaults.TryGetValue(name, out var standard) && IsOverlay(resource)
+                ? new ResourceOptions
+                {
+                    Collection = standard.Collection,
+                    IdField = resource.IdField == "id" ? standard.IdField : resource.IdField,
+                    Exchange = standard.Exchange,
+                    RoutingKey = standard.RoutingKey,
+                    Format = standard.Format,
+                    Changes = resource.Changes,
+                }
+                : resource;
         }
 
-        _resources = merged.ToDictionary(pair => pair.Key, pair => Resolve(pair.Key, pair.Value), StringComparer.Ordinal);
+        _resources = merged.ToDictionary(pair => pair.Key, pair => Resolve(pair.Key, pair.Value, changeStreamsByDefault), StringComparer.Ordinal);
         _resources[ResourceDefinition.Mq] = new ResourceDefinition(ResourceDefinition.Mq, null, "id", null);
         foreach (var definition in builtIn ?? [])
         {
@@ -72,7 +87,8 @@ public sealed class ResourceTable
     /// <summary>Problems with configured resources, for start-up validation; empty when all is well.</summary>
     public static IEnumerable<string> Validate(ChannelOptions options)
     {
-        foreach (var (name, resource) in options.Resources)
+        var defaults = Defaults();
+        foreach (var (name, configured) in options.Resources)
         {
             var key = $"{ChannelOptions.SectionName}:Resources:{name}";
             if (name == ResourceDefinition.Mq)
@@ -80,9 +96,21 @@ public sealed class ResourceTable
                 yield return $"{key}: 'mq' is built in and cannot be configured";
             }
 
+            // Only Changes (or IdField) on a default resource: the rest of its definition is the default's.
+            var resource = defaults.TryGetValue(name, out var standard) && IsOverlay(configured) ? standard : configured;
             if (resource.Collection is null && resource.Exchange is null)
             {
                 yield return $"{key}: a resource needs a Collection, an Exchange, or both";
+            }
+
+            if (configured.Changes is ChangeSource.ChangeStream or ChangeSource.Both && resource.Collection is null)
+            {
+                yield return $"{key}:Changes {configured.Changes} needs a Collection to follow";
+            }
+
+            if (configured.Changes == ChangeSource.Both && (resource.Format ?? (resource.Exchange is null ? WatchFormat.Waterline : WatchFormat.Raw)) == WatchFormat.Raw)
+            {
+                yield return $"{key}:Changes Both needs the Waterline format (change streams give waterline frames); use ChangeStream alone for a Raw resource";
             }
 
             if (resource.Exchange is not null && string.IsNullOrWhiteSpace(resource.RoutingKey))
@@ -102,7 +130,11 @@ public sealed class ResourceTable
         }
     }
 
-    private static ResourceDefinition Resolve(string name, ResourceOptions options)
+    /// <summary>A configured entry that names neither a collection nor an exchange only adjusts a default resource.</summary>
+    private static bool IsOverlay(ResourceOptions options) =>
+        options.Collection is null && options.Exchange is null && options.RoutingKey is null && options.Format is null;
+
+    private static ResourceDefinition Resolve(string name, ResourceOptions options, bool changeStreamsByDefault)
     {
         WatchSource? watch = null;
         if (options.Exchange is not null)
@@ -114,6 +146,7 @@ public sealed class ResourceTable
             watch = new WatchSource(WaterlineExchange, options.Collection + ".#", options.Format ?? WatchFormat.Waterline);
         }
 
-        return new ResourceDefinition(name, options.Collection, options.IdField, watch);
+        var changes = options.Changes ?? (changeStreamsByDefault && options.Collection is not null ? ChangeSource.ChangeStream : ChangeSource.Broker);
+        return new ResourceDefinition(name, options.Collection, options.IdField, watch) { Changes = changes };
     }
 }

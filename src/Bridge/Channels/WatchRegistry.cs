@@ -1,14 +1,23 @@
 using Bridge.Broker;
 using Bridge.Connections;
+using Bridge.Documents;
+using Bridge.Documents.Changes;
 using Microsoft.Extensions.Options;
 
 namespace Bridge.Channels;
 
 /// <summary>
 /// The watch groups of the whole bridge. Connections watching the same thing share a group, and groups
-/// watching the same exchange and key share the broker's reference-counted binding.
+/// watching the same exchange and key share the broker's reference-counted binding; groups of a resource that
+/// follows a change stream (<see cref="ResourceDefinition.Changes"/>) share the feed's stream on its collection.
 /// </summary>
-public sealed class WatchRegistry(IBroker broker, IOptions<ChannelOptions> options, ILogger<WatchRegistry> logger)
+public sealed class WatchRegistry(
+    IBroker broker,
+    IChangeFeed changeFeed,
+    IDocumentStore store,
+    IOptions<ChannelOptions> options,
+    TimeProvider timeProvider,
+    ILogger<WatchRegistry> logger)
 {
     private readonly int _filterQueueCapacity = options.Value.WatchFilterQueueCapacity;
 
@@ -20,6 +29,8 @@ public sealed class WatchRegistry(IBroker broker, IOptions<ChannelOptions> optio
     // subscription it awaits consistent without touching the delivery path, which reads members lock-free.
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Dictionary<(string Resource, string Params), WatchGroup> _groups = [];
+    private readonly Dictionary<WatchGroup, ChangeStreamWatch> _changeStreamWatches = [];
+    private readonly HashSet<string> _fellBack = new(StringComparer.Ordinal);
 
     public int GroupCount
     {
@@ -45,16 +56,7 @@ public sealed class WatchRegistry(IBroker broker, IOptions<ChannelOptions> optio
         {
             if (!_groups.TryGetValue(spec.Key, out var group))
             {
-                group = new WatchGroup(spec, logger, _filterQueueCapacity, _evaluationSlots);
-                try
-                {
-                    group.Subscription = await broker.SubscribeAsync(spec.Source.Exchange, spec.Source.RoutingKey, group.OnDelivery, cancellationToken);
-                }
-                catch
-                {
-                    await group.CompleteAsync();
-                    throw;
-                }
+                group = await CreateGroupAsync(spec, cancellationToken);
                 lock (_groups)
                 {
                     _groups.Add(spec.Key, group);
@@ -64,6 +66,11 @@ public sealed class WatchRegistry(IBroker broker, IOptions<ChannelOptions> optio
             }
 
             group.Add(connection, bufferUntilSnapshot);
+            if (bufferUntilSnapshot && _changeStreamWatches.TryGetValue(group, out var changeStreamWatch))
+            {
+                changeStreamWatch.AddSnapshotMember(connection);
+            }
+
             return group;
         }
         finally
@@ -79,10 +86,14 @@ public sealed class WatchRegistry(IBroker broker, IOptions<ChannelOptions> optio
         await _gate.WaitAsync(CancellationToken.None);
         try
         {
+            _changeStreamWatches.TryGetValue(group, out var changeStreamWatch);
+            changeStreamWatch?.RemoveMember(connection);
             if (!group.Remove(connection))
             {
                 return;
             }
+
+            _changeStreamWatches.Remove(group);
 
             lock (_groups)
             {
@@ -108,6 +119,81 @@ public sealed class WatchRegistry(IBroker broker, IOptions<ChannelOptions> optio
         finally
         {
             _gate.Release();
+        }
+    }
+
+    /// <summary>A new group and its subscription: the broker, the change feed, or both (called under the gate).</summary>
+    private async Task<WatchGroup> CreateGroupAsync(WatchSpec spec, CancellationToken cancellationToken)
+    {
+        if (spec.Resource.Changes != ChangeSource.Broker && spec.Resource.Collection is { } collection)
+        {
+            // The group sees waterline deliveries and no filter: the change-stream watch filters, as it must for removes.
+            var group = new WatchGroup(spec with { Filter = Filter.Empty, Source = spec.Source with { Format = WatchFormat.Waterline } }, logger,
+                _filterQueueCapacity, _evaluationSlots);
+            var watch = new ChangeStreamWatch(spec, group.OnDelivery, store, options.Value.MaxResults, timeProvider, logger);
+            var stream = await changeFeed.SubscribeAsync(collection, watch.OnChange, watch.OnHistoryLost, cancellationToken);
+            if (stream is not null)
+            {
+                IAsyncDisposable? fromBroker = null;
+                if (spec.Resource.Changes == ChangeSource.Both)
+                {
+                    try
+                    {
+                        fromBroker = await broker.SubscribeAsync(spec.Source.Exchange, spec.Source.RoutingKey, watch.OnBrokerDelivery, cancellationToken);
+                    }
+                    catch
+                    {
+                        await stream.DisposeAsync();
+                        await watch.DisposeAsync();
+                        throw;
+                    }
+                }
+
+                group.Subscription = new ChangeStreamGroupSubscription(stream, fromBroker, watch);
+                _changeStreamWatches[group] = watch;
+                return group;
+            }
+
+            await watch.DisposeAsync();
+            await group.CompleteAsync();
+            if (_fellBack.Add(spec.Resource.Name))
+            {
+                ChannelLog.ChangeStreamFallback(logger, spec.Resource.Name, spec.Source.Exchange, spec.Source.RoutingKey);
+            }
+        }
+
+        var onBroker = new WatchGroup(spec, logger, _filterQueueCapacity, _evaluationSlots);
+        try
+        {
+            onBroker.Subscription = await broker.SubscribeAsync(spec.Source.Exchange, spec.Source.RoutingKey, onBroker.OnDelivery, cancellationToken);
+        }
+        catch
+        {
+            // A filtered group's evaluation loop is already running: end it with the group that never was.
+            await onBroker.CompleteAsync();
+            throw;
+        }
+
+        return onBroker;
+    }
+
+    /// <summary>What a change-stream group holds: the stream, the broker binding of <see cref="ChangeSource.Both"/>, the watch.</summary>
+    private sealed class ChangeStreamGroupSubscription(IAsyncDisposable stream, IAsyncDisposable? fromBroker, ChangeStreamWatch watch) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                await stream.DisposeAsync();
+                if (fromBroker is not null)
+                {
+                    await fromBroker.DisposeAsync();
+                }
+            }
+            finally
+            {
+                await watch.DisposeAsync();
+            }
         }
     }
 }

@@ -30,6 +30,8 @@ public sealed class Filter
     /// before the store gives up with <see cref="FilterBudgetExceededException"/>; null for no bound.
     /// </summary>
     public TimeSpan? EvaluationBudget { get; }
+    /// <summary>The parsed tree, for translations into a store's own query language (one place each).</summary>
+    internal FilterNode? Root => _root;
 
     /// <summary>True when the filter has no condition and so matches every document.</summary>
     public bool IsEmpty => _root is null;

@@ -29,6 +29,8 @@ internal sealed class AllOfNode(IReadOnlyList<FilterNode> children) : FilterNode
 
 internal sealed class AnyOfNode(IReadOnlyList<FilterNode> children) : FilterNode
 {
+    public IReadOnlyList<FilterNode> Children => children;
+
     public override bool Matches(JsonObject document)
     {
         foreach (var child in children)
@@ -45,6 +47,8 @@ internal sealed class AnyOfNode(IReadOnlyList<FilterNode> children) : FilterNode
 
 internal sealed class NoneOfNode(IReadOnlyList<FilterNode> children) : FilterNode
 {
+    public IReadOnlyList<FilterNode> Children => children;
+
     public override bool Matches(JsonObject document)
     {
         foreach (var child in children)
@@ -141,6 +145,10 @@ internal enum ComparisonOperator
 
 internal sealed class ComparisonCondition(ComparisonOperator op, JsonNode? bound) : ValueCondition
 {
+    public ComparisonOperator Operator => op;
+
+    public JsonNode? Bound => bound;
+
     public override bool Matches(List<PathValue> values)
     {
         if (bound is null
@@ -168,6 +176,8 @@ internal sealed class ComparisonCondition(ComparisonOperator op, JsonNode? bound
 
 internal sealed class InCondition(IReadOnlyList<EqualsCondition> alternatives) : ValueCondition
 {
+    public IReadOnlyList<EqualsCondition> Alternatives => alternatives;
+
     public override bool Matches(List<PathValue> values)
     {
         foreach (var alternative in alternatives)
@@ -184,11 +194,15 @@ internal sealed class InCondition(IReadOnlyList<EqualsCondition> alternatives) :
 
 internal sealed class ExistsCondition(bool shouldExist) : ValueCondition
 {
+    public bool ShouldExist => shouldExist;
+
     public override bool Matches(List<PathValue> values) => values.Exists(static v => v.Exists) == shouldExist;
 }
 
 internal sealed class RegexCondition(Regex regex) : ValueCondition
 {
+    public Regex Regex => regex;
+
     public override bool Matches(List<PathValue> values) => AnyValueOrElement(values, IsMatch);
 
     private bool IsMatch(JsonNode? actual)
@@ -213,6 +227,8 @@ internal sealed class RegexCondition(Regex regex) : ValueCondition
 
 internal sealed class NotCondition(ValueCondition inner) : ValueCondition
 {
+    public ValueCondition Inner => inner;
+
     public override bool Matches(List<PathValue> values) => !inner.Matches(values);
 }
 

@@ -1,5 +1,6 @@
 using Bridge.Channels;
 using Bridge.Connections;
+using Bridge.Documents.Mongo;
 using Microsoft.Extensions.Options;
 
 namespace Bridge.Hosting;
@@ -20,10 +21,14 @@ public static class ChannelsExtensions
         builder.Services.AddSingleton<IValidateOptions<ChannelOptions>, ChannelOptionsValidator>();
 
         builder.Services.AddSingleton<ConnectionRegistry>();
+        // Bridge:Mongo:ChangeStreams lives with the MongoDB settings but decides the resource table's default.
+        var changeStreamsByDefault = builder.Configuration.GetValue<bool>($"{MongoOptions.SectionName}:{nameof(MongoOptions.ChangeStreams)}");
         builder.Services.AddSingleton(services => new ResourceTable(
             services.GetRequiredService<IOptions<ChannelOptions>>().Value,
-            services.GetServices<IChannelResource>().Select(static resource => resource.Definition)));
+            services.GetServices<IChannelResource>().Select(static resource => resource.Definition),
+            changeStreamsByDefault));
         builder.Services.AddSingleton<WatchRegistry>();
+        builder.Services.AddHostedService<ChangeStreamStartupCheck>();
         builder.Services.AddSingleton<ChannelRouter>();
         builder.Services.AddSingleton<ChannelEndpoint>();
         return builder;

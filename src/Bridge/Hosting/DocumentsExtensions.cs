@@ -1,4 +1,5 @@
 using Bridge.Documents;
+using Bridge.Documents.Changes;
 using Bridge.Documents.Mongo;
 using Microsoft.Extensions.Options;
 
@@ -29,6 +30,7 @@ public static class DocumentsExtensions
         if (string.IsNullOrWhiteSpace(builder.Configuration[$"{MongoOptions.SectionName}:Uri"]))
         {
             builder.Services.AddSingleton<IDocumentStore>(static sp => sp.GetRequiredService<EmbeddedDocumentStore>());
+            builder.Services.AddSingleton<IChangeFeed, NoChangeFeed>();
         }
         else
         {
@@ -40,6 +42,8 @@ public static class DocumentsExtensions
             builder.Services.AddSingleton<MongoDocumentStore>();
             builder.Services.AddSingleton<IDocumentStore>(static sp => sp.GetRequiredService<MongoDocumentStore>());
             builder.Services.AddHostedService<MongoStoreMonitor>();
+            builder.Services.AddSingleton<MongoChangeFeed>();
+            builder.Services.AddSingleton<IChangeFeed>(static sp => sp.GetRequiredService<MongoChangeFeed>());
         }
 
         builder.Services.AddHostedService(static sp => new DocumentStoreStartup(

@@ -142,6 +142,7 @@ public sealed class MongoOutageTests : IAsyncLifetime
             ["Bridge:Mongo:Uri"] = _mongo.Uri,
             ["Bridge:Mongo:Database"] = _database,
             ["Bridge:Mongo:PingInterval"] = "00:00:00.500",
+            ["Bridge:Channels:Resources:nodes:Changes"] = "ChangeStream",
         });
         await Readiness.WaitUntilReadyAsync(_host, TimeSpan.FromSeconds(30));
     }
@@ -160,7 +161,7 @@ public sealed class MongoOutageTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task MongoDown_QueryAnswersStoreUnavailableWithinTwoSeconds_WatchesGoOn_AndAllRecoversWhenItIsBack()
+    public async Task MongoDown_QueryAnswersStoreUnavailableWithinTwoSeconds_BrokerWatchesGoOn_AndAllRecoversWhenItIsBack()
     {
         var mongo = _mongo!;
         var host = _host!;
@@ -174,6 +175,10 @@ public sealed class MongoOutageTests : IAsyncLifetime
         await client.SendTextAsync("""{"handler":"query","params":{"type":"compute"}}""");
         Assert.Equal("list", (string?)(await client.ReceiveAsync())["handler"]);
         await client.SendTextAsync("""{"handler":"watch","resource":"mq","params":{"exchange":"on.events","routingKey":"#"}}""");
+        // nodes follow a change stream: a snapshot watcher of them.
+        await using var follower = await ChannelClient.ConnectAsync(host.WebSocketUri("nodes"));
+        await follower.SendTextAsync("""{"handler":"watch","snapshot":true,"params":{"rack":"outage"}}""");
+        Assert.Equal("list", (string?)(await follower.ReceiveAsync(awaiting: "the snapshot"))["handler"]);
 
         await mongo.StopAsync();
         var clock = Stopwatch.StartNew();
@@ -211,6 +216,19 @@ public sealed class MongoOutageTests : IAsyncLifetime
         Assert.Equal("list", (string?)reply["handler"]);
         Assert.NotEmpty(reply["items"]!.AsArray());
         await Readiness.WaitUntilReadyAsync(host, TimeSpan.FromSeconds(10));
+
+        // The restarted stand-in kept nothing, not even the change history: the stream starts afresh and its
+        // snapshot watcher gets a new list; changes after that arrive again.
+        var fresh = await follower.ReceiveMatchingAsync(m => (string?)m["handler"] == "list", "a fresh list after the history was lost", TimeSpan.FromSeconds(20));
+        Assert.Empty(fresh["items"]!.AsArray());
+        var store = RabbitMqMongoBridgeFixture.CreateStore(mongo.Uri, _database);
+        using (store)
+        {
+            await store.InsertAsync("nodes", new JsonObject { ["id"] = "65e18b0001000000000000ff", ["rack"] = "outage" }, CancellationToken.None);
+        }
+
+        var created = await follower.ReceiveMatchingAsync(m => (string?)m["handler"] == "item", "the change made after the outage", TimeSpan.FromSeconds(10));
+        Assert.Equal("65e18b0001000000000000ff", (string?)created["id"]![1]);
     }
 
     private static async Task<HttpStatusCode> ReadyzAsync(BridgeHost host)

@@ -2,28 +2,31 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using MongoDB.Bson;
+using MongoDB.Driver;
 
 namespace Bridge.Documents.Mongo;
 
 /// <summary>
-/// Documents and filters between the bridge's JSON (identity <c>id</c>, dates as ISO-8601 strings) and MongoDB
-/// Extended JSON (identity <c>_id</c>, ObjectIds, BSON dates), both ways.
+/// Documents between the JSON clients see (identity <c>id</c>, dates as ISO-8601 strings) and BSON as MongoDB
+/// stores it (identity <c>_id</c>, ObjectIds, BSON dates), both ways, with no text format in between.
 /// </summary>
 /// <remarks>
 /// Rules: a 24-hex id is stored as an ObjectId <c>_id</c>, any other id as a string <c>_id</c>; a string in exactly
 /// the form <c>yyyy-MM-ddTHH:mm:ss.fffZ</c> is stored as a BSON date (so TTL indexes work) and read back in that
-/// form, so round trips are exact. RackHD's databases hold both ObjectId and string ids, so a filter on <c>id</c>
-/// with a 24-hex value matches either form (<c>$in</c> of both).
+/// form, so round trips are exact. Integers become Int32 when they fit, else Int64; other numbers doubles. Read
+/// back, Decimal128 becomes a JSON number with all its digits, ObjectIds 24 hex digits, binary data base64 (a UUID
+/// subtype its canonical text), so every value a RackHD database holds reaches the client as plain JSON.
 /// </remarks>
 public static partial class MongoDocumentMapping
 {
     public const string DateFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
 
     /// <summary>The document as stored: <c>_id</c> first (from <paramref name="id"/>), every other field converted.</summary>
-    public static string ToStored(JsonObject document, string id)
+    public static BsonDocument ToStored(JsonObject document, string id)
     {
         ArgumentNullException.ThrowIfNull(document);
-        var stored = new JsonObject { ["_id"] = IdValue(id) };
+        var stored = new BsonDocument("_id", IdValue(id));
         foreach (var (name, value) in document)
         {
             if (name is "id" or "_id")
@@ -31,256 +34,229 @@ public static partial class MongoDocumentMapping
                 continue;
             }
 
-            stored[name] = ToStoredValue(value);
+            stored[name] = ToBson(value);
         }
 
-        return stored.ToJsonString();
+        return stored;
     }
 
-    /// <summary>A stored document (relaxed Extended JSON) as clients see it: <c>id</c> first, ObjectIds and dates as strings.</summary>
-    public static JsonObject FromStored(string json)
+    /// <summary>A stored document as clients see it: <c>id</c> first, ObjectIds and dates as strings.</summary>
+    public static JsonObject FromStored(BsonDocument stored)
     {
-        var stored = JsonNode.Parse(json) as JsonObject ?? throw new FormatException("a stored document is not a JSON object");
+        ArgumentNullException.ThrowIfNull(stored);
         var document = new JsonObject();
-        if (stored.TryGetPropertyValue("_id", out var id))
+        if (stored.TryGetValue("_id", out var id))
         {
-            document["id"] = FromStoredValue(id);
+            document["id"] = ToJson(id);
         }
 
-        foreach (var (name, value) in stored)
+        foreach (var element in stored)
         {
-            if (name != "_id")
+            if (element.Name != "_id")
             {
-                document[name] = FromStoredValue(value);
+                document[element.Name] = ToJson(element.Value);
             }
         }
 
         return document;
     }
 
-    /// <summary>The selector of the document with this id, whichever form its <c>_id</c> has.</summary>
-    public static string IdSelector(string id) => new JsonObject { ["_id"] = IdCondition(id) }.ToJsonString();
+    /// <summary>The stored form of an id: an ObjectId for 24 hex digits, else the string itself.</summary>
+    public static BsonValue IdValue(string id) => IsObjectIdHex(id) ? ObjectId.Parse(id) : new BsonString(id);
 
-    /// <summary>A validated filter's MongoDB query with <c>id</c> mapped to <c>_id</c> and values in their stored form.</summary>
-    public static string ToQuery(Filter filter)
-    {
-        ArgumentNullException.ThrowIfNull(filter);
-        return TranslateQuery(filter.ToMongoQuery()).ToJsonString();
-    }
+    /// <summary>
+    /// The selector of the document with this id, whichever form its <c>_id</c> has: RackHD's databases hold both
+    /// ObjectId and string ids, so a 24-hex id matches either.
+    /// </summary>
+    public static BsonDocument IdSelector(string id) => new("_id", IdCondition(id));
 
-    public static string ToSort(IReadOnlyList<SortField> sort)
+    /// <summary>The condition an <c>_id</c> equal to <paramref name="id"/> (in either stored form) meets.</summary>
+    public static BsonValue IdCondition(string id) =>
+        IsObjectIdHex(id) ? new BsonDocument("$in", new BsonArray { ObjectId.Parse(id), id }) : new BsonString(id);
+
+    public static BsonDocument ToSort(IReadOnlyList<SortField> sort)
     {
         ArgumentNullException.ThrowIfNull(sort);
-        var result = new JsonObject();
+        var result = new BsonDocument();
         foreach (var field in sort)
         {
             result[FieldName(field.Path)] = field.Direction == SortDirection.Descending ? -1 : 1;
         }
 
-        return result.ToJsonString();
+        return result;
     }
 
     public static string FieldName(string path) => path == "id" ? "_id" : path.StartsWith("id.", StringComparison.Ordinal) ? "_id" + path[2..] : path;
 
     public static bool IsObjectIdHex(string value) => ObjectIdHex().IsMatch(value);
 
-    private static JsonNode IdValue(string id) => IsObjectIdHex(id) ? new JsonObject { ["$oid"] = id.ToLowerInvariant() } : JsonValue.Create(id);
-
-    private static JsonNode IdCondition(string id) =>
-        IsObjectIdHex(id) ? new JsonObject { ["$in"] = new JsonArray(IdValue(id), JsonValue.Create(id)) } : JsonValue.Create(id);
-
-    private static JsonNode? ToStoredValue(JsonNode? value) => value switch
-    {
-        JsonObject obj => new JsonObject(obj.Select(p => KeyValuePair.Create(p.Key, ToStoredValue(p.Value)))),
-        JsonArray array => new JsonArray([.. array.Select(ToStoredValue)]),
-        JsonValue scalar when scalar.GetValueKind() == JsonValueKind.String && IsDate(scalar.GetValue<string>()) =>
-            new JsonObject { ["$date"] = scalar.GetValue<string>() },
-        _ => value?.DeepClone(),
-    };
-
-    private static JsonNode? FromStoredValue(JsonNode? value)
+    /// <summary>A client's JSON value as BSON: date strings become dates, integers Int32/Int64, other numbers doubles.</summary>
+    public static BsonValue ToBson(JsonNode? value)
     {
         switch (value)
         {
-            case JsonObject { Count: 1 } wrapper when wrapper.TryGetPropertyValue("$oid", out var oid):
-                return oid?.DeepClone();
-            case JsonObject { Count: 1 } wrapper when wrapper.TryGetPropertyValue("$date", out var date):
-                return JsonValue.Create(FormatDate(date));
-            case JsonObject { Count: 1 } wrapper when wrapper.TryGetPropertyValue("$numberLong", out var number)
-                && long.TryParse(number?.GetValue<string>(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed):
-                return JsonValue.Create(parsed);
+            case null:
+                return BsonNull.Value;
             case JsonObject obj:
-                return new JsonObject(obj.Select(p => KeyValuePair.Create(p.Key, FromStoredValue(p.Value))));
-            case JsonArray array:
-                return new JsonArray([.. array.Select(FromStoredValue)]);
-            default:
-                return value?.DeepClone();
-        }
-    }
-
-    private static string FormatDate(JsonNode? date)
-    {
-        DateTimeOffset at = date switch
-        {
-            JsonValue text when text.GetValueKind() == JsonValueKind.String =>
-                DateTimeOffset.Parse(text.GetValue<string>(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal),
-            JsonObject { Count: 1 } ms when ms["$numberLong"] is JsonValue n =>
-                DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(n.GetValue<string>(), CultureInfo.InvariantCulture)),
-            _ => throw new FormatException($"unexpected $date value {date?.ToJsonString()}"),
-        };
-        return at.UtcDateTime.ToString(DateFormat, CultureInfo.InvariantCulture);
-    }
-
-    private static bool IsDate(string text) =>
-        IsoDate().IsMatch(text)
-        && DateTime.TryParseExact(text, DateFormat, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out _);
-
-    private static JsonObject TranslateQuery(JsonObject query)
-    {
-        var clauses = new List<KeyValuePair<string, JsonNode?>>();
-        foreach (var (key, value) in query)
-        {
-            if (key is "$and" or "$or" or "$nor")
-            {
-                var parts = new JsonArray();
-                foreach (var part in value?.AsArray() ?? [])
+                var document = new BsonDocument();
+                foreach (var (name, child) in obj)
                 {
-                    parts.Add(TranslateQuery(part!.AsObject()));
+                    document[name] = ToBson(child);
                 }
 
-                clauses.Add(KeyValuePair.Create<string, JsonNode?>(key, parts));
-                continue;
-            }
+                return document;
+            case JsonArray array:
+                var list = new BsonArray(array.Count);
+                foreach (var element in array)
+                {
+                    list.Add(ToBson(element));
+                }
 
-            var isId = key == "id";
-            foreach (var condition in TranslateCondition(value, isId))
-            {
-                clauses.Add(KeyValuePair.Create(FieldName(key), condition));
-            }
+                return list;
+            default:
+                return ScalarToBson(value.AsValue());
         }
-
-        // A field with two conditions that translate to the same operator cannot share one object: $and them.
-        return clauses.Select(c => c.Key).Distinct(StringComparer.Ordinal).Count() == clauses.Count
-            ? new JsonObject(clauses)
-            : new JsonObject { ["$and"] = new JsonArray([.. clauses.Select(c => (JsonNode)new JsonObject { [c.Key] = c.Value })]) };
     }
 
-    /// <summary>One condition per result; several only when operators collide after translation.</summary>
-    private static List<JsonNode?> TranslateCondition(JsonNode? condition, bool isId)
+    /// <summary>A stored BSON value as the JSON clients see.</summary>
+    public static JsonNode? ToJson(BsonValue value)
     {
-        if (condition is not JsonObject ops || !ops.Any(p => p.Key.StartsWith('$')))
+        ArgumentNullException.ThrowIfNull(value);
+        switch (value.BsonType)
         {
-            return [TranslateEquality(condition, isId)];
+            case BsonType.Document:
+                var obj = new JsonObject();
+                foreach (var element in value.AsBsonDocument)
+                {
+                    obj[element.Name] = ToJson(element.Value);
+                }
+
+                return obj;
+            case BsonType.Array:
+                var array = new JsonArray();
+                foreach (var element in value.AsBsonArray)
+                {
+                    array.Add(ToJson(element));
+                }
+
+                return array;
+            case BsonType.Null or BsonType.Undefined:
+                return null;
+            case BsonType.String:
+                return JsonValue.Create(value.AsString);
+            case BsonType.Boolean:
+                return JsonValue.Create(value.AsBoolean);
+            case BsonType.Int32:
+                return JsonValue.Create(value.AsInt32);
+            case BsonType.Int64:
+                return JsonValue.Create(value.AsInt64);
+            case BsonType.Double:
+                var number = value.AsDouble;
+                // JSON has no NaN or infinities: their names are the honest rendering.
+                return double.IsFinite(number) ? JsonValue.Create(number) : JsonValue.Create(number.ToString(CultureInfo.InvariantCulture));
+            case BsonType.Decimal128:
+                return DecimalToJson(value.AsDecimal128);
+            case BsonType.ObjectId:
+                return JsonValue.Create(value.AsObjectId.ToString());
+            case BsonType.DateTime:
+                return DateToJson(value.AsBsonDateTime);
+            case BsonType.Binary:
+                return BinaryToJson(value.AsBsonBinaryData);
+            case BsonType.Timestamp:
+                return JsonValue.Create(value.AsBsonTimestamp.Value);
+            case BsonType.RegularExpression:
+                var regex = value.AsBsonRegularExpression;
+                return JsonValue.Create($"/{regex.Pattern}/{regex.Options}");
+            default:
+                // Symbols, JavaScript, MinKey/MaxKey: nothing the bridge's clients write; shown as their text.
+                return JsonValue.Create(value.ToString());
         }
-
-        var translated = new List<KeyValuePair<string, JsonNode?>>();
-        var standalone = new List<JsonNode?>();
-        foreach (var (op, operand) in ops)
-        {
-            switch (op)
-            {
-                case "$eq" when isId && operand is JsonValue v && v.GetValueKind() == JsonValueKind.String && IsObjectIdHex(v.GetValue<string>()):
-                    translated.Add(KeyValuePair.Create<string, JsonNode?>("$in", new JsonArray([.. Expand(operand, isId)])));
-                    break;
-                case "$ne" when isId && operand is JsonValue v && v.GetValueKind() == JsonValueKind.String && IsObjectIdHex(v.GetValue<string>()):
-                    translated.Add(KeyValuePair.Create<string, JsonNode?>("$nin", new JsonArray([.. Expand(operand, isId)])));
-                    break;
-                case "$in" or "$nin":
-                    var values = new JsonArray();
-                    foreach (var item in operand?.AsArray() ?? [])
-                    {
-                        foreach (var expanded in Expand(item, isId))
-                        {
-                            values.Add(expanded);
-                        }
-                    }
-
-                    translated.Add(KeyValuePair.Create<string, JsonNode?>(op, values));
-                    break;
-                case "$not":
-                    translated.Add(KeyValuePair.Create(op, TranslateCondition(operand, isId)[0]));
-                    break;
-                case "$regex":
-                    // libbson reads a "$regex" key as the legacy regex literal, so the pattern travels as a BSON
-                    // regular expression value instead ({field: /p/}, which MongoDB matches as $regex does).
-                    var options = ops["$options"] is JsonValue o ? o.GetValue<string>() : "";
-                    standalone.Add(new JsonObject
-                    {
-                        ["$regularExpression"] = new JsonObject { ["pattern"] = operand?.DeepClone(), ["options"] = new string([.. options.Order()]) },
-                    });
-                    break;
-                case "$options":
-                    break;
-                case "$exists":
-                    translated.Add(KeyValuePair.Create(op, operand?.DeepClone()));
-                    break;
-                default:
-                    translated.Add(KeyValuePair.Create(op, isId ? operand?.DeepClone() : ToStoredValue(operand)));
-                    break;
-            }
-        }
-
-        if (translated.Count == 0)
-        {
-            return standalone;
-        }
-
-        if (translated.Select(t => t.Key).Distinct(StringComparer.Ordinal).Count() == translated.Count)
-        {
-            return [new JsonObject(translated), .. standalone];
-        }
-
-        return [.. translated.Select(t => (JsonNode?)new JsonObject { [t.Key] = t.Value }), .. standalone];
     }
 
-    private static JsonNode? TranslateEquality(JsonNode? value, bool isId) =>
-        isId && value is JsonValue v && v.GetValueKind() == JsonValueKind.String && IsObjectIdHex(v.GetValue<string>())
-            ? IdCondition(v.GetValue<string>())
-            : isId ? value?.DeepClone() : ToStoredValue(value);
-
-    /// <summary>A value to compare with: for a 24-hex id both its ObjectId and its string form.</summary>
-    private static List<JsonNode?> Expand(JsonNode? value, bool isId)
+    private static BsonValue ScalarToBson(JsonValue value)
     {
-        if (isId && value is JsonValue v && v.GetValueKind() == JsonValueKind.String && IsObjectIdHex(v.GetValue<string>()))
+        switch (value.GetValueKind())
         {
-            return [IdValue(v.GetValue<string>()), JsonValue.Create(v.GetValue<string>())];
-        }
+            case JsonValueKind.String:
+                var text = value.GetValue<string>();
+                return TryParseDate(text, out var date) ? new BsonDateTime(date) : new BsonString(text);
+            case JsonValueKind.True:
+                return BsonBoolean.True;
+            case JsonValueKind.False:
+                return BsonBoolean.False;
+            case JsonValueKind.Number:
+                if (value.TryGetValue<int>(out var int32))
+                {
+                    return new BsonInt32(int32);
+                }
 
-        return [isId ? value?.DeepClone() : ToStoredValue(value)];
+                if (value.TryGetValue<long>(out var int64))
+                {
+                    return new BsonInt64(int64);
+                }
+
+                if (value.TryGetValue<double>(out var number))
+                {
+                    return new BsonDouble(number);
+                }
+
+                // A JsonValue made from a JsonElement: read its number text.
+                var raw = value.ToJsonString();
+                return long.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out int64)
+                    ? int64 is >= int.MinValue and <= int.MaxValue ? new BsonInt32((int)int64) : new BsonInt64(int64)
+                    : new BsonDouble(double.Parse(raw, NumberStyles.Float, CultureInfo.InvariantCulture));
+            default:
+                return BsonNull.Value;
+        }
     }
 
-    /// <summary>MongoDB's MaxTimeMSExpired: a query ran past its <c>maxTimeMS</c>.</summary>
-    public const uint MaxTimeExpiredCode = 50;
+    private static JsonNode DecimalToJson(Decimal128 value)
+    {
+        if (Decimal128.IsNaN(value) || Decimal128.IsInfinity(value))
+        {
+            return JsonValue.Create(value.ToString());
+        }
+
+        // Decimal128 has 34 digits, more than System.Decimal: its own text is a valid JSON number, all digits kept.
+        return JsonNode.Parse(value.ToString().Replace("E+", "E", StringComparison.Ordinal))!;
+    }
+
+    private static JsonNode DateToJson(BsonDateTime date)
+    {
+        var milliseconds = date.MillisecondsSinceEpoch;
+        return milliseconds >= BsonConstants.DateTimeMinValueMillisecondsSinceEpoch && milliseconds <= BsonConstants.DateTimeMaxValueMillisecondsSinceEpoch
+            ? JsonValue.Create(date.ToUniversalTime().ToString(DateFormat, CultureInfo.InvariantCulture))
+            : JsonValue.Create(milliseconds);
+    }
+
+    private static JsonNode BinaryToJson(BsonBinaryData binary) =>
+        binary.SubType == BsonBinarySubType.UuidStandard && binary.Bytes.Length == 16
+            ? JsonValue.Create(binary.ToGuid(GuidRepresentation.Standard).ToString())
+            : JsonValue.Create(Convert.ToBase64String(binary.Bytes));
+
+    private static bool TryParseDate(string text, out DateTime date)
+    {
+        date = default;
+        return IsoDate().IsMatch(text)
+            && DateTime.TryParseExact(text, DateFormat, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out date);
+    }
 
     /// <summary>
     /// The options of a find: sort, skip, limit, and for a filter with an evaluation budget a <c>maxTimeMS</c>,
     /// since on MongoDB the server evaluates the filter (its <c>$regex</c> included) and only it can stop.
     /// </summary>
-    public static string ToFindOptions(DocumentQuery query)
+    public static FindOptions<BsonDocument> ToFindOptions(DocumentQuery query)
     {
         ArgumentNullException.ThrowIfNull(query);
-        var options = new JsonObject();
-        if (query.Sort.Count > 0)
+        return new FindOptions<BsonDocument>
         {
-            options["sort"] = JsonNode.Parse(ToSort(query.Sort));
-        }
-
-        if (query.Skip > 0)
-        {
-            options["skip"] = query.Skip;
-        }
-
-        if (query.Limit is { } limit)
-        {
-            options["limit"] = limit;
-        }
-
-        if (!query.Filter.IsEmpty && query.Filter.EvaluationBudget is { } budget)
-        {
-            options["maxTimeMS"] = (long)Math.Ceiling(budget.TotalMilliseconds);
-        }
-
-        return options.ToJsonString();
+            Sort = query.Sort.Count > 0 ? ToSort(query.Sort) : null,
+            Skip = query.Skip > 0 ? query.Skip : null,
+            Limit = query.Limit,
+            MaxTime = !query.Filter.IsEmpty && query.Filter.EvaluationBudget is { } budget
+                ? TimeSpan.FromMilliseconds(Math.Ceiling(budget.TotalMilliseconds))
+                : null,
+        };
     }
 
     [GeneratedRegex("^[0-9a-fA-F]{24}$")]

@@ -1,8 +1,9 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Bridge.Broker;
-using Bridge.Native.Mongo;
 using Microsoft.Extensions.Options;
+using MongoDB.Bson;
+using MongoDB.Driver;
 using Polly;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
@@ -10,24 +11,21 @@ using Polly.Timeout;
 namespace Bridge.Documents.Mongo;
 
 /// <summary>
-/// The document store on MongoDB, through the official C driver (<see cref="MongoClientPool"/>). Resources map to
-/// collections of <see cref="MongoOptions.Database"/>; see <see cref="MongoDocumentMapping"/> for ids and dates.
-/// Every operation runs under one Polly pipeline (a circuit breaker around a per-operation timeout): with
-/// MongoDB down a request fails with <see cref="StoreUnavailableException"/> within the timeout, or at once while
-/// the circuit is open, and the store recovers by itself when MongoDB is back.
+/// The document store on MongoDB, through the official .NET driver (its own connection pool and server
+/// selection). Resources map to collections of <see cref="MongoOptions.Database"/>; see
+/// <see cref="MongoDocumentMapping"/> for ids and dates and <see cref="MongoFilterTranslation"/> for filters.
+/// Every operation runs under one Polly pipeline (a circuit breaker around a per-operation timeout whose token the
+/// driver honours): with MongoDB down a request fails with <see cref="StoreUnavailableException"/> within the
+/// timeout, or at once while the circuit is open, and the store recovers by itself when MongoDB is back.
 /// </summary>
 public sealed class MongoDocumentStore : IDocumentStore, IDisposable
 {
-    private readonly MongoClientPool _pool;
+    private readonly MongoClient _client;
+    private readonly IMongoDatabase _database;
     private readonly MongoOptions _options;
     private readonly ILogger _logger;
     private readonly TimeProvider _timeProvider;
     private readonly ResiliencePipeline _pipeline;
-    private readonly string _database;
-
-    // Enough for the concurrent queries of many UIs against a healthy server (each call takes milliseconds);
-    // during an outage, calls beyond these wait their turn and their callers time out as they should.
-    private readonly NativeCallThreads _nativeCalls = new(16, "libmongoc");
     private volatile StatusSnapshot _status;
 
     public MongoDocumentStore(IOptions<MongoOptions> options, TimeProvider timeProvider, ILogger<MongoDocumentStore> logger)
@@ -36,11 +34,11 @@ public sealed class MongoDocumentStore : IDocumentStore, IDisposable
         _options = options.Value;
         _logger = logger;
         _timeProvider = timeProvider;
-        _database = _options.Database;
         Address = DescribeAddress(_options.Uri!);
-        // The driver refuses (and logs) a second appname: name the connections only when the URI does not.
-        var appName = _options.Uri!.Contains("appname=", StringComparison.OrdinalIgnoreCase) ? null : "bridge";
-        _pool = MongoClientPool.Create(WithDriverTimeouts(_options.Uri!, _options.OperationTimeout), appName);
+        var settings = MongoClientSettings.FromConnectionString(WithDriverTimeouts(_options.Uri!, _options.OperationTimeout));
+        settings.ApplicationName ??= "bridge";
+        _client = new MongoClient(settings);
+        _database = _client.GetDatabase(_options.Database);
         _status = new StatusSnapshot(false, $"MongoDB at {Address}: not checked yet");
 
         _pipeline = new ResiliencePipelineBuilder { TimeProvider = timeProvider }
@@ -48,7 +46,7 @@ public sealed class MongoDocumentStore : IDocumentStore, IDisposable
             {
                 // Only "the server is not there" trips the breaker; a refused query is the client's problem.
                 ShouldHandle = new PredicateBuilder()
-                    .Handle<MongoException>(static e => e.IsConnectivityError)
+                    .Handle<Exception>(IsConnectivityError)
                     .Handle<TimeoutRejectedException>(),
                 FailureRatio = _options.BreakerFailureRatio,
                 MinimumThroughput = _options.BreakerMinimumThroughput,
@@ -67,11 +65,14 @@ public sealed class MongoDocumentStore : IDocumentStore, IDisposable
             })
             .AddTimeout(_options.OperationTimeout)
             .Build();
-        MongoLog.StoreCreated(_logger, _database, Address, _options.OperationTimeout);
+        MongoLog.StoreCreated(_logger, _options.Database, Address, _options.OperationTimeout);
     }
 
     /// <summary>Where the store points (host list, no credentials).</summary>
     public string Address { get; }
+
+    /// <summary>The database the collections live in, for change streams and diagnostics.</summary>
+    public IMongoDatabase Database => _database;
 
     public DependencyStatus Status
     {
@@ -82,27 +83,30 @@ public sealed class MongoDocumentStore : IDocumentStore, IDisposable
         }
     }
 
-    /// <summary>The binding under the store, for seeding and diagnostics.</summary>
-    public MongoClientPool Pool => _pool;
-
     public async Task<IReadOnlyList<JsonObject>> FindAsync(string collection, DocumentQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
-        CheckName(collection);
+        var target = Collection(collection);
         if (query.Limit == 0)
         {
             return [];
         }
 
-        var filter = MongoDocumentMapping.ToQuery(query.Filter);
-        var optionsJson = MongoDocumentMapping.ToFindOptions(query);
-        var database = _database;
+        var filter = MongoFilterTranslation.ToQuery(query.Filter);
+        var options = MongoDocumentMapping.ToFindOptions(query);
         try
         {
-            var documents = await RunAsync(pool => pool.FindAll(database, collection, filter, optionsJson), cancellationToken);
+            var documents = await RunAsync(
+                static async (state, ct) =>
+                {
+                    using var cursor = await state.target.FindAsync(state.filter, state.options, ct);
+                    return await cursor.ToListAsync(ct);
+                },
+                (target, filter, options),
+                cancellationToken);
             return [.. documents.Select(MongoDocumentMapping.FromStored)];
         }
-        catch (MongoException e) when (e.Code == MongoDocumentMapping.MaxTimeExpiredCode && query.Filter.EvaluationBudget is { } budget)
+        catch (MongoExecutionTimeoutException) when (query.Filter.EvaluationBudget is { } budget)
         {
             // The server ran out of the filter's budget (maxTimeMS): the same answer as the embedded store's.
             throw new FilterBudgetExceededException(budget);
@@ -111,10 +115,12 @@ public sealed class MongoDocumentStore : IDocumentStore, IDisposable
 
     public Task<long> CountAsync(string collection, Filter filter, CancellationToken cancellationToken)
     {
-        CheckName(collection);
-        var query = MongoDocumentMapping.ToQuery(filter);
-        var database = _database;
-        return RunAsync(pool => pool.Count(database, collection, query), cancellationToken);
+        var target = Collection(collection);
+        var query = MongoFilterTranslation.ToQuery(filter);
+        return RunAsync(
+            static (state, ct) => new ValueTask<long>(state.target.CountDocumentsAsync(state.query, cancellationToken: ct)),
+            (target, query),
+            cancellationToken);
     }
 
     /// <remarks>
@@ -124,16 +130,21 @@ public sealed class MongoDocumentStore : IDocumentStore, IDisposable
     public async Task InsertAsync(string collection, JsonObject document, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(document);
-        CheckName(collection);
+        var target = Collection(collection);
         var id = DocumentIds.Assign(document, _timeProvider);
-
         var stored = MongoDocumentMapping.ToStored(document, id);
-        var database = _database;
         try
         {
-            await RunAsync(pool => pool.InsertOne(database, collection, stored), cancellationToken);
+            await RunAsync(
+                static async (state, ct) =>
+                {
+                    await state.target.InsertOneAsync(state.stored, cancellationToken: ct);
+                    return true;
+                },
+                (target, stored),
+                cancellationToken);
         }
-        catch (MongoException e) when (e.Code == MongoException.DuplicateKeyCode)
+        catch (MongoWriteException e) when (e.WriteError?.Category == ServerErrorCategory.DuplicateKey)
         {
             throw new DuplicateDocumentException(collection, id);
         }
@@ -147,76 +158,74 @@ public sealed class MongoDocumentStore : IDocumentStore, IDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(id);
         ArgumentNullException.ThrowIfNull(document);
-        CheckName(collection);
-        var database = _database;
-        var isObjectId = MongoDocumentMapping.IsObjectIdHex(id);
+        var target = Collection(collection);
         var stored = MongoDocumentMapping.ToStored(document, id);
-        await RunAsync(pool =>
-        {
-            if (isObjectId)
+        await RunAsync(
+            static async (state, ct) =>
             {
-                // A string _id that looks like an ObjectId is replaced in place: _id itself may never change.
-                var asString = StoredWithStringId(stored, id);
-                var stringSelector = new JsonObject { ["_id"] = id }.ToJsonString();
-                if (MatchedCount(pool.ReplaceOne(database, collection, stringSelector, asString)) > 0)
+                if (MongoDocumentMapping.IsObjectIdHex(state.id))
                 {
-                    return 0;
+                    // A string _id that looks like an ObjectId is replaced in place: _id itself may never change.
+                    var asString = state.stored.DeepClone().AsBsonDocument;
+                    asString["_id"] = state.id;
+                    var replaced = await state.target.ReplaceOneAsync(new BsonDocument("_id", state.id), asString, cancellationToken: ct);
+                    if (replaced.MatchedCount > 0)
+                    {
+                        return true;
+                    }
                 }
-            }
 
-            var selector = new JsonObject { ["_id"] = JsonNode.Parse(stored)!["_id"]!.DeepClone() }.ToJsonString();
-            pool.ReplaceOne(database, collection, selector, stored, """{"upsert":true}""");
-            return 0;
-        }, cancellationToken);
+                await state.target.ReplaceOneAsync(new BsonDocument("_id", state.stored["_id"]), state.stored, new ReplaceOptions { IsUpsert = true }, ct);
+                return true;
+            },
+            (target, stored, id),
+            cancellationToken);
     }
 
     public async Task<bool> DeleteAsync(string collection, string id, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(id);
-        CheckName(collection);
-        var database = _database;
+        var target = Collection(collection);
         var selector = MongoDocumentMapping.IdSelector(id);
-        var reply = await RunAsync(pool => pool.DeleteOne(database, collection, selector), cancellationToken);
-        return DeletedCount(reply) > 0;
+        var result = await RunAsync(
+            static (state, ct) => new ValueTask<DeleteResult>(state.target.DeleteOneAsync(state.selector, ct)),
+            (target, selector),
+            cancellationToken);
+        return result.DeletedCount > 0;
     }
 
     public async Task<long> DeleteManyAsync(string collection, Filter filter, CancellationToken cancellationToken)
     {
-        CheckName(collection);
-        var query = MongoDocumentMapping.ToQuery(filter);
-        var database = _database;
-        var reply = await RunAsync(pool => pool.DeleteMany(database, collection, query), cancellationToken);
-        return DeletedCount(reply);
+        var target = Collection(collection);
+        var query = MongoFilterTranslation.ToQuery(filter);
+        var result = await RunAsync(
+            static (state, ct) => new ValueTask<DeleteResult>(state.target.DeleteManyAsync(state.query, ct)),
+            (target, query),
+            cancellationToken);
+        return result.DeletedCount;
     }
 
     /// <remarks>A TTL index becomes MongoDB's own (<c>expireAfterSeconds</c>, whole seconds, at least 0): its monitor removes expired documents.</remarks>
     public async Task EnsureIndexAsync(string collection, IndexSpec index, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(index);
-        CheckName(collection);
+        var target = Collection(collection);
         if (index.Keys.Count == 0 || (index.ExpireAfter is not null && index.Keys.Count != 1))
         {
             throw new ArgumentException(index.Keys.Count == 0 ? "an index needs at least one key" : "a TTL index has exactly one key", nameof(index));
         }
 
-        var spec = new JsonObject
+        var options = new CreateIndexOptions
         {
-            ["key"] = JsonNode.Parse(MongoDocumentMapping.ToSort(index.Keys)),
-            ["name"] = index.Name,
+            Name = index.Name,
+            ExpireAfter = index.ExpireAfter is { } expireAfter ? TimeSpan.FromSeconds(Math.Max(0, Math.Ceiling(expireAfter.TotalSeconds))) : null,
+            Unique = index.Unique ? true : null,
         };
-        if (index.ExpireAfter is { } expireAfter)
-        {
-            spec["expireAfterSeconds"] = (long)Math.Max(0, Math.Ceiling(expireAfter.TotalSeconds));
-        }
-
-        if (index.Unique)
-        {
-            spec["unique"] = true;
-        }
-
-        var indexes = new JsonArray(spec).ToJsonString();
-        var database = _database;
-        await RunAsync(pool => pool.CreateIndexes(database, collection, indexes), cancellationToken);
+        var model = new CreateIndexModel<BsonDocument>(MongoDocumentMapping.ToSort(index.Keys), options);
+        await RunAsync(
+            static (state, ct) => new ValueTask<string>(state.target.Indexes.CreateOneAsync(state.model, cancellationToken: ct)),
+            (target, model),
+            cancellationToken);
     }
 
     /// <summary>Sends <c>{ping: 1}</c> outside the circuit breaker and records the outcome in <see cref="Status"/>.</summary>
@@ -226,37 +235,35 @@ public sealed class MongoDocumentStore : IDocumentStore, IDisposable
         timeout.CancelAfter(_options.OperationTimeout);
         try
         {
-            await RunNativeAsync(static pool => pool.RunCommand("admin", """{"ping":1}"""), timeout.Token);
+            await _client.GetDatabase("admin").RunCommandAsync<BsonDocument>(new BsonDocument("ping", 1), cancellationToken: timeout.Token);
             MarkReachable();
             return true;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            MarkUnreachable($"no answer to ping within {_options.OperationTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s");
+            MarkUnreachable($"no answer to ping within {Seconds(_options.OperationTimeout)} s");
             return false;
         }
-        catch (MongoException e)
+        catch (Exception e) when (IsConnectivityError(e) || e is MongoException)
         {
-            MarkUnreachable(e.DriverMessage);
+            MarkUnreachable(e.Message);
             return false;
         }
     }
 
-    public void Dispose()
-    {
-        _nativeCalls.Dispose();
-        _pool.Dispose();
-    }
+    public void Dispose() => _client.Dispose();
 
-    /// <summary>The one place where blocking driver calls leave the request path and meet the resilience pipeline.</summary>
-    private async Task<T> RunAsync<T>(Func<MongoClientPool, T> operation, CancellationToken cancellationToken)
+    /// <summary>True when the error says the server could not be reached (rather than refusing the operation).</summary>
+    internal static bool IsConnectivityError(Exception e) =>
+        e is MongoConnectionException or TimeoutException or MongoNotPrimaryException or MongoNodeIsRecoveringException
+        || (e is OperationCanceledException && e.InnerException is MongoConnectionException);
+
+    /// <summary>The one place where driver calls meet the resilience pipeline and its errors become the store's.</summary>
+    private async Task<T> RunAsync<T, TState>(Func<TState, CancellationToken, ValueTask<T>> operation, TState state, CancellationToken cancellationToken)
     {
         try
         {
-            var result = await _pipeline.ExecuteAsync(
-                static async (state, ct) => await state.self.RunNativeAsync(state.operation, ct),
-                (operation, self: this),
-                cancellationToken);
+            var result = await _pipeline.ExecuteAsync(operation, state, cancellationToken);
             MarkReachable();
             return result;
         }
@@ -267,27 +274,34 @@ public sealed class MongoDocumentStore : IDocumentStore, IDisposable
         catch (TimeoutRejectedException e)
         {
             MarkUnreachable("an operation timed out");
-            throw new StoreUnavailableException($"MongoDB at {Address} did not answer within {_options.OperationTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s", e);
+            throw new StoreUnavailableException($"MongoDB at {Address} did not answer within {Seconds(_options.OperationTimeout)} s", e);
         }
-        catch (MongoException e) when (e.IsConnectivityError)
+        catch (Exception e) when (IsConnectivityError(e))
         {
-            MarkUnreachable(e.DriverMessage);
-            throw new StoreUnavailableException($"MongoDB at {Address} is unreachable: {e.DriverMessage}", e);
+            MarkUnreachable(e.Message);
+            throw new StoreUnavailableException($"MongoDB at {Address} is unreachable: {e.Message}", e);
+        }
+        catch (MongoCommandException e) when (e.Code is BadValueCode or RegexErrorCode)
+        {
+            // A filter the parser accepted but the server's engine refuses (e.g. a pattern PCRE cannot compile).
+            throw new InvalidFilterException($"MongoDB refused the filter: {e.ErrorMessage}");
         }
     }
 
-    /// <remarks>
-    /// The caller stops waiting when <paramref name="cancellationToken"/> fires; the native call itself cannot be
-    /// interrupted and ends by the driver's own timeouts (serverSelectionTimeoutMS, socketTimeoutMS in the URI).
-    /// </remarks>
-    private Task<T> RunNativeAsync<T>(Func<MongoClientPool, T> operation, CancellationToken cancellationToken) =>
-        _nativeCalls.RunAsync(() => operation(_pool)).WaitAsync(cancellationToken);
+    private const int BadValueCode = 2;
+    private const int RegexErrorCode = 51091;
+
+    private IMongoCollection<BsonDocument> Collection(string name)
+    {
+        CheckName(name);
+        return _database.GetCollection<BsonDocument>(name);
+    }
 
     private void MarkReachable()
     {
         if (!_status.IsReady)
         {
-            _status = new StatusSnapshot(true, $"MongoDB at {Address}, database {_database}");
+            _status = new StatusSnapshot(true, $"MongoDB at {Address}, database {_options.Database}");
             MongoLog.Reachable(_logger, Address);
         }
     }
@@ -302,13 +316,15 @@ public sealed class MongoDocumentStore : IDocumentStore, IDisposable
         }
     }
 
+    private static string Seconds(TimeSpan span) => span.TotalSeconds.ToString(CultureInfo.InvariantCulture);
+
     /// <summary>
-    /// libmongoc waits 30 s for a server by default; the bridge must answer within <see cref="MongoOptions.OperationTimeout"/>,
+    /// The driver waits 30 s for a server by default; the bridge must answer within <see cref="MongoOptions.OperationTimeout"/>,
     /// so unless the URI says otherwise the driver gives up a little before that.
     /// </summary>
     internal static string WithDriverTimeouts(string uri, TimeSpan operationTimeout)
     {
-        // Half the timeout: a retried read (libmongoc retries once, selecting a server again) still ends in time.
+        // Half the timeout: a retried read (the driver retries once, selecting a server again) still ends in time.
         var selection = (long)Math.Clamp(operationTimeout.TotalMilliseconds * 0.5, 100, 1000);
         var wanted = new (string Name, long Value)[]
         {
@@ -350,20 +366,6 @@ public sealed class MongoDocumentStore : IDocumentStore, IDisposable
         var end = rest.IndexOfAny(['/', '?']);
         return end >= 0 ? rest[..end] : rest;
     }
-
-    private static string StoredWithStringId(string stored, string id)
-    {
-        var document = JsonNode.Parse(stored)!.AsObject();
-        document["_id"] = id;
-        return document.ToJsonString();
-    }
-
-    private static long MatchedCount(string reply) => ReadCount(reply, "matchedCount");
-
-    private static long DeletedCount(string reply) => ReadCount(reply, "deletedCount");
-
-    private static long ReadCount(string reply, string field) =>
-        JsonNode.Parse(reply)?[field] is JsonValue value && value.TryGetValue<long>(out var count) ? count : 0;
 
     private static void CheckName(string collection)
     {

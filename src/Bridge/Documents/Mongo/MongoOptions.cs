@@ -12,7 +12,7 @@ public sealed class MongoOptions
     /// <summary>
     /// A MongoDB connection string, e.g. <c>mongodb://localhost:27017/</c>. Unless it sets them itself,
     /// <c>serverSelectionTimeoutMS</c> and <c>connectTimeoutMS</c> (half of <see cref="OperationTimeout"/>, at most 1000) and <c>socketTimeoutMS</c> are added so
-    /// the driver gives up in time (libmongoc's default server selection wait is 30 s).
+    /// the driver gives up in time (its default server selection wait is 30 s).
     /// </summary>
     public string? Uri { get; set; }
 
@@ -50,6 +50,12 @@ public sealed class MongoOptions
 
     /// <summary>Insert <see cref="SampleData"/> into sample collections that are empty (for demos). Default false.</summary>
     public bool Seed { get; set; }
+
+    /// <summary>
+    /// True: every resource backed by a collection follows a MongoDB change stream unless it sets
+    /// <c>Bridge:Channels:Resources:&lt;name&gt;:Changes</c> itself. Default false (the broker, as RackHD does).
+    /// </summary>
+    public bool ChangeStreams { get; set; }
 }
 
 /// <summary>What DataAnnotations cannot check: the connection string's scheme and host.</summary>

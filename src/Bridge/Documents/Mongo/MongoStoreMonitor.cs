@@ -27,7 +27,7 @@ internal sealed class MongoStoreMonitor(
                     await SeedAsync(stoppingToken);
                     _seeded = true;
                 }
-                catch (Exception e) when (e is StoreUnavailableException or Native.Mongo.MongoException)
+                catch (Exception e) when (e is StoreUnavailableException or MongoDB.Driver.MongoException)
                 {
                     MongoLog.SeedFailed(logger, e);
                 }

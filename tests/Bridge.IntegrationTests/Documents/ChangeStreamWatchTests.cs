@@ -1,0 +1,212 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Bridge.Broker;
+using Bridge.IntegrationTests.Infrastructure;
+using MongoDB.Bson;
+using MongoDB.Driver;
+
+namespace Bridge.IntegrationTests.Documents;
+
+/// <summary>
+/// A bridge on MongoDB (the stand-in as a one-member replica set keeping its data across restarts, or
+/// <c>BRIDGE_TEST_MONGO_URI</c>, which must then be a replica set) whose <c>nodes</c> follow a change stream,
+/// <c>catalogs</c> both the broker and the stream; the writes come from another client (the .NET driver).
+/// </summary>
+public sealed class ChangeStreamBridgeFixture : IAsyncLifetime
+{
+    private MongoStandIn? _mongo;
+    private BridgeHost? _host;
+    private MongoClient? _writer;
+
+    public MongoStandIn Mongo => _mongo!;
+
+    public BridgeHost Host => _host!;
+
+    public string Database { get; } = MongoStandIn.NewDatabaseName();
+
+    /// <summary>Another client of the same database: the "script" whose writes RackHD never publishes.</summary>
+    public IMongoCollection<BsonDocument> Collection(string name) => _writer!.GetDatabase(Database).GetCollection<BsonDocument>(name);
+
+    public async Task InitializeAsync()
+    {
+        _mongo = await MongoStandIn.StartAsync(StandInMode.ReplicaSetKeepingData);
+        _writer = new MongoClient(_mongo.Uri);
+        _host = await BridgeHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Bridge:Channels:AllowAnonymous"] = "true",
+            ["Bridge:Mongo:Uri"] = _mongo.Uri,
+            ["Bridge:Mongo:Database"] = Database,
+            // Only Changes on default resources: the rest of their definitions stays RackHD's.
+            ["Bridge:Channels:Resources:nodes:Changes"] = "ChangeStream",
+            ["Bridge:Channels:Resources:catalogs:Changes"] = "Both",
+        });
+        await Readiness.WaitUntilReadyAsync(_host, TimeSpan.FromSeconds(30));
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_host is not null)
+        {
+            await _host.DisposeAsync();
+        }
+
+        _writer?.Dispose();
+        if (_mongo is not null)
+        {
+            await _mongo.DisposeAsync();
+        }
+    }
+}
+
+public sealed class ChangeStreamWatchTests(ChangeStreamBridgeFixture fixture) : IClassFixture<ChangeStreamBridgeFixture>
+{
+    private static readonly TimeSpan Quiet = TimeSpan.FromSeconds(1.5);
+
+    [Fact]
+    public async Task WritesByAnotherClient_ArriveAsCreatedUpdatedAndRemovedFrames()
+    {
+        var nodes = fixture.Collection("nodes");
+        await using var client = await WatchAsync("nodes", null);
+        var id = ObjectId.GenerateNewId();
+        var hex = id.ToString();
+
+        await nodes.InsertOneAsync(new BsonDocument { { "_id", id }, { "name", "script-01" }, { "type", "compute" } });
+        var created = await NextChangeAsync(client, "nodes");
+        Assert.Equal("item", (string?)created["handler"]);
+        Assert.Equal(["created", hex], created["id"]!.AsArray().Select(v => (string?)v));
+        Assert.Equal(hex, (string?)created["data"]!["id"]);
+        Assert.Equal("script-01", (string?)created["data"]!["name"]);
+
+        await nodes.UpdateOneAsync(new BsonDocument("_id", id), new BsonDocument("$set", new BsonDocument("name", "script-01b")));
+        var updated = await NextChangeAsync(client, "nodes");
+        Assert.Equal(["updated", hex], updated["id"]!.AsArray().Select(v => (string?)v));
+        Assert.Equal("script-01b", (string?)updated["data"]!["name"]);
+        Assert.Equal("compute", (string?)updated["data"]!["type"]);
+
+        await nodes.ReplaceOneAsync(new BsonDocument("_id", id), new BsonDocument { { "name", "script-01c" }, { "type", "compute" } });
+        var replaced = await NextChangeAsync(client, "nodes");
+        Assert.Equal(["updated", hex], replaced["id"]!.AsArray().Select(v => (string?)v));
+        Assert.Equal("script-01c", (string?)replaced["data"]!["name"]);
+
+        await nodes.DeleteOneAsync(new BsonDocument("_id", id));
+        var removed = await NextChangeAsync(client, "nodes");
+        Assert.Equal("remove", (string?)removed["handler"]);
+        Assert.Equal(hex, (string?)removed["id"]);
+        await client.AssertNothingAsync(Quiet);
+    }
+
+    [Fact]
+    public async Task FilteredWatch_GetsOnlyMatchingDocuments()
+    {
+        var nodes = fixture.Collection("nodes");
+        await using var client = await WatchAsync("nodes", """{"type":"pdu","rack":"filtered"}""");
+        var other = ObjectId.GenerateNewId();
+        var wanted = ObjectId.GenerateNewId();
+
+        await nodes.InsertOneAsync(new BsonDocument { { "_id", other }, { "name", "sw" }, { "type", "switch" }, { "rack", "filtered" } });
+        await nodes.InsertOneAsync(new BsonDocument { { "_id", wanted }, { "name", "pdu" }, { "type", "pdu" }, { "rack", "filtered" } });
+        var created = await NextChangeAsync(client, "nodes");
+        Assert.Equal(["created", wanted.ToString()], created["id"]!.AsArray().Select(v => (string?)v));
+
+        // The switch's removal is not this watch's business; the PDU's is.
+        await nodes.DeleteOneAsync(new BsonDocument("_id", other));
+        await nodes.DeleteOneAsync(new BsonDocument("_id", wanted));
+        var removed = await NextChangeAsync(client, "nodes");
+        Assert.Equal("remove", (string?)removed["handler"]);
+        Assert.Equal(wanted.ToString(), (string?)removed["id"]);
+        await client.AssertNothingAsync(Quiet);
+    }
+
+    [Fact]
+    public async Task Both_AChangeSeenOnTheBrokerAndTheStream_IsDeliveredOnce()
+    {
+        var catalogs = fixture.Collection("catalogs");
+        await using var client = await WatchAsync("catalogs", null);
+        var broker = fixture.Host.Services.GetRequiredService<IBroker>();
+
+        // RackHD's way: it writes, then publishes the change on on.waterline.
+        var rackhd = ObjectId.GenerateNewId().ToString();
+        await catalogs.InsertOneAsync(new BsonDocument { { "_id", ObjectId.Parse(rackhd) }, { "source", "dmi" } });
+        await broker.PublishAsync("on.waterline", $"catalogs.created.{rackhd}",
+            System.Text.Encoding.UTF8.GetBytes(new JsonObject { ["event"] = "created", ["record"] = new JsonObject { ["id"] = rackhd, ["source"] = "dmi" } }.ToJsonString()),
+            CancellationToken.None);
+        // A script's way: it writes, nobody publishes.
+        var script = ObjectId.GenerateNewId().ToString();
+        await catalogs.InsertOneAsync(new BsonDocument { { "_id", ObjectId.Parse(script) }, { "source", "lldp" } });
+
+        var frames = await CollectChangesAsync(client, "catalogs", TimeSpan.FromSeconds(3));
+
+        Assert.Single(frames, f => (string?)f["id"]![1] == rackhd);
+        Assert.Single(frames, f => (string?)f["id"]![1] == script);
+        Assert.Equal(2, frames.Count);
+    }
+
+    [Fact]
+    public async Task StandInRestartedMidTest_ChangesAfterItComesBackArrive_NoneTwice()
+    {
+        if (!fixture.Mongo.IsStandIn)
+        {
+            // A real server is not ours to restart.
+            return;
+        }
+
+        var nodes = fixture.Collection("nodes");
+        await using var client = await WatchAsync("nodes", """{"rack":"restart"}""");
+        var before = ObjectId.GenerateNewId();
+        await nodes.InsertOneAsync(new BsonDocument { { "_id", before }, { "rack", "restart" }, { "n", 0 } });
+        Assert.Equal(before.ToString(), (string?)(await NextChangeAsync(client, "nodes"))["id"]![1]);
+
+        await fixture.Mongo.RestartAsync();
+        var after = new List<string>();
+        for (var i = 1; i <= 3; i++)
+        {
+            var id = ObjectId.GenerateNewId();
+            after.Add(id.ToString());
+            await nodes.InsertOneAsync(new BsonDocument { { "_id", id }, { "rack", "restart" }, { "n", i } });
+        }
+
+        var frames = await CollectChangesAsync(client, "nodes", TimeSpan.FromSeconds(8), expected: 3);
+
+        Assert.Equal(after, frames.Select(f => (string?)f["id"]![1]));
+        Assert.All(frames, f => Assert.Equal("created", (string?)f["id"]![0]));
+    }
+
+    private async Task<ChannelClient> WatchAsync(string resource, string? filter)
+    {
+        var client = await ChannelClient.ConnectAsync(fixture.Host.WebSocketUri(resource));
+        await client.SendTextAsync(filter is null ? """{"handler":"watch"}""" : $$"""{"handler":"watch","params":{{filter}}}""");
+        await client.SyncAsync();
+        return client;
+    }
+
+    private static Task<JsonObject> NextChangeAsync(ChannelClient client, string resource) =>
+        client.ReceiveMatchingAsync(m => (string?)m["resource"] == resource && (string?)m["handler"] is "item" or "remove", $"a change of {resource}");
+
+    /// <summary>Every change frame until <paramref name="window"/> passes (or <paramref name="expected"/> arrived and a quiet second followed).</summary>
+    private static async Task<List<JsonObject>> CollectChangesAsync(ChannelClient client, string resource, TimeSpan window, int? expected = null)
+    {
+        var frames = new List<JsonObject>();
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < window)
+        {
+            var wait = expected is { } n && frames.Count >= n ? TimeSpan.FromSeconds(1) : window - clock.Elapsed;
+            var message = await client.TryReceiveAsync(wait < TimeSpan.Zero ? TimeSpan.Zero : wait);
+            if (message is null)
+            {
+                if (expected is { } count && frames.Count >= count)
+                {
+                    break;
+                }
+
+                continue;
+            }
+
+            if ((string?)message["resource"] == resource && (string?)message["handler"] is "item" or "remove")
+            {
+                frames.Add(message);
+            }
+        }
+
+        return frames;
+    }
+}
