@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using Bridge.Broker;
 using Bridge.Connections;
 using Bridge.Documents;
+using Bridge.Observability;
 
 namespace Bridge.Channels;
 
@@ -21,6 +22,7 @@ public sealed record WatchSpec(ResourceDefinition Resource, string CanonicalPara
 public sealed class WatchGroup
 {
     private readonly ILogger _logger;
+    private readonly FrontMetrics _metrics;
     private readonly object _membersLock = new();
     private ImmutableArray<WebSocketConnection> _members = [];
 
@@ -28,9 +30,10 @@ public sealed class WatchGroup
     private volatile ImmutableDictionary<WebSocketConnection, List<ReadOnlyMemory<byte>>> _buffering =
         ImmutableDictionary<WebSocketConnection, List<ReadOnlyMemory<byte>>>.Empty;
 
-    public WatchGroup(WatchSpec spec, ILogger logger)
+    public WatchGroup(WatchSpec spec, FrontMetrics metrics, ILogger logger)
     {
         Spec = spec;
+        _metrics = metrics;
         _logger = logger;
     }
 
@@ -77,6 +80,8 @@ public sealed class WatchGroup
         }
     }
 
+    internal bool Contains(WebSocketConnection connection) => _members.Contains(connection);
+
     /// <returns>True when the group has no members left.</returns>
     internal bool Remove(WebSocketConnection connection)
     {
@@ -118,6 +123,7 @@ public sealed class WatchGroup
                 member.TrySend(frame);
             }
 
+            _metrics.DeliveryHandedOver(delivery.ReceivedTimestamp);
             return;
         }
 

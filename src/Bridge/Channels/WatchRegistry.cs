@@ -1,5 +1,6 @@
 using Bridge.Broker;
 using Bridge.Connections;
+using Bridge.Observability;
 
 namespace Bridge.Channels;
 
@@ -7,7 +8,7 @@ namespace Bridge.Channels;
 /// The watch groups of the whole bridge. Connections watching the same thing share a group, and groups
 /// watching the same exchange and key share the broker's reference-counted binding.
 /// </summary>
-public sealed class WatchRegistry(IBroker broker, ILogger<WatchRegistry> logger)
+public sealed class WatchRegistry(IBroker broker, BridgeMetrics metrics, ILogger<WatchRegistry> logger)
 {
     // Joining and leaving are rare next to deliveries; one gate keeps group creation and the broker
     // subscription it awaits consistent without touching the delivery path, which reads members lock-free.
@@ -38,7 +39,7 @@ public sealed class WatchRegistry(IBroker broker, ILogger<WatchRegistry> logger)
         {
             if (!_groups.TryGetValue(spec.Key, out var group))
             {
-                group = new WatchGroup(spec, logger);
+                group = new WatchGroup(spec, metrics.Channels, logger);
                 group.Subscription = await broker.SubscribeAsync(spec.Source.Exchange, spec.Source.RoutingKey, group.OnDelivery, cancellationToken);
                 lock (_groups)
                 {
@@ -49,6 +50,7 @@ public sealed class WatchRegistry(IBroker broker, ILogger<WatchRegistry> logger)
             }
 
             group.Add(connection, bufferUntilSnapshot);
+            metrics.Channels.WatchesChanged(spec.Resource.Name, 1);
             return group;
         }
         finally
@@ -64,6 +66,11 @@ public sealed class WatchRegistry(IBroker broker, ILogger<WatchRegistry> logger)
         await _gate.WaitAsync(CancellationToken.None);
         try
         {
+            if (group.Contains(connection))
+            {
+                metrics.Channels.WatchesChanged(group.Spec.Resource.Name, -1);
+            }
+
             if (!group.Remove(connection))
             {
                 return;

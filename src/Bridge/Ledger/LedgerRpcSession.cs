@@ -42,6 +42,13 @@ public sealed partial class LedgerRpcSession : IConnectionHandler
         return ValueTask.CompletedTask;
     }
 
+    /// <summary>The error frame for a refused request, counted in <c>bridge_client_errors_total</c> by its code.</summary>
+    private byte[] Refuse(JsonElement? id, RpcException error)
+    {
+        Connection.Metrics.ClientError(error.Code.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return RpcFrames.Error(id, error);
+    }
+
     /// <summary>Drops every subscription (the connection is closing).</summary>
     public void Close()
     {
@@ -62,7 +69,7 @@ public sealed partial class LedgerRpcSession : IConnectionHandler
         {
             var text = Encoding.UTF8.GetString(message.Span);
             var description = JavaScriptJsonErrors.Describe(text) ?? "Unexpected token in JSON";
-            return RpcFrames.Error(null, new RpcException(RpcErrorCodes.SyntaxError, "SyntaxError", description));
+            return Refuse(null, new RpcException(RpcErrorCodes.SyntaxError, "SyntaxError", description));
         }
 
         using (document)
@@ -97,13 +104,13 @@ public sealed partial class LedgerRpcSession : IConnectionHandler
             }
             catch (RpcException error)
             {
-                return RpcFrames.Error(id, error);
+                return Refuse(id, error);
             }
             catch (Exception exception) when (exception is not OutOfMemoryException)
             {
                 // Never a crash and never silence: the client gets a 50000 and the log gets the details.
                 LogUnexpected(_logger, Connection.Id, exception);
-                return RpcFrames.Error(id, new RpcException(RpcErrorCodes.InternalError, "InternalError", "the request could not be processed"));
+                return Refuse(id, new RpcException(RpcErrorCodes.InternalError, "InternalError", "the request could not be processed"));
             }
         }
     }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using Bridge.Observability;
 using Bridge.Subscriptions;
 using Microsoft.Extensions.Options;
 using Polly;
@@ -27,11 +28,13 @@ public sealed partial class WebhookEmitter : INotificationEmitter
     private readonly IHttpClientFactory _httpClients;
     private readonly ResiliencePipeline<HttpResponseMessage> _pipeline;
     private readonly ILogger<WebhookEmitter> _logger;
+    private readonly BridgeMetrics _metrics;
 
-    public WebhookEmitter(IHttpClientFactory httpClients, IOptions<WebhookOptions> options, TimeProvider timeProvider, ILogger<WebhookEmitter> logger)
+    public WebhookEmitter(IHttpClientFactory httpClients, IOptions<WebhookOptions> options, TimeProvider timeProvider, BridgeMetrics metrics, ILogger<WebhookEmitter> logger)
     {
         _httpClients = httpClients;
         _logger = logger;
+        _metrics = metrics;
         var settings = options.Value;
         _pipeline = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = timeProvider }
             .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
@@ -48,6 +51,7 @@ public sealed partial class WebhookEmitter : INotificationEmitter
                 DelayGenerator = args => ValueTask.FromResult(RetryAfter(args.Outcome.Result, timeProvider, settings.MaxRetryDelay)),
                 OnRetry = args =>
                 {
+                    _metrics.WebhookAttempt("retried");
                     LogRetrying(_logger, args.AttemptNumber + 1, args.RetryDelay,
                         args.Outcome.Exception?.Message ?? $"HTTP {(int?)args.Outcome.Result?.StatusCode}");
                     return ValueTask.CompletedTask;
@@ -66,6 +70,10 @@ public sealed partial class WebhookEmitter : INotificationEmitter
         var client = _httpClients.CreateClient(HttpClientName);
         var state = (Client: client, Subscription: subscription, Notification: notification,
             Signature: WebhookSignature.Compute(subscription.Secret, notification.Body.Span));
+
+        // The POST is a span of the producer's trace; receivers see it in traceparent (written by HttpClient from
+        // the current span, or by BridgeTracing when no span is recorded).
+        using var activity = BridgeTracing.Source.StartActivity("webhook deliver", System.Diagnostics.ActivityKind.Producer, notification.TraceContext);
         try
         {
             using var response = await _pipeline.ExecuteAsync(static async (s, ct) =>
@@ -77,20 +85,25 @@ public sealed partial class WebhookEmitter : INotificationEmitter
                 request.Headers.TryAddWithoutValidation(WebhookSignature.Header, s.Signature);
                 request.Headers.TryAddWithoutValidation(SubscriptionHeader, s.Subscription.Id);
                 request.Headers.TryAddWithoutValidation(DeliveryHeader, s.Notification.Id);
+                BridgeTracing.InjectIntoRequest(request, s.Notification.TraceContext);
                 return await s.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
             }, state, cancellationToken);
 
             if (response.IsSuccessStatusCode)
             {
+                _metrics.WebhookAttempt("delivered");
                 LogDelivered(_logger, notification.Id, subscription.Id, (int)response.StatusCode);
                 return true;
             }
 
+            // A refusal the pipeline would have retried means the attempts ran out; any other is the target's final word.
+            _metrics.WebhookAttempt(IsRetryable(response.StatusCode) ? "gave_up" : "failed");
             LogRefused(_logger, notification.Id, subscription.Id, (int)response.StatusCode);
             return false;
         }
         catch (Exception ex) when (ex is HttpRequestException or TimeoutRejectedException)
         {
+            _metrics.WebhookAttempt("gave_up");
             LogFailed(_logger, notification.Id, subscription.Id, ex.Message);
             return false;
         }
