@@ -41,7 +41,10 @@ internal sealed class WebhookReceiver : IAsyncDisposable
             var received = new Received(body.ToArray(),
                 context.Request.Headers["X-Bridge-Signature"].ToString(),
                 context.Request.Headers["X-Bridge-Subscription"].ToString(),
-                context.Request.Headers["X-Bridge-Delivery"].ToString());
+                context.Request.Headers["X-Bridge-Delivery"].ToString())
+            {
+                TraceParent = context.Request.Headers.TraceParent.ToString(),
+            };
             receiver!.Requests.Enqueue(received);
             context.Response.StatusCode = await receiver.Respond(receiver.Requests.Count, context.RequestAborted);
         });
@@ -80,6 +83,9 @@ internal sealed class WebhookReceiver : IAsyncDisposable
 
     public sealed record Received(byte[] Body, string Signature, string Subscription, string Delivery)
     {
+        /// <summary>The W3C trace context the bridge sent (empty when none).</summary>
+        public string TraceParent { get; init; } = "";
+
         public string Text => Encoding.UTF8.GetString(Body);
     }
 }
