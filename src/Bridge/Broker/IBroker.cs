@@ -4,7 +4,17 @@ namespace Bridge.Broker;
 /// A message as it left the broker: the exchange it was published to, its routing key and its body.
 /// The body is only valid for the duration of the handler call; a handler that keeps it must copy it.
 /// </summary>
-public readonly record struct BrokerDelivery(string Exchange, string RoutingKey, ReadOnlyMemory<byte> Body)
+/// <param name="Exchange">The exchange it was published to.</param>
+/// <param name="RoutingKey">Its routing key.</param>
+/// <param name="Body">Its body, valid only during the handler call.</param>
+/// <param name="TraceContext">The producer's trace context (W3C <c>traceparent</c> in the AMQP headers), or default.</param>
+/// <param name="ReceivedTimestamp">When the bridge received it (<see cref="System.Diagnostics.Stopwatch.GetTimestamp"/>), for the delivery-latency metric; 0 when unknown.</param>
+public readonly record struct BrokerDelivery(
+    string Exchange,
+    string RoutingKey,
+    ReadOnlyMemory<byte> Body,
+    System.Diagnostics.ActivityContext TraceContext = default,
+    long ReceivedTimestamp = 0)
 {
     /// <summary>
     /// The message's id (AMQP <c>message-id</c>) when the publisher gave one; the bridge's own publishes always

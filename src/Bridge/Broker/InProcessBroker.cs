@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Threading.Channels;
+using Bridge.Observability;
 
 namespace Bridge.Broker;
 
@@ -7,7 +9,7 @@ namespace Bridge.Broker;
 /// The broker of the embedded mode (no <c>Bridge:RabbitMq:Uri</c>): publishing calls the matching
 /// subscribers synchronously, in process, with RabbitMQ's topic semantics. Nothing leaves the process.
 /// </summary>
-public sealed partial class InProcessBroker(ILogger<InProcessBroker> logger) : IBroker
+public sealed partial class InProcessBroker(ILogger<InProcessBroker> logger, BridgeMetrics? metrics = null) : IBroker
 {
     private static readonly DependencyStatus Ready = new(true, "in-process broker");
 
@@ -39,9 +41,8 @@ public sealed partial class InProcessBroker(ILogger<InProcessBroker> logger) : I
         ExchangeName.Validate(exchange, nameof(exchange));
         TopicPattern.Validate(routingKey, nameof(routingKey));
         cancellationToken.ThrowIfCancellationRequested();
-        // Like the RabbitMQ broker, every publish gets an id that stays with it (webhook ids derive from it).
         _exchanges.TryAdd(exchange, true);
-        _index.Dispatch(new BrokerDelivery(exchange, routingKey, body) { MessageId = Guid.NewGuid().ToString("N") });
+        Dispatch(exchange, routingKey, body);
         return ValueTask.CompletedTask;
     }
 
@@ -55,8 +56,23 @@ public sealed partial class InProcessBroker(ILogger<InProcessBroker> logger) : I
             throw new ExchangeNotFoundException(exchange);
         }
 
-        _index.Dispatch(new BrokerDelivery(exchange, routingKey, body) { MessageId = Guid.NewGuid().ToString("N") });
+        Dispatch(exchange, routingKey, body);
         return ValueTask.CompletedTask;
+    }
+
+    private void Dispatch(string exchange, string routingKey, ReadOnlyMemory<byte> body)
+    {
+        // Like the RabbitMQ broker, every publish gets an id that stays with it (webhook ids derive from it). In
+        // process the publisher's span is the producer: its context travels with the message as AMQP headers would carry it.
+        var delivery = new BrokerDelivery(exchange, routingKey, body, Activity.Current?.Context ?? default, Stopwatch.GetTimestamp())
+        {
+            MessageId = Guid.NewGuid().ToString("N"),
+        };
+        metrics?.BrokerMessageReceived(exchange);
+        using (BridgeTracing.StartProcess(exchange, routingKey, delivery.TraceContext))
+        {
+            _index.Dispatch(delivery);
+        }
     }
 
     /// <summary>

@@ -1,3 +1,5 @@
+using Bridge.Observability;
+
 namespace Bridge.Broker;
 
 /// <summary>What became of one durable-queue message.</summary>
@@ -28,6 +30,8 @@ internal static partial class QueueHandlerRunner
 
     public static async ValueTask<QueueVerdict> RunAsync(QueueHandler handler, BrokerDelivery delivery, string queue, ILogger logger, CancellationToken stopping)
     {
+        // The handler's work (a history write, a webhook POST) is a span of the producer's trace.
+        using var activity = BridgeTracing.StartProcess(queue, delivery.RoutingKey, delivery.TraceContext);
         try
         {
             return await handler(delivery, stopping) ? QueueVerdict.Accepted : new QueueVerdict(QueueOutcome.Refused, "refused by its handler");

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
+using Bridge.Observability;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 using RabbitMQ.Client.Exceptions;
@@ -187,7 +189,11 @@ public sealed partial class RabbitMqBroker
             // The handler is asynchronous and args.Body is only valid until this callback's task completes;
             // copying keeps the handler free to hand the body on.
             var body = args.Body.ToArray();
-            var delivery = new BrokerDelivery(args.Exchange, args.RoutingKey, body) { MessageId = args.BasicProperties.MessageId };
+            var delivery = new BrokerDelivery(args.Exchange, args.RoutingKey, body,
+                BridgeTracing.ExtractFromHeaders(args.BasicProperties.Headers), Stopwatch.GetTimestamp())
+            {
+                MessageId = args.BasicProperties.MessageId,
+            };
             var verdict = await QueueHandlerRunner.RunAsync(handler, delivery, Queue, broker._logger, _stopping.Token);
             if (verdict.Outcome == QueueOutcome.Abandoned)
             {

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Net.Sockets;
+using Bridge.Observability;
 using Microsoft.Extensions.Options;
 using Polly;
 using Polly.Retry;
@@ -35,6 +37,7 @@ public sealed partial class RabbitMqBroker : BackgroundService, IBroker
     private readonly ConnectionFactory _factory;
     private readonly ResiliencePipeline _retryPipeline;
     private readonly string _address;
+    private readonly BridgeMetrics? _metrics;
 
     // Guards the topology channel, binding changes, _knownExchanges and _staleBindings.
     private readonly SemaphoreSlim _topologyLock = new(1, 1);
@@ -65,9 +68,10 @@ public sealed partial class RabbitMqBroker : BackgroundService, IBroker
     private ulong _ackedTag;
     private int _deliveriesSinceAck;
 
-    public RabbitMqBroker(IOptions<RabbitMqOptions> options, ILogger<RabbitMqBroker> logger, TimeProvider timeProvider)
+    public RabbitMqBroker(IOptions<RabbitMqOptions> options, ILogger<RabbitMqBroker> logger, TimeProvider timeProvider, BridgeMetrics? metrics = null)
     {
         _options = options.Value;
+        _metrics = metrics;
         _logger = logger;
         _timeProvider = timeProvider;
         _index = new SubscriptionIndex(logger);
@@ -188,7 +192,7 @@ public sealed partial class RabbitMqBroker : BackgroundService, IBroker
         TopicPattern.Validate(routingKey, nameof(routingKey));
         ThrowIfNotConnected();
 
-        var properties = new BasicProperties { Persistent = true, MessageId = Guid.NewGuid().ToString("N") };
+        var properties = NewProperties();
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -567,11 +571,37 @@ public sealed partial class RabbitMqBroker : BackgroundService, IBroker
         }
     }
 
+    /// <summary>
+    /// Persistent, with an id that stays with the message through every queue and redelivery (webhook ids derive
+    /// from it), and with the caller's trace context in the W3C headers when there is one (the RabbitMQ client
+    /// replaces it with its own publish span's when its publisher source is traced, which keeps the chain intact).
+    /// </summary>
+    private static BasicProperties NewProperties()
+    {
+        var properties = new BasicProperties { Persistent = true, MessageId = Guid.NewGuid().ToString("N") };
+        if (Activity.Current is not null)
+        {
+            var headers = new Dictionary<string, object?>(2, StringComparer.Ordinal);
+            if (BridgeTracing.InjectIntoHeaders(headers))
+            {
+                properties.Headers = headers;
+            }
+        }
+
+        return properties;
+    }
+
     private async Task OnReceivedAsync(object sender, BasicDeliverEventArgs args)
     {
         // args.Body is only valid until this callback returns. The handlers are synchronous and must copy
         // what they keep (see BrokerDelivery), so the body is passed through without a copy.
-        _index.Dispatch(new BrokerDelivery(args.Exchange, args.RoutingKey, args.Body));
+        var delivery = new BrokerDelivery(args.Exchange, args.RoutingKey, args.Body,
+            BridgeTracing.ExtractFromHeaders(args.BasicProperties.Headers), Stopwatch.GetTimestamp());
+        _metrics?.BrokerMessageReceived(args.Exchange);
+        using (BridgeTracing.StartProcess(args.Exchange, args.RoutingKey, delivery.TraceContext))
+        {
+            _index.Dispatch(delivery);
+        }
 
         // The one place deliveries are acknowledged, in batches: one basic.ack with multiple=true every
         // _ackBatchSize deliveries, and FlushAcknowledgementsAsync acks the rest when the queue goes quiet.
@@ -643,6 +673,7 @@ public sealed partial class RabbitMqBroker : BackgroundService, IBroker
         }
 
         _isConnected = false;
+        _metrics?.BrokerConnectionChanged("lost");
         var reason = args.ReplyText;
         SetStatus(false, $"waiting for RabbitMQ at {_address}: connection lost ({args.ReplyCode} {reason})");
         Log.ConnectionLost(_logger, _address, args.ReplyCode, reason);
@@ -660,6 +691,7 @@ public sealed partial class RabbitMqBroker : BackgroundService, IBroker
     private Task OnRecoverySucceededAsync(object sender, AsyncEventArgs args)
     {
         // Reconcile on the broker's own loop, not inside the client's recovery callback.
+        _metrics?.BrokerConnectionChanged("recovered");
         _recoverySignal.Release();
         return Task.CompletedTask;
     }

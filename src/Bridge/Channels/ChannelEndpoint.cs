@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using Bridge.Auth;
 using Bridge.Connections;
 using Bridge.Hosting;
+using Bridge.Observability;
 using Microsoft.Extensions.Options;
 
 namespace Bridge.Channels;
@@ -16,6 +17,7 @@ public sealed partial class ChannelEndpoint(
     IOptions<ConnectionOptions> connectionOptions,
     BridgeMode mode,
     IHostApplicationLifetime lifetime,
+    BridgeMetrics metrics,
     ILoggerFactory loggerFactory)
 {
     private readonly ILogger _logger = loggerFactory.CreateLogger<ChannelEndpoint>();
@@ -63,7 +65,7 @@ public sealed partial class ChannelEndpoint(
             KeepAliveTimeout = options.KeepAliveTimeout,
         });
 
-        var connection = new WebSocketConnection(socket, channel, caller, options, _connectionLogger);
+        var connection = new WebSocketConnection(socket, channel, caller, options, metrics.Channels, _connectionLogger);
         var session = new ChannelSession(connection, channel, router);
         connections.Add(connection);
         ConnectionLog.Opened(_connectionLogger, connection.Id, context.Request.Path, caller.Name);

@@ -344,6 +344,7 @@ public sealed class ChannelRouter(
     private void Reply(ChannelSession session, string? resource, string code, string message, string? handler)
     {
         ChannelLog.RequestRefused(logger, session.Connection.Id, handler ?? "?", resource ?? "?", code, message);
+        session.Connection.Metrics.ClientError(code);
         session.Connection.TrySend(ChannelFrames.Error(resource, code, message, handler));
     }
 }

@@ -7,6 +7,7 @@ using Bridge.Broker;
 using Bridge.Connections;
 using Bridge.Documents;
 using Bridge.Json;
+using Bridge.Observability;
 
 namespace Bridge.Channels;
 
@@ -33,6 +34,7 @@ public sealed class WatchGroup
     public const int DefaultFilterQueueCapacity = 1024;
 
     private readonly ILogger _logger;
+    private readonly FrontMetrics _metrics;
     private readonly object _membersLock = new();
     private readonly Channel<QueuedWork>? _work;
     private readonly SemaphoreSlim? _evaluationSlots;
@@ -45,16 +47,18 @@ public sealed class WatchGroup
         ImmutableDictionary<WebSocketConnection, List<ReadOnlyMemory<byte>>>.Empty;
 
     /// <param name="spec">What the group watches.</param>
+    /// <param name="metrics">The channel front's instruments (delivery latency).</param>
     /// <param name="logger">Logger.</param>
     /// <param name="filterQueueCapacity">Deliveries a filtered group may hold before its members are let go.</param>
     /// <param name="evaluationSlots">
     /// Shared by every filtered group: how many may evaluate at once, so that filters together never take every
     /// core from the dispatch thread and the send loops. None for no bound.
     /// </param>
-    public WatchGroup(WatchSpec spec, ILogger logger, int filterQueueCapacity = DefaultFilterQueueCapacity, SemaphoreSlim? evaluationSlots = null)
+    public WatchGroup(WatchSpec spec, FrontMetrics metrics, ILogger logger, int filterQueueCapacity = DefaultFilterQueueCapacity, SemaphoreSlim? evaluationSlots = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
         Spec = spec;
+        _metrics = metrics;
         _logger = logger;
         _evaluationSlots = evaluationSlots;
         if (!spec.Filter.IsEmpty)
@@ -137,6 +141,8 @@ public sealed class WatchGroup
         }
     }
 
+    internal bool Contains(WebSocketConnection connection) => _members.Contains(connection);
+
     /// <returns>True when the group has no members left.</returns>
     internal bool Remove(WebSocketConnection connection)
     {
@@ -173,7 +179,7 @@ public sealed class WatchGroup
         }
 
         // The body is the broker's until this returns: the queue keeps a copy.
-        if (!_work.Writer.TryWrite(new QueuedDelivery(delivery.Exchange, delivery.RoutingKey, delivery.Body.ToArray())))
+        if (!_work.Writer.TryWrite(new QueuedDelivery(delivery.Exchange, delivery.RoutingKey, delivery.Body.ToArray(), delivery.ReceivedTimestamp)))
         {
             OnQueueFull();
         }
@@ -220,7 +226,7 @@ public sealed class WatchGroup
         switch (item)
         {
             case QueuedDelivery delivery:
-                Deliver(new BrokerDelivery(delivery.Exchange, delivery.RoutingKey, delivery.Body));
+                Deliver(new BrokerDelivery(delivery.Exchange, delivery.RoutingKey, delivery.Body, ReceivedTimestamp: delivery.ReceivedTimestamp));
                 break;
             case QueuedFlush flush:
                 try
@@ -266,6 +272,7 @@ public sealed class WatchGroup
                 member.TrySend(frame);
             }
 
+            _metrics.DeliveryHandedOver(delivery.ReceivedTimestamp);
             return;
         }
 
@@ -402,7 +409,7 @@ public sealed class WatchGroup
 
     private abstract record QueuedWork;
 
-    private sealed record QueuedDelivery(string Exchange, string RoutingKey, byte[] Body) : QueuedWork;
+    private sealed record QueuedDelivery(string Exchange, string RoutingKey, byte[] Body, long ReceivedTimestamp) : QueuedWork;
 
     private sealed record QueuedFlush(WebSocketConnection Connection, ReadOnlyMemory<byte> Frame, IReadOnlyList<JsonObject> Snapshot) : QueuedWork
     {

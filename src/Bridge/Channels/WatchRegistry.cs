@@ -2,6 +2,7 @@ using Bridge.Broker;
 using Bridge.Connections;
 using Bridge.Documents;
 using Bridge.Documents.Changes;
+using Bridge.Observability;
 using Microsoft.Extensions.Options;
 
 namespace Bridge.Channels;
@@ -13,6 +14,7 @@ namespace Bridge.Channels;
 /// </summary>
 public sealed class WatchRegistry(
     IBroker broker,
+    BridgeMetrics metrics,
     IChangeFeed changeFeed,
     IDocumentStore store,
     IOptions<ChannelOptions> options,
@@ -71,6 +73,7 @@ public sealed class WatchRegistry(
                 changeStreamWatch.AddSnapshotMember(connection);
             }
 
+            metrics.Channels.WatchesChanged(spec.Resource.Name, 1);
             return group;
         }
         finally
@@ -86,6 +89,11 @@ public sealed class WatchRegistry(
         await _gate.WaitAsync(CancellationToken.None);
         try
         {
+            if (group.Contains(connection))
+            {
+                metrics.Channels.WatchesChanged(group.Spec.Resource.Name, -1);
+            }
+
             _changeStreamWatches.TryGetValue(group, out var changeStreamWatch);
             changeStreamWatch?.RemoveMember(connection);
             if (!group.Remove(connection))
@@ -128,7 +136,7 @@ public sealed class WatchRegistry(
         if (spec.Resource.Changes != ChangeSource.Broker && spec.Resource.Collection is { } collection)
         {
             // The group sees waterline deliveries and no filter: the change-stream watch filters, as it must for removes.
-            var group = new WatchGroup(spec with { Filter = Filter.Empty, Source = spec.Source with { Format = WatchFormat.Waterline } }, logger,
+            var group = new WatchGroup(spec with { Filter = Filter.Empty, Source = spec.Source with { Format = WatchFormat.Waterline } }, metrics.Channels, logger,
                 _filterQueueCapacity, _evaluationSlots);
             var watch = new ChangeStreamWatch(spec, group.OnDelivery, store, options.Value.MaxResults, timeProvider, logger);
             var stream = await changeFeed.SubscribeAsync(collection, watch.OnChange, watch.OnHistoryLost, cancellationToken);
@@ -162,7 +170,7 @@ public sealed class WatchRegistry(
             }
         }
 
-        var onBroker = new WatchGroup(spec, logger, _filterQueueCapacity, _evaluationSlots);
+        var onBroker = new WatchGroup(spec, metrics.Channels, logger, _filterQueueCapacity, _evaluationSlots);
         try
         {
             onBroker.Subscription = await broker.SubscribeAsync(spec.Source.Exchange, spec.Source.RoutingKey, onBroker.OnDelivery, cancellationToken);

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Bridge.Observability;
 
 namespace Bridge.Connections;
 
@@ -10,11 +11,41 @@ public sealed class ConnectionRegistry
 {
     private readonly ConcurrentDictionary<Guid, WebSocketConnection> _connections = new();
 
+    public ConnectionRegistry(BridgeMetrics metrics)
+    {
+        ArgumentNullException.ThrowIfNull(metrics);
+        metrics.ObserveQueuedFrames(QueuedFrames);
+    }
+
     public int Count => _connections.Count;
 
-    public void Add(WebSocketConnection connection) => _connections[connection.Id] = connection;
+    public void Add(WebSocketConnection connection)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        _connections[connection.Id] = connection;
+        connection.Metrics.ConnectionOpened();
+    }
 
-    public void Remove(WebSocketConnection connection) => _connections.TryRemove(connection.Id, out _);
+    public void Remove(WebSocketConnection connection)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        if (_connections.TryRemove(connection.Id, out _))
+        {
+            connection.Metrics.ConnectionClosed();
+        }
+    }
+
+    /// <summary>Frames waiting in every connection's send queue (read when metrics are collected, not per frame).</summary>
+    public long QueuedFrames()
+    {
+        long queued = 0;
+        foreach (var connection in _connections.Values)
+        {
+            queued += connection.QueuedFrames;
+        }
+
+        return queued;
+    }
 
     /// <summary>Sends <paramref name="frame"/> to every connection that <paramref name="predicate"/> selects (all when null).</summary>
     /// <returns>How many connections the frame was queued to.</returns>

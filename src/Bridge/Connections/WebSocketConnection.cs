@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Net.WebSockets;
 using System.Threading.Channels;
 using Bridge.Auth;
+using Bridge.Observability;
 
 namespace Bridge.Connections;
 
@@ -34,9 +35,10 @@ public sealed class WebSocketConnection
     private volatile bool _discardQueued;
     private int _slowConsumerReported;
 
-    public WebSocketConnection(WebSocket socket, string path, Caller caller, ConnectionOptions options, ILogger logger)
+    public WebSocketConnection(WebSocket socket, string path, Caller caller, ConnectionOptions options, FrontMetrics metrics, ILogger logger)
     {
         _socket = socket;
+        Metrics = metrics;
         _options = options;
         _logger = logger;
         Path = path;
@@ -56,6 +58,9 @@ public sealed class WebSocketConnection
 
     public Caller Caller { get; }
 
+    /// <summary>The instruments of the front this connection belongs to.</summary>
+    public FrontMetrics Metrics { get; }
+
     /// <summary>Number of frames waiting to be sent.</summary>
     public int QueuedFrames => _outgoing.Reader.Count;
 
@@ -68,6 +73,7 @@ public sealed class WebSocketConnection
     {
         if (_outgoing.Writer.TryWrite(frame))
         {
+            Metrics.FrameQueued();
             return true;
         }
 
@@ -75,6 +81,8 @@ public sealed class WebSocketConnection
         if (!_outgoingCompleted && Interlocked.Exchange(ref _slowConsumerReported, 1) == 0)
         {
             ConnectionLog.SlowConsumer(_logger, Id, _options.SendQueueCapacity);
+            Metrics.SlowConsumerDisconnected();
+
             // What is queued would only delay the close frame of a client that is behind already.
             BeginClose(CloseCodes.TryAgainLater, CloseCodes.SlowConsumerReason, discardQueued: true);
         }

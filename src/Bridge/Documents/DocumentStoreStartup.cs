@@ -9,6 +9,7 @@ internal sealed class DocumentStoreStartup(IServiceProvider services, ILogger<Do
     public Task StartAsync(CancellationToken cancellationToken)
     {
         var store = services.GetRequiredService<IDocumentStore>();
+        store = (store as Observability.InstrumentedDocumentStore)?.Inner ?? store;
         DocumentsLog.StoreInUse(logger, store.GetType().Name);
         return Task.CompletedTask;
     }

@@ -31,9 +31,11 @@ public static class BridgeApplication
         builder.AddBridgeLedger();
         builder.AddBridgeDemo();
         builder.AddBridgeNotifications();
+        builder.AddBridgeObservability();
         configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
+        app.MapBridgeObservability();
         app.MapBridgeEndpoints();
         return app;
     }

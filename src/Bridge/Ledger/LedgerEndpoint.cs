@@ -1,6 +1,7 @@
 using System.Net.WebSockets;
 using Bridge.Auth;
 using Bridge.Connections;
+using Bridge.Observability;
 using Microsoft.Extensions.Options;
 
 namespace Bridge.Ledger;
@@ -18,6 +19,7 @@ public sealed class LedgerEndpoint(
     IOptions<LedgerOptions> ledgerOptions,
     IOptions<ConnectionOptions> connectionOptions,
     IHostApplicationLifetime lifetime,
+    BridgeMetrics metrics,
     ILoggerFactory loggerFactory)
 {
     public const string Path = "/websocket";
@@ -52,7 +54,7 @@ public sealed class LedgerEndpoint(
             return;
         }
 
-        var connection = new WebSocketConnection(socket, Path, authentication.Caller!, options, _connectionLogger);
+        var connection = new WebSocketConnection(socket, Path, authentication.Caller!, options, metrics.Ledger, _connectionLogger);
         var session = new LedgerRpcSession(connection, uris, subscriptions, ledgerOptions.Value.StrictFiveBells, _sessionLogger);
         connections.Add(connection);
         ConnectionLog.Opened(_connectionLogger, connection.Id, Path, connection.Caller.Name);

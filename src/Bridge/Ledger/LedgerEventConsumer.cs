@@ -1,4 +1,5 @@
 using Bridge.Broker;
+using Bridge.Observability;
 using Microsoft.Extensions.Options;
 
 namespace Bridge.Ledger;
@@ -33,6 +34,7 @@ public sealed class LedgerEventConsumer(
     LedgerEventCounters counters,
     IOptions<LedgerOptions> options,
     TimeProvider time,
+    BridgeMetrics metrics,
     ILogger<LedgerEventConsumer> logger) : IHostedService, IAsyncDisposable
 {
     private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromMilliseconds(250);
@@ -136,11 +138,14 @@ public sealed class LedgerEventConsumer(
         if (!LedgerEvent.TryCreate(delivery, uris, out var ledgerEvent, out var error))
         {
             counters.AddSkipped();
+            metrics.LedgerEvent("invalid");
             LedgerLog.Skipped(logger, error, delivery.RoutingKey);
             return;
         }
 
         var sent = subscriptions.Route(ledgerEvent);
+        metrics.LedgerEvent("routed");
+        metrics.Ledger.DeliveryHandedOver(delivery.ReceivedTimestamp);
         LedgerLog.Routed(logger, ledgerEvent.EventName, sent);
     }
 

@@ -59,7 +59,7 @@ public sealed partial class LedgerRpcSession : IConnectionHandler
         }
         catch (UntrustedJsonException refused)
         {
-            return RpcFrames.Error(null, new RpcException(RpcErrorCodes.SyntaxError, "SyntaxError", DescribeRefusal(message, refused)));
+            return ErrorFrame(null, new RpcException(RpcErrorCodes.SyntaxError, "SyntaxError", DescribeRefusal(message, refused)));
         }
 
         using (document)
@@ -118,6 +118,8 @@ public sealed partial class LedgerRpcSession : IConnectionHandler
     // request whose id was never read (the parser refuses such ids today; this is the last line of defence).
     private byte[] ErrorFrame(JsonElement? id, RpcException error)
     {
+        // Every refused request is counted in bridge_client_errors_total by its code.
+        Connection.Metrics.ClientError(error.Code.ToString(System.Globalization.CultureInfo.InvariantCulture));
         try
         {
             return RpcFrames.Error(id, error);

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Bridge.Observability;
 
 namespace Bridge.Ledger;
 
@@ -54,7 +55,7 @@ public sealed record SubscriptionSet(IReadOnlyDictionary<string, string> Account
 /// candidate's own <see cref="SubscriptionSet"/> has the last word, so a stale index entry can never deliver
 /// an event to a connection that did not ask for it.
 /// </summary>
-public sealed class LedgerSubscriptions
+public sealed class LedgerSubscriptions(BridgeMetrics metrics)
 {
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<LedgerRpcSession, byte>> _byAccount = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<LedgerRpcSession, byte> _allAccounts = new();
@@ -74,6 +75,11 @@ public sealed class LedgerSubscriptions
         lock (_updates)
         {
             Apply(session, previous, current);
+        }
+
+        if (current.Count != previous.Count)
+        {
+            metrics.Ledger.WatchesChanged("accounts", current.Count - previous.Count);
         }
     }
 

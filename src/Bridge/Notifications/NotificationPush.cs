@@ -1,6 +1,7 @@
 using Bridge.Broker;
 using Bridge.Channels;
 using Bridge.Connections;
+using Bridge.Observability;
 using Microsoft.Extensions.Options;
 
 namespace Bridge.Notifications;
@@ -15,6 +16,7 @@ public sealed class NotificationPush(
     ConnectionRegistry connections,
     IOptions<NotificationOptions> options,
     TimeProvider timeProvider,
+    BridgeMetrics metrics,
     ILogger<NotificationPush> logger) : BackgroundService
 {
     /// <summary>The channel (and resource) name UIs connect to: <c>ws://host/notifications</c>.</summary>
@@ -83,6 +85,7 @@ public sealed class NotificationPush(
         var id = TransactionMessage.IdOf(message);
         var frame = ChannelFrames.Change("item", Channel, System.Text.Json.Nodes.JsonValue.Create(id), message);
         var sent = connections.BroadcastToPath(Channel, frame);
+        metrics.Channels.DeliveryHandedOver(delivery.ReceivedTimestamp);
         NotificationsLog.Broadcast(logger, id, TransactionMessage.StatusOf(message), sent);
     }
 }

@@ -11,7 +11,8 @@ namespace Bridge.Subscriptions;
 /// <summary>A notification serialized once, shared by every subscription it goes to.</summary>
 /// <param name="Id">The notification's id: the same for every subscription and every retry (receivers dedupe on it).</param>
 /// <param name="Body">The JSON bytes every emitter sends as they are.</param>
-public sealed record OutgoingNotification(string Id, ReadOnlyMemory<byte> Body);
+/// <param name="TraceContext">The producer's trace context, so that the delivery (a webhook POST's <c>traceparent</c>) joins its trace.</param>
+public sealed record OutgoingNotification(string Id, ReadOnlyMemory<byte> Body, System.Diagnostics.ActivityContext TraceContext = default);
 
 /// <summary>Sends notifications over one channel type (seed 002 "NotificationEmitter"); adding a type adds one.</summary>
 public interface INotificationEmitter
@@ -51,7 +52,7 @@ public static class NotificationGenerator
             ["topic"] = new JsonObject { ["exchange"] = delivery.Exchange, ["routingKey"] = delivery.RoutingKey },
             ["data"] = data?.DeepClone(),
         };
-        return new OutgoingNotification(id, JsonSerializer.SerializeToUtf8Bytes(notification));
+        return new OutgoingNotification(id, JsonSerializer.SerializeToUtf8Bytes(notification), delivery.TraceContext);
     }
 
     /// <summary>

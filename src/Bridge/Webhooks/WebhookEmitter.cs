@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
+using Bridge.Observability;
 using Bridge.Subscriptions;
 using Microsoft.Extensions.Options;
 using Polly;
@@ -35,13 +36,15 @@ public sealed partial class WebhookEmitter : INotificationEmitter
     private readonly ResiliencePipeline<HttpResponseMessage> _once;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<WebhookEmitter> _logger;
+    private readonly BridgeMetrics _metrics;
 
-    public WebhookEmitter(IHttpClientFactory httpClients, IOptions<WebhookOptions> options, TimeProvider timeProvider, ILogger<WebhookEmitter> logger)
+    public WebhookEmitter(IHttpClientFactory httpClients, IOptions<WebhookOptions> options, TimeProvider timeProvider, BridgeMetrics metrics, ILogger<WebhookEmitter> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         _httpClients = httpClients;
         _timeProvider = timeProvider;
         _logger = logger;
+        _metrics = metrics;
         var settings = options.Value;
         _retrying = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = timeProvider }
             .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
@@ -58,6 +61,7 @@ public sealed partial class WebhookEmitter : INotificationEmitter
                 DelayGenerator = args => ValueTask.FromResult(RetryAfter(args.Outcome.Result, timeProvider, settings.MaxRetryDelay)),
                 OnRetry = args =>
                 {
+                    _metrics.WebhookAttempt("retried");
                     LogRetrying(_logger, args.AttemptNumber + 1, args.RetryDelay,
                         args.Outcome.Exception?.Message ?? $"HTTP {(int?)args.Outcome.Result?.StatusCode}");
                     return ValueTask.CompletedTask;
@@ -91,6 +95,10 @@ public sealed partial class WebhookEmitter : INotificationEmitter
         ArgumentNullException.ThrowIfNull(notification);
         var state = new Attempt(_httpClients.CreateClient(HttpClientName), subscription, notification,
             WebhookId(subscription.Id, notification.Id), _timeProvider);
+
+        // The POST is a span of the producer's trace; receivers see it in traceparent (written by HttpClient from
+        // the current span, or by BridgeTracing when no span is recorded).
+        using var activity = BridgeTracing.Source.StartActivity("webhook deliver", System.Diagnostics.ActivityKind.Producer, notification.TraceContext);
         try
         {
             using var response = await pipeline.ExecuteAsync(static async (s, ct) =>
@@ -108,16 +116,20 @@ public sealed partial class WebhookEmitter : INotificationEmitter
                 request.Headers.TryAddWithoutValidation(WebhookSignature.SignatureHeader,
                     WebhookSignature.Sign(s.Subscription.SigningKeys(now), s.WebhookId, now, s.Notification.Body.Span));
                 request.Headers.TryAddWithoutValidation(SubscriptionHeader, s.Subscription.Id);
+                BridgeTracing.InjectIntoRequest(request, s.Notification.TraceContext);
                 return await s.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
             }, state, cancellationToken);
 
             var status = (int)response.StatusCode;
             if (response.IsSuccessStatusCode)
             {
+                _metrics.WebhookAttempt("delivered");
                 LogDelivered(_logger, state.WebhookId, subscription.Id, status);
                 return new DeliveryResult(true, state.Count, status, null);
             }
 
+            // A refusal the pipeline would have retried means the attempts ran out; any other is the target's final word.
+            _metrics.WebhookAttempt(IsRetryable(response.StatusCode) ? "gave_up" : "failed");
             var answer = await ReadBoundedAsync(response, cancellationToken);
             LogRefused(_logger, state.WebhookId, subscription.Id, status);
             return new DeliveryResult(false, state.Count, status,
@@ -126,6 +138,7 @@ public sealed partial class WebhookEmitter : INotificationEmitter
         catch (Exception ex) when (ex is HttpRequestException or TimeoutRejectedException)
         {
             var reason = IsRefusedTarget(ex) ? ex.InnerException!.Message : ex.Message;
+            _metrics.WebhookAttempt(IsRefusedTarget(ex) ? "failed" : "gave_up");
             LogFailed(_logger, state.WebhookId, subscription.Id, reason);
             return new DeliveryResult(false, state.Count, null, reason);
         }

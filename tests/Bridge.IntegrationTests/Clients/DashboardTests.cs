@@ -211,6 +211,35 @@ public sealed class DashboardTests(ChromiumFixture chromium) : IClassFixture<Chr
         await context.CloseAsync();
     }
 
+    [Fact]
+    public async Task OperationsStrip_CountsAClientThatConnects_AndShowsTheDependencies()
+    {
+        var page = await OpenDashboardAsync();
+        var connections = page.Locator("#ops-connections");
+        await Expect(connections).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^[0-9]+$"), new() { Timeout = Timeout });
+
+        // The page's own sockets settle first (its channel client and the notifications channel).
+        var before = -1;
+        for (var deadline = DateTime.UtcNow.AddSeconds(10); DateTime.UtcNow < deadline;)
+        {
+            var now = int.Parse(await connections.InnerTextAsync(), System.Globalization.CultureInfo.InvariantCulture);
+            if (now == before && now >= 2)
+            {
+                break;
+            }
+
+            before = now;
+            await Task.Delay(2500);
+        }
+
+        await using var extra = await ChannelClient.ConnectAsync(_host.WebSocketUri("/nodes"));
+        await extra.SyncAsync();
+
+        await Expect(connections).ToHaveTextAsync((before + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), new() { Timeout = Timeout });
+        await Expect(page.Locator("#ops-broker")).ToHaveTextAsync("ready", new() { Timeout = Timeout });
+        await Expect(page.Locator("#ops-store")).ToHaveTextAsync("ready", new() { Timeout = Timeout });
+    }
+
     private static ILocatorAssertions Expect(ILocator locator) => Assertions.Expect(locator);
 
     private async Task<IPage> OpenDashboardAsync(string query = "")

@@ -90,6 +90,9 @@ internal sealed class WebhookReceiver : IAsyncDisposable
 
     public sealed record Received(byte[] Body, IHeaderDictionary Headers)
     {
+        /// <summary>The W3C trace context the bridge sent (empty when none).</summary>
+        public string TraceParent => Headers.TraceParent.ToString();
+
         public string Text => Encoding.UTF8.GetString(Body);
 
         /// <summary>The Standard Webhooks id: the same on every attempt of one event to one subscription.</summary>

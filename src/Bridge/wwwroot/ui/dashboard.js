@@ -402,6 +402,38 @@ if (adminToken) {
   });
 }
 
+// ---- operations strip: the bridge's own meters, as JSON from /api/operations (the same figures /metrics exports) ----
+async function refreshOperations() {
+  const headers = adminToken ? { Authorization: `Bearer ${adminToken}` } : {};
+  let ops;
+  try {
+    const response = await fetch('/api/operations', { headers });
+    if (!response.ok) {
+      $('ops').dataset.state = `unavailable (${response.status})`;
+      return;
+    }
+    ops = await response.json();
+  } catch {
+    $('ops').dataset.state = 'unavailable (network)';
+    return;
+  }
+  $('ops').dataset.state = 'live';
+  const connections = Object.values(ops.connections ?? {}).reduce((a, b) => a + b, 0);
+  $('ops-connections').textContent = connections.toLocaleString();
+  $('ops-rate').textContent = Math.round(ops.deliveriesPerSecond ?? 0).toLocaleString();
+  $('ops-p99').textContent = `${(ops.deliveryLatencyP99Milliseconds ?? 0).toFixed(2)} ms`;
+  $('ops-slow').textContent = (ops.slowConsumerDisconnects ?? 0).toLocaleString();
+  $('ops-webhooks').textContent = (ops.webhookFailures ?? 0).toLocaleString();
+  for (const name of ['broker', 'store']) {
+    const dep = ops[name] ?? {};
+    $(`ops-${name}`).textContent = dep.ready ? 'ready' : 'down';
+    $(`ops-${name}-tile`).dataset.ready = String(!!dep.ready);
+    $(`ops-${name}-tile`).title = dep.description ?? '';
+  }
+}
+refreshOperations();
+setInterval(refreshOperations, 2000);
+
 showStatus('connecting');
 client.connect();
 setInterval(() => { if (activeTab !== 'skus') queueRender(); }, 15_000); // keeps "updated … ago" honest

@@ -1,0 +1,111 @@
+using Bridge.Documents;
+using Bridge.Observability;
+using Microsoft.Extensions.Options;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+using RabbitMQ.Client;
+
+namespace Bridge.Hosting;
+
+/// <summary>
+/// Metrics and traces through OpenTelemetry: the bridge's own meter and spans, and the instrumentation that
+/// ASP.NET Core, Kestrel, HttpClient, the runtime and RabbitMQ.Client already have, switched on rather than
+/// re-implemented. <c>/metrics</c> serves Prometheus text; OTLP export follows the standard
+/// <c>OTEL_EXPORTER_OTLP_*</c> variables when an endpoint is set.
+/// </summary>
+public static class ObservabilityExtensions
+{
+    public const string OperationsPath = "/api/operations";
+
+    public static IHostApplicationBuilder AddBridgeObservability(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+        services.AddOptions<MetricsOptions>()
+            .BindConfiguration(MetricsOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddOptions<TracingOptions>().BindConfiguration(TracingOptions.SectionName);
+        services.AddSingleton<BridgeMetrics>();
+        services.AddSingleton<MetricsAccess>();
+        services.AddSingleton<OperationsMonitor>();
+        services.AddHostedService(static sp => sp.GetRequiredService<OperationsMonitor>());
+        DecorateDocumentStore(services);
+
+        // Log records carry the current span's ids (the JSON console formatter shows them with IncludeScopes).
+        builder.Logging.Configure(static options => options.ActivityTrackingOptions =
+            ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId | ActivityTrackingOptions.ParentId);
+
+        var otlp = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        var telemetry = services.AddOpenTelemetry()
+            .ConfigureResource(static resource => resource.AddService("bridge"))
+            .WithMetrics(static metrics => metrics
+                .AddMeter(BridgeMetrics.MeterName)
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation()
+                .AddRuntimeInstrumentation()
+                .AddPrometheusExporter());
+
+        if (builder.Configuration.GetValue<bool?>($"{TracingOptions.SectionName}:Enabled") ?? otlp)
+        {
+            telemetry.WithTracing(static tracing => tracing
+                .AddSource(BridgeTracing.SourceName, RabbitMQActivitySource.PublisherSourceName, RabbitMQActivitySource.SubscriberSourceName)
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation());
+        }
+
+        if (otlp)
+        {
+            telemetry.UseOtlpExporter();
+        }
+
+        return builder;
+    }
+
+    /// <summary>Maps <c>Bridge:Metrics:Path</c> (Prometheus) and <c>/api/operations</c> (the dashboard's strip), both behind <see cref="MetricsAccess"/>.</summary>
+    public static WebApplication MapBridgeObservability(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var path = app.Services.GetRequiredService<IOptions<MetricsOptions>>().Value.Path;
+        if (!string.IsNullOrEmpty(path))
+        {
+            app.MapPrometheusScrapingEndpoint(path, meterProvider: null, static branch => branch.Use(RequireMetricsAccessAsync), optionsName: null);
+        }
+
+        app.MapGet(OperationsPath, static async (HttpContext context, MetricsAccess access, OperationsMonitor monitor) =>
+            await access.CheckAsync(context) ?? Results.Json(monitor.Snapshot()));
+        return app;
+    }
+
+    private static async Task RequireMetricsAccessAsync(HttpContext context, RequestDelegate next)
+    {
+        var refusal = await context.RequestServices.GetRequiredService<MetricsAccess>().CheckAsync(context);
+        if (refusal is null)
+        {
+            await next(context);
+            return;
+        }
+
+        await refusal.ExecuteAsync(context);
+    }
+
+    // Every store operation is timed, whichever store the composition chose; registered after AddBridgeDocuments.
+    private static void DecorateDocumentStore(IServiceCollection services)
+    {
+        var registration = services.LastOrDefault(static d => d.ServiceType == typeof(IDocumentStore));
+        if (registration?.ImplementationFactory is not { } factory)
+        {
+            return;
+        }
+
+        services.Remove(registration);
+        services.AddSingleton<IDocumentStore>(sp =>
+        {
+            var inner = (IDocumentStore)factory(sp);
+            var name = inner is EmbeddedDocumentStore ? "embedded" : "mongodb";
+            return new InstrumentedDocumentStore(inner, name, sp.GetRequiredService<BridgeMetrics>());
+        });
+    }
+}
