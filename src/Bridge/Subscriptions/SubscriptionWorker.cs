@@ -2,8 +2,8 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Bridge.Broker;
-using Bridge.Json;
 using Bridge.Channels;
+using Bridge.Json;
 using Bridge.Webhooks;
 
 namespace Bridge.Subscriptions;
