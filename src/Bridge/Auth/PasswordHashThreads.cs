@@ -4,15 +4,16 @@ using System.Runtime.InteropServices;
 namespace Bridge.Auth;
 
 /// <summary>
-/// Threads of their own for password hashing, at the lowest scheduling priority the process may give (nice 19 on
-/// Linux, <see cref="ThreadPriority.Lowest"/> elsewhere). Bounding concurrent hashes (the guard's slots) caps the
-/// cores they take; the priority makes sure what they take is only what the connections leave idle: measured on
-/// the loaded 2-core build machine, one PBKDF2 thread at normal priority doubled another client's delivery p99,
-/// because the scheduler shares the process's CPU time fairly between its threads (issue 11 item 6).
+/// Threads of their own for password hashing, at a low scheduling priority (nice 10 on Linux,
+/// <see cref="ThreadPriority.Lowest"/> elsewhere). Bounding concurrent hashes (the guard's slots) caps the cores
+/// they take; the priority makes sure the connections come first: measured on the loaded 2-core build machine, one
+/// PBKDF2 thread at normal priority doubled another client's delivery p99, because the scheduler shares the
+/// process's CPU time fairly between its threads (issue 11 item 6). Not the lowest (19): on a saturated machine a
+/// nice-19 hash got so little CPU that one login took over 10 s; at 10 it still weighs a tenth of a normal thread.
 /// </summary>
 internal sealed partial class PasswordHashThreads : IDisposable
 {
-    private const int LowestNice = 19;
+    private const int HashNice = 10;
 
     private readonly BlockingCollection<Action> _work = [];
 
@@ -69,7 +70,7 @@ internal sealed partial class PasswordHashThreads : IDisposable
         {
             // On Linux a nice value belongs to a thread (its id, not the process id, is "who"); raising one needs
             // no privilege. .NET's Thread.Priority does nothing there.
-            _ = SetPriority(PriorityProcess, GetThreadId(), LowestNice);
+            _ = SetPriority(PriorityProcess, GetThreadId(), HashNice);
         }
         else
         {

@@ -46,8 +46,11 @@ public sealed partial class WebhookEmitter : INotificationEmitter
         _logger = logger;
         _metrics = metrics;
         var settings = options.Value;
-        _retrying = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = timeProvider }
-            .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
+        // Polly's retry needs at least one retry: MaxAttempts = 1 (allowed) means the attempt alone.
+        var retrying = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = timeProvider };
+        if (settings.MaxAttempts > 1)
+        {
+            retrying.AddRetry(new RetryStrategyOptions<HttpResponseMessage>
             {
                 ShouldHandle = new PredicateBuilder<HttpResponseMessage>()
                     .Handle<HttpRequestException>(static ex => !IsRefusedTarget(ex))
@@ -66,9 +69,10 @@ public sealed partial class WebhookEmitter : INotificationEmitter
                         args.Outcome.Exception?.Message ?? $"HTTP {(int?)args.Outcome.Result?.StatusCode}");
                     return ValueTask.CompletedTask;
                 },
-            })
-            .AddTimeout(settings.Timeout)
-            .Build();
+            });
+        }
+
+        _retrying = retrying.AddTimeout(settings.Timeout).Build();
         _once = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = timeProvider }.AddTimeout(settings.Timeout).Build();
     }
 

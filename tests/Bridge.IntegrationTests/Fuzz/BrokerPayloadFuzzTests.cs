@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using Bridge.Broker;
+using Bridge.IntegrationTests.Infrastructure;
 using Bridge.IntegrationTests.Ledger;
 
 namespace Bridge.IntegrationTests.Fuzz;
@@ -9,6 +10,7 @@ namespace Bridge.IntegrationTests.Fuzz;
 /// Broker payloads are outside input too (issue 11, item 1): hostile bodies on the exchanges the bridge consumes
 /// reach clients only as well-formed frames or not at all, and the consumers go on delivering valid events.
 /// </summary>
+[Collection(TimedBehaviourCollection.Name)]
 public sealed class BrokerPayloadFuzzTests(EmbeddedLedgerFixture fixture) : IClassFixture<EmbeddedLedgerFixture>
 {
     private const int Seed = 7_7;

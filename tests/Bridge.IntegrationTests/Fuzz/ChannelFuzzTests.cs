@@ -11,6 +11,7 @@ namespace Bridge.IntegrationTests.Fuzz;
 /// answer of a documented kind (never <c>internal_error</c>) within a second, the connection stays usable,
 /// and the heap returns near its baseline. Runs on the embedded defaults.
 /// </summary>
+[Collection(TimedBehaviourCollection.Name)]
 public sealed class ChannelFuzzTests(EmbeddedBridgeFixture fixture) : IClassFixture<EmbeddedBridgeFixture>
 {
     private const int Seed = 20261202;

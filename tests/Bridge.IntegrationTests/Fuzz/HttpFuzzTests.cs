@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
+using Bridge.IntegrationTests.Infrastructure;
 using Bridge.IntegrationTests.Ledger;
 
 namespace Bridge.IntegrationTests.Fuzz;
@@ -10,6 +11,7 @@ namespace Bridge.IntegrationTests.Fuzz;
 /// The HTTP APIs (publish, subscriptions, notification history, token endpoints, the ledger's HTTP side) under
 /// generated hostile requests (issue 11): never a 5xx but a truthful 503, every 4xx with a JSON body, in time.
 /// </summary>
+[Collection(TimedBehaviourCollection.Name)]
 public sealed class HttpFuzzTests(EmbeddedLedgerFixture fixture) : IClassFixture<EmbeddedLedgerFixture>
 {
     private const int Seed = 4_0_4;

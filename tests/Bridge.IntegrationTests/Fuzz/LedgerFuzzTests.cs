@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json.Nodes;
+using Bridge.IntegrationTests.Infrastructure;
 using Bridge.IntegrationTests.Ledger;
 
 namespace Bridge.IntegrationTests.Fuzz;
@@ -11,6 +12,7 @@ namespace Bridge.IntegrationTests.Fuzz;
 /// exactly one well-formed JSON-RPC answer with a documented code, within a second; the connection stays usable;
 /// the heap returns near its baseline. Runs on the embedded defaults.
 /// </summary>
+[Collection(TimedBehaviourCollection.Name)]
 public sealed class LedgerFuzzTests(EmbeddedLedgerFixture fixture) : IClassFixture<EmbeddedLedgerFixture>
 {
     private const int Seed = 11_2026;

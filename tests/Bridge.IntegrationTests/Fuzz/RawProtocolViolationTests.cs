@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.Json.Nodes;
 using Bridge.IntegrationTests.Hardening;
+using Bridge.IntegrationTests.Infrastructure;
 using Bridge.IntegrationTests.Ledger;
 
 namespace Bridge.IntegrationTests.Fuzz;
@@ -10,6 +11,7 @@ namespace Bridge.IntegrationTests.Fuzz;
 /// Raw WebSocket protocol violations (RFC 6455 §5) on both fronts, generated from a seed: each fails only its own
 /// connection, at once (a close 1002 or the connection dropped), while a bystander connection keeps working.
 /// </summary>
+[Collection(TimedBehaviourCollection.Name)]
 public sealed class RawProtocolViolationTests(EmbeddedLedgerFixture fixture) : IClassFixture<EmbeddedLedgerFixture>
 {
     private const int Seed = 6455;

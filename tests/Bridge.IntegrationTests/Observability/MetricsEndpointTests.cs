@@ -24,6 +24,9 @@ public sealed class MetricsEndpointTests : IAsyncLifetime
         var settings = LedgerBridgeFixture.LedgerSettings();
         settings["Bridge:Channels:AllowAnonymous"] = "true";
         settings["Bridge:Connections:SendQueueCapacity"] = "8";
+        settings["Bridge:Webhooks:AllowHttp"] = "true";
+        settings["Bridge:Webhooks:AllowedHosts:0"] = "127.0.0.1";
+        settings["Bridge:Webhooks:MaxAttempts"] = "1";
         _host = await BridgeHost.StartAsync(settings);
         await LedgerBridgeFixture.WaitUntilSubscribedAsync(_host);
     }
@@ -136,6 +139,24 @@ public sealed class MetricsEndpointTests : IAsyncLifetime
 
         // connect, the subscribe answer and the notify.
         Assert.Equal(before.Value("bridge_deliveries_total", "front=ledger") + 3, after.Value("bridge_deliveries_total", "front=ledger"));
+    }
+
+    [Fact]
+    public async Task AWebhookTargetThatRefuses_IsCountedAsAFailedAttempt()
+    {
+        await using var receiver = await Bridge.IntegrationTests.Notifications.WebhookReceiver.StartAsync();
+        receiver.Respond = (_, _) => Task.FromResult(400);
+        using var http = new HttpClient { BaseAddress = Host.BaseUri, Timeout = Timeout };
+        http.DefaultRequestHeaders.Authorization = new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes("admin:admin-password")));
+        await Bridge.IntegrationTests.Notifications.WebhookSubscriptionTests.SubscribeAsync(http, receiver.Url);
+        var before = await MetricsScrape.ReadAsync(Host);
+
+        await Host.Services.GetRequiredService<IBroker>().PublishAsync("notifications", "webhook_tx",
+            Encoding.UTF8.GetBytes(Bridge.IntegrationTests.Notifications.NotificationTestSupport.Message("tx-metrics", "error")), CancellationToken.None);
+
+        var after = await WaitForAsync(s => s.Value("bridge_webhook_attempts_total", "outcome=failed") == before.Value("bridge_webhook_attempts_total", "outcome=failed") + 1);
+        Assert.Equal(before.Value("bridge_webhook_attempts_total", "outcome=delivered"), after.Value("bridge_webhook_attempts_total", "outcome=delivered"));
+        Assert.Single(receiver.Requests);
     }
 
     [Fact]

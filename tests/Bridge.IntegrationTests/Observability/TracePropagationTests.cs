@@ -122,6 +122,8 @@ public sealed class TracePropagationTests
         ["Bridge:Accounts:0:Password"] = "ops-secret",
         ["Bridge:Accounts:0:IsAdmin"] = "true",
         ["Bridge:Webhooks:RetryDelay"] = "00:00:00.050",
+        ["Bridge:Webhooks:AllowHttp"] = "true",
+        ["Bridge:Webhooks:AllowedHosts:0"] = "127.0.0.1",
     };
 
     private static List<Activity> Snapshot(List<Activity> spans)
