@@ -193,12 +193,8 @@ public sealed class ChangeStreamWatchTests(ChangeStreamBridgeFixture fixture) : 
             var message = await client.TryReceiveAsync(wait < TimeSpan.Zero ? TimeSpan.Zero : wait);
             if (message is null)
             {
-                if (expected is { } count && frames.Count >= count)
-                {
-                    break;
-                }
-
-                continue;
+                // The wait ran out (a timed-out receive aborts a ClientWebSocket) or the server closed: nothing more can be read.
+                break;
             }
 
             if ((string?)message["resource"] == resource && (string?)message["handler"] is "item" or "remove")
