@@ -5,6 +5,8 @@ using Bridge.IntegrationTests.Infrastructure;
 namespace Bridge.IntegrationTests.Hardening;
 
 /// <summary>Issue 11, item 11: a frame header announcing more than the message limit is refused from the header alone.</summary>
+// Alone, after the parallel tests: they time the close and read it off a raw socket the server shuts right after.
+[Collection(TimedBehaviourCollection.Name)]
 public sealed class FrameLengthGuardTests(EmbeddedBridgeFixture fixture) : IClassFixture<EmbeddedBridgeFixture>
 {
     [Theory]
