@@ -10,8 +10,9 @@ namespace Bridge.Notifications;
 /// <summary>
 /// The <c>notifications</c> resource of the channel front. <c>query</c> (and <c>all</c>) page through the
 /// history: <c>{"handler":"query","resource":"notifications","params":{"limit":50,"before":C}}</c> →
-/// <c>{"handler":"list","resource":"notifications","items":[...],"next":C|null}</c>. <c>watch</c> and
-/// <c>stop</c> are accepted and do nothing: every connection on the channel already receives every message.
+/// <c>{"handler":"list","resource":"notifications","items":[...],"next":C|null}</c>. Every connection on the
+/// channel receives every message; on another channel (RackHD clients use "/") <c>watch</c> with
+/// <c>"resource":"notifications"</c> starts the pushes and <c>stop</c> ends them.
 /// </summary>
 public sealed class NotificationsChannelResource(NotificationHistory history, IOptions<NotificationOptions> options) : IChannelResource
 {
@@ -39,7 +40,17 @@ public sealed class NotificationsChannelResource(NotificationHistory history, IO
                 var page = await history.ReadAsync(query, cancellationToken);
                 connection.TrySend(ListFrame(Definition.Name, page));
                 return true;
-            case "watch" or "stop":
+            // Pushes go to the resource's members: every connection on /notifications is one from the start (its
+            // default resource), and a client on "/" that names the resource joins with watch and leaves with stop.
+            case "watch":
+                connection.Join(Definition.Name);
+                return true;
+            case "stop":
+                if (connection.Path != Definition.Name)
+                {
+                    connection.Leave(Definition.Name);
+                }
+
                 return true;
             case "get":
                 throw new ChannelRequestException(ChannelErrorCodes.NotSupported,
