@@ -1,4 +1,3 @@
-using System.Diagnostics.CodeAnalysis;
 using System.Text.Json.Nodes;
 
 namespace Bridge.Documents;
@@ -45,46 +44,7 @@ public sealed class Filter
     /// <remarks>A fresh copy every call. A top-level <c>$not</c> (which MongoDB does not accept) is written as <c>$nor</c>.</remarks>
     public JsonObject ToMongoQuery() => (JsonObject)_query.DeepClone();
 
-    /// <summary>
-    /// The value the filter requires <paramref name="path"/> to equal at top level (<c>{"id":"x"}</c>,
-    /// <c>{"id":{"$eq":"x"}}</c>, or either inside a top-level <c>$and</c>), if any. Lets a caller narrow a
-    /// broker binding on the id or report the id a <c>get</c> asked for.
-    /// </summary>
-    public bool TryGetEquality(string path, [NotNullWhen(true)] out JsonNode? value)
-    {
-        value = _root is null ? null : FindEquality(_root, path);
-        return value is not null;
-    }
-
     public override string ToString() => _query.ToJsonString();
-
-    private static JsonNode? FindEquality(FilterNode node, string path)
-    {
-        switch (node)
-        {
-            case FieldNode field when field.Path == path:
-                return FindEquality(field.Condition);
-            case AllOfNode all:
-                foreach (var child in all.Children)
-                {
-                    if (FindEquality(child, path) is { } found)
-                    {
-                        return found;
-                    }
-                }
-
-                return null;
-            default:
-                return null;
-        }
-    }
-
-    private static JsonNode? FindEquality(ValueCondition condition) => condition switch
-    {
-        EqualsCondition { Expected: { } expected } => expected.DeepClone(),
-        AllConditions all => all.Conditions.Select(FindEquality).FirstOrDefault(static v => v is not null),
-        _ => null,
-    };
 }
 
 public enum SortDirection

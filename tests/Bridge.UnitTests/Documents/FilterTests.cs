@@ -265,27 +265,6 @@ public sealed class FilterTests
     }
 
     [Theory]
-    [InlineData("""{"id":"n1"}""", "n1")]
-    [InlineData("""{"id":{"$eq":"n1"},"type":"compute"}""", "n1")]
-    [InlineData("""{"$and":[{"type":"compute"},{"id":"n1"}]}""", "n1")]
-    public void TryGetEquality_FindsTopLevelEquality(string json, string expected)
-    {
-        var filter = FilterParser.ParseFilter(JsonNode.Parse(json), Limits);
-        Assert.True(filter.TryGetEquality("id", out var value));
-        Assert.Equal(expected, value.GetValue<string>());
-    }
-
-    [Theory]
-    [InlineData("""{"$or":[{"id":"n1"},{"id":"n2"}]}""")]
-    [InlineData("""{"id":{"$in":["n1"]}}""")]
-    [InlineData("""{"node":"n1"}""")]
-    public void TryGetEquality_WithoutPlainEquality_IsFalse(string json)
-    {
-        var filter = FilterParser.ParseFilter(JsonNode.Parse(json), Limits);
-        Assert.False(filter.TryGetEquality("id", out _));
-    }
-
-    [Theory]
     [InlineData("""{"$where":"this.a == 1"}""", "operator '$where' is not allowed")]
     [InlineData("""{"$function":{}}""", "operator '$function' is not allowed (at '$function')")]
     [InlineData("""{"$expr":{"$eq":["$a",1]}}""", "operator '$expr' is not allowed (at '$expr')")]
