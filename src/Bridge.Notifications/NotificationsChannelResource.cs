@@ -1,8 +1,8 @@
-using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Bridge.Channels;
 using Bridge.Connections;
+using Bridge.Json;
 using Microsoft.Extensions.Options;
 
 namespace Bridge.Notifications;
@@ -64,17 +64,13 @@ public sealed class NotificationsChannelResource(NotificationHistory history, IO
     public static ReadOnlyMemory<byte> ListFrame(string resource, HistoryPage page)
     {
         ArgumentNullException.ThrowIfNull(page);
-        var buffer = new ArrayBufferWriter<byte>(1024);
-        using (var writer = new Utf8JsonWriter(buffer))
+        // The frame writer every other reply uses (it used to escape '<', '&' and non-ASCII text as \uXXXX here only).
+        return JsonFrames.WriteObject(writer =>
         {
-            writer.WriteStartObject();
             writer.WriteString("handler", "list");
             writer.WriteString("resource", resource);
             WritePage(writer, page);
-            writer.WriteEndObject();
-        }
-
-        return buffer.WrittenMemory;
+        });
     }
 
     /// <summary>Writes <c>"items":[...],"next":..</c> into an open object (shared with the HTTP API).</summary>
