@@ -1,8 +1,8 @@
-using Bridge.IntegrationTests.Infrastructure;
 using System.Collections.Concurrent;
 using System.Text;
 using System.Threading.Channels;
 using Bridge.Broker;
+using Bridge.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using RabbitMQ.Client;

@@ -1,4 +1,3 @@
-using Bridge.IntegrationTests.Infrastructure;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.WebSockets;
@@ -6,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Bridge.Client.Ledger;
+using Bridge.IntegrationTests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
