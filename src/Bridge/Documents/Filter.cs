@@ -56,7 +56,34 @@ public sealed class Filter
         return value is not null;
     }
 
+    /// <summary>
+    /// The first top-level condition that a field equals a string (as <see cref="TryGetEquality"/> finds them), if
+    /// any: a document can only match when that path reaches that string. Lets many watches with such filters be
+    /// found by a dictionary lookup per message instead of being evaluated one by one (issue 17).
+    /// </summary>
+    public bool TryGetStringEquality([NotNullWhen(true)] out string? path, [NotNullWhen(true)] out string? value)
+    {
+        foreach (var field in TopLevelFields(_root))
+        {
+            if (JsonSemantics.AsString(FindEquality(field.Condition)) is { } text)
+            {
+                (path, value) = (field.Path, text);
+                return true;
+            }
+        }
+
+        (path, value) = (null, null);
+        return false;
+    }
+
     public override string ToString() => _query.ToJsonString();
+
+    private static IEnumerable<FieldNode> TopLevelFields(FilterNode? node) => node switch
+    {
+        FieldNode field => [field],
+        AllOfNode all => all.Children.SelectMany(TopLevelFields),
+        _ => [],
+    };
 
     private static JsonNode? FindEquality(FilterNode node, string path)
     {
