@@ -238,7 +238,10 @@ public sealed class DistinctWatchFleet : IAsyncDisposable
 
         public Task Completed => _completed.Task;
 
-        public double DeliveriesPerSecond => Received / ((Interlocked.Read(ref _lastReceipt) - Interlocked.Read(ref _firstStamp)) / (double)Stopwatch.Frequency);
+        /// <summary>From the earliest publish stamp seen to the last receipt; 0 when nothing arrived (the clients were let go).</summary>
+        public double DeliveriesPerSecond => Received == 0
+            ? 0
+            : Received / ((Interlocked.Read(ref _lastReceipt) - Interlocked.Read(ref _firstStamp)) / (double)Stopwatch.Frequency);
 
         public void OnDelivery(bool own, long stamp, long receivedAt)
         {
