@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json.Nodes;
 
 namespace Bridge.Documents;
@@ -44,7 +45,41 @@ public sealed class Filter
     /// <remarks>A fresh copy every call. A top-level <c>$not</c> (which MongoDB does not accept) is written as <c>$nor</c>.</remarks>
     public JsonObject ToMongoQuery() => (JsonObject)_query.DeepClone();
 
+    /// <summary>
+    /// The first top-level condition that a field equals a string, if
+    /// any: a document can only match when that path reaches that string. Lets many watches with such filters be
+    /// found by a dictionary lookup per message instead of being evaluated one by one (issue 17).
+    /// </summary>
+    public bool TryGetStringEquality([NotNullWhen(true)] out string? path, [NotNullWhen(true)] out string? value)
+    {
+        foreach (var field in TopLevelFields(_root))
+        {
+            if (JsonSemantics.AsString(FindEquality(field.Condition)) is { } text)
+            {
+                (path, value) = (field.Path, text);
+                return true;
+            }
+        }
+
+        (path, value) = (null, null);
+        return false;
+    }
+
     public override string ToString() => _query.ToJsonString();
+
+    private static IEnumerable<FieldNode> TopLevelFields(FilterNode? node) => node switch
+    {
+        FieldNode field => [field],
+        AllOfNode all => all.Children.SelectMany(TopLevelFields),
+        _ => [],
+    };
+
+    private static JsonNode? FindEquality(ValueCondition condition) => condition switch
+    {
+        EqualsCondition { Expected: { } expected } => expected.DeepClone(),
+        AllConditions all => all.Conditions.Select(FindEquality).FirstOrDefault(static v => v is not null),
+        _ => null,
+    };
 }
 
 public enum SortDirection

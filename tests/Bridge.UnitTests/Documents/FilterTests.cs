@@ -265,6 +265,31 @@ public sealed class FilterTests
     }
 
     [Theory]
+    [InlineData("""{"node":"n1"}""", "node", "n1")]
+    [InlineData("""{"size":3,"node":{"$eq":"n1","$ne":"n2"}}""", "node", "n1")]
+    [InlineData("""{"$and":[{"size":{"$gt":1}},{"$and":[{"obms.node":"n1"}]}]}""", "obms.node", "n1")]
+    public void TryGetStringEquality_FindsATopLevelStringEquality(string json, string path, string value)
+    {
+        var filter = FilterParser.ParseFilter(JsonNode.Parse(json), Limits);
+        Assert.True(filter.TryGetStringEquality(out var foundPath, out var foundValue));
+        Assert.Equal((path, value), (foundPath, foundValue));
+    }
+
+    [Theory]
+    [InlineData("""{"$or":[{"node":"n1"},{"node":"n2"}]}""")]
+    [InlineData("""{"node":{"$in":["n1"]}}""")]
+    [InlineData("""{"node":{"$not":{"$eq":"n1"}}}""")]
+    [InlineData("""{"size":3}""")]
+    [InlineData("""{"node":null}""")]
+    [InlineData("""{}""")]
+    public void TryGetStringEquality_WithoutOne_IsFalse(string json)
+    {
+        // None of these requires a field to hold one given string, so none can be found by a lookup.
+        var filter = FilterParser.ParseFilter(JsonNode.Parse(json), Limits);
+        Assert.False(filter.TryGetStringEquality(out _, out _));
+    }
+
+    [Theory]
     [InlineData("""{"$where":"this.a == 1"}""", "operator '$where' is not allowed")]
     [InlineData("""{"$function":{}}""", "operator '$function' is not allowed (at '$function')")]
     [InlineData("""{"$expr":{"$eq":["$a",1]}}""", "operator '$expr' is not allowed (at '$expr')")]
