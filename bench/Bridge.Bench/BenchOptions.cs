@@ -26,7 +26,8 @@ public sealed class BenchOptions
           --query-stores L           any of embedded,mongodb (default both)
           --mongo-uri URI            a real mongod for the MongoDB queries (default: the stand-in in
                                      tests/mongo-standin, started by the bench; needs Node)
-          --systems L                any of bridge,webstomp,ceiling (default all three)
+          --systems L                any of bridge,webstomp,ceiling,signalr (default all four; signalr is the
+                                     .NET peer: a SignalR hub fed by a RabbitMQ consumer)
           --out DIR                  where results.json, results.md and chart.svg go (default bench-results)
           --bridge PATH              the built Bridge.dll (default: found next to this build)
         """;
@@ -64,7 +65,7 @@ public sealed class BenchOptions
     /// <summary>A real MongoDB server for the query figures; null: the bench starts the stand-in.</summary>
     public string? MongoUri { get; private set; }
 
-    public IReadOnlyList<SystemKind> Systems { get; private set; } = [SystemKind.Bridge, SystemKind.WebStomp, SystemKind.Ceiling];
+    public IReadOnlyList<SystemKind> Systems { get; private set; } = [SystemKind.Bridge, SystemKind.WebStomp, SystemKind.Ceiling, SystemKind.SignalR];
 
     /// <summary>Time for a server to finish what connecting set off (and its resident set to show it) before it is read.</summary>
     public TimeSpan Settle { get; private set; } = TimeSpan.FromSeconds(3);
@@ -177,7 +178,8 @@ public sealed class BenchOptions
         "bridge" => SystemKind.Bridge,
         "webstomp" or "web-stomp" => SystemKind.WebStomp,
         "ceiling" => SystemKind.Ceiling,
-        _ => throw new ArgumentException($"--systems: unknown system '{name}' (bridge, webstomp, ceiling)"),
+        "signalr" => SystemKind.SignalR,
+        _ => throw new ArgumentException($"--systems: unknown system '{name}' (bridge, webstomp, ceiling, signalr)"),
     };
 
     private static QueryStore ParseQueryStore(string name) => name.Trim().ToLowerInvariant() switch
@@ -215,6 +217,9 @@ public enum SystemKind
 
     /// <summary>No broker: a minimal Kestrel server (child process) broadcasting pre-encoded frames.</summary>
     Ceiling,
+
+    /// <summary>The .NET peer: RabbitMQ → a SignalR hub (child process) broadcasting to a group → HubConnection clients.</summary>
+    SignalR,
 }
 
 /// <summary>Where the query benchmark's collection lives.</summary>

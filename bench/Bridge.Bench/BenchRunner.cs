@@ -81,7 +81,7 @@ public static class BenchRunner
     {
         var options = context.Options;
         await using var target = await StartTargetAsync(context, system, cancellationToken);
-        await using var fleet = await TimedAsync($"{system}: {subscribers} subscribers", () => SubscriberFleet.ConnectAsync(system, target.Endpoint, subscribers, cancellationToken));
+        await using var fleet = await TimedAsync($"{system}: {subscribers} subscribers", () => ConnectFleetAsync(system, target.Endpoint, subscribers, cancellationToken));
 
         // Warm-up: JIT, connection buffers, the broker's queue processes.
         await RunOnceAsync(fleet, target.Publisher, Math.Min(options.MessagesFor(subscribers), 50), options.Sizes[0], rate: 0, recordLatency: false, cancellationToken);
@@ -154,8 +154,14 @@ public static class BenchRunner
         context.Results.BrokerHop.Add(result);
     }
 
+    /// <summary>The SignalR peer's clients are HubConnections; every other system's are raw WebSockets.</summary>
+    private static async Task<IDeliveryFleet> ConnectFleetAsync(SystemKind system, Uri endpoint, int count, CancellationToken cancellationToken) =>
+        system == SystemKind.SignalR
+            ? await SignalRFleet.ConnectAsync(endpoint, count, cancellationToken)
+            : await SubscriberFleet.ConnectAsync(system, endpoint, count, cancellationToken);
+
     private static async Task<DeliveryRun> RunOnceAsync(
-        SubscriberFleet fleet, IBenchPublisher publisher, int messages, int size, double rate, bool recordLatency, CancellationToken cancellationToken)
+        IDeliveryFleet fleet, IBenchPublisher publisher, int messages, int size, double rate, bool recordLatency, CancellationToken cancellationToken)
     {
         var run = fleet.Begin((long)messages * fleet.Count, recordLatency);
         try
@@ -180,25 +186,25 @@ public static class BenchRunner
     {
         var options = context.Options;
         var count = options.IdleConnections;
-        if (options.Systems.Contains(SystemKind.Bridge))
+        foreach (var system in options.Systems.Where(s => s is SystemKind.Bridge or SystemKind.SignalR))
         {
-            var result = new MemoryResult(SystemKind.Bridge, count, []);
+            var result = new MemoryResult(system, count, []);
             for (var rep = 0; rep < options.Repetitions; rep++)
             {
-                await using var bridge = await StartBridgeAsync(context, extraArguments: [], cancellationToken);
-                await using (await SubscriberFleet.ConnectAsync(SystemKind.Bridge, bridge.Endpoint, 10, cancellationToken))
+                await using var server = await StartTargetAsync(context, system, cancellationToken);
+                await using (await ConnectFleetAsync(system, server.Endpoint, 10, cancellationToken))
                 {
                     // Warm-up: the connection path's code is loaded and jitted before the baseline.
                 }
 
                 await Task.Delay(options.Settle, cancellationToken);
-                var before = bridge.Process!.ResidentBytes();
-                await using var fleet = await SubscriberFleet.ConnectAsync(SystemKind.Bridge, bridge.Endpoint, count, cancellationToken);
+                var before = server.Process!.ResidentBytes();
+                await using var fleet = await ConnectFleetAsync(system, server.Endpoint, count, cancellationToken);
                 await Task.Delay(options.Settle, cancellationToken);
-                var after = bridge.Process.ResidentBytes();
+                var after = server.Process.ResidentBytes();
                 result.BytesPerConnection.Add((after - before) / (double)count);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  idle memory bridge:   {before / 1048576.0:F1} MB -> {after / 1048576.0:F1} MB with {count} connections: {(after - before) / 1024.0 / count:F1} KB each"));
+                    $"  idle memory {system}: {before / 1048576.0:F1} MB -> {after / 1048576.0:F1} MB with {count} connections: {(after - before) / 1024.0 / count:F1} KB each"));
             }
 
             context.Results.Memory.Add(result);
@@ -290,6 +296,8 @@ public static class BenchRunner
         {
             case SystemKind.Bridge:
                 return await StartBridgeAsync(context, [], cancellationToken);
+            case SystemKind.SignalR:
+                return await StartSignalRPeerAsync(context, cancellationToken);
             case SystemKind.WebStomp:
                 return new Target(context.Node.WebStompEndpoint, context.Publisher, null, null) { ServerPid = await context.Node.GetVmPidAsync(cancellationToken) };
             default:
@@ -302,6 +310,18 @@ public static class BenchRunner
                     Path.GetDirectoryName(benchDll)!, port, "/ready", context.LogDirectory, cancellationToken);
                 return new Target(new Uri($"ws://127.0.0.1:{port}/ws"), new CeilingPublisher(port), ceiling, null);
         }
+    }
+
+    private static async Task<Target> StartSignalRPeerAsync(RunContext context, CancellationToken cancellationToken)
+    {
+        var port = LoopbackPorts.Free(1)[0];
+        var benchDll = typeof(BenchRunner).Assembly.Location;
+        var peer = await ChildProcess.StartAsync(
+            "signalr", [benchDll, SignalRPeerServer.Command, "--port", port.ToString(CultureInfo.InvariantCulture), "--amqp", context.Node.AmqpUri],
+            // An ASP.NET Core app like the bridge: the server GC, and Production as the bridge runs.
+            new Dictionary<string, string> { ["DOTNET_gcServer"] = "1", ["ASPNETCORE_ENVIRONMENT"] = "Production" },
+            Path.GetDirectoryName(benchDll)!, port, "/ready", context.LogDirectory, cancellationToken);
+        return new Target(new Uri($"http://127.0.0.1:{port}{BenchHub.Path}"), context.Publisher, peer, null);
     }
 
     private static async Task<Target> StartBridgeAsync(RunContext context, IEnumerable<string> extraArguments, CancellationToken cancellationToken)

@@ -9,7 +9,7 @@ namespace Bridge.Bench;
 /// loop. The same client code reads all three systems; only the handshake differs (a MonoRail <c>mq</c>
 /// watch, a STOMP CONNECT/SUBSCRIBE, or nothing for the ceiling).
 /// </summary>
-public sealed class SubscriberFleet : IAsyncDisposable
+public sealed class SubscriberFleet : IDeliveryFleet
 {
     public const string Exchange = "on.events";
     public const string RoutingKey = "bench.fanout";

@@ -29,21 +29,25 @@ public sealed class BenchQuickModeTests
             Assert.True(root.GetProperty("Cores").GetInt32() >= 1);
 
             var throughput = root.GetProperty("Throughput").EnumerateArray().ToList();
-            foreach (var system in new[] { 0, 1, 2 })
+            // Bridge, Web-STOMP, ceiling and the SignalR peer (SystemKind's order).
+            foreach (var system in new[] { 0, 1, 2, 3 })
             {
                 var runs = throughput.Where(t => t.GetProperty("System").GetInt32() == system).ToList();
                 Assert.True(runs.Count > 0, $"no throughput figures for system {system}:\n{log}");
                 Assert.All(runs, run => Assert.All(run.GetProperty("Rates").EnumerateArray(), rate => Assert.True(rate.GetDouble() > 0, log)));
             }
 
-            Assert.Equal(3, root.GetProperty("Latency").GetArrayLength());
+            Assert.Equal(4, root.GetProperty("Latency").GetArrayLength());
             Assert.All(root.GetProperty("Latency").EnumerateArray(), l => Assert.True(l.GetProperty("P99").GetDouble() > 0, log));
-            Assert.Equal(2, root.GetProperty("Memory").GetArrayLength());
+            // The bridge, the SignalR peer and Web-STOMP.
+            Assert.Equal(3, root.GetProperty("Memory").GetArrayLength());
             Assert.All(root.GetProperty("BrokerHop").EnumerateArray(), h => Assert.True(h.GetProperty("P99").GetDouble() > 0, log));
             Assert.Equal(1, root.GetProperty("BrokerHop").GetArrayLength());
             Assert.Equal(8, root.GetProperty("Queries").GetArrayLength());
             Assert.Equal(["embedded", "mongodb"], root.GetProperty("Queries").EnumerateArray().Select(q => q.GetProperty("Store").GetString()).Distinct().Order());
-            Assert.Contains("Fan-out throughput", await File.ReadAllTextAsync(Path.Combine(output, "results.md")), StringComparison.Ordinal);
+            var markdown = await File.ReadAllTextAsync(Path.Combine(output, "results.md"));
+            Assert.Contains("Fan-out throughput", markdown, StringComparison.Ordinal);
+            Assert.Contains("The .NET peer: SignalR hub + RabbitMQ consumer", markdown, StringComparison.Ordinal);
             Assert.StartsWith("<svg", await File.ReadAllTextAsync(Path.Combine(output, "chart.svg")), StringComparison.Ordinal);
         }
         finally
