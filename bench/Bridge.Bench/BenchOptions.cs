@@ -22,8 +22,15 @@ public sealed class BenchOptions
                                      messages, so the p99 rests on several slow ones, not one)
           --latency-sizes L          payload sizes of the latency runs (default 200)
           --idle-connections N       idle connections for the memory figure (default 5000; 0 skips it)
+          --many-connections N       idle watching connections on one bridge, opened by several client
+                                     processes (default 19000; 0 skips it)
+          --many-processes N         client processes they are spread over (default 2: each process may hold
+                                     20 000 open files)
           --query-iterations N       requests per query-latency run (default 300; 0 skips it)
           --query-stores L           any of embedded,mongodb (default both)
+          --concurrent-clients N     clients issuing get/query back to back on the query stores (default 50;
+                                     0 skips it)
+          --concurrent-seconds N     length of one concurrent-query run (default 5)
           --mongo-uri URI            a real mongod for the MongoDB queries (default: the stand-in in
                                      tests/mongo-standin, started by the bench; needs Node)
           --systems L                any of bridge,webstomp,ceiling,signalr (default all four; signalr is the
@@ -58,7 +65,15 @@ public sealed class BenchOptions
 
     public int IdleConnections { get; private set; } = 5000;
 
+    public int ManyConnections { get; private set; } = 19_000;
+
+    public int ManyConnectionsProcesses { get; private set; } = 2;
+
     public int QueryIterations { get; private set; } = 300;
+
+    public int ConcurrentQueryClients { get; private set; } = 50;
+
+    public TimeSpan ConcurrentQuerySeconds { get; private set; } = TimeSpan.FromSeconds(5);
 
     public IReadOnlyList<QueryStore> QueryStores { get; private set; } = [QueryStore.Embedded, QueryStore.MongoDb];
 
@@ -94,7 +109,10 @@ public sealed class BenchOptions
             options.LatencyRate = 400;
             options.LatencySeconds = 1;
             options.IdleConnections = 50;
+            options.ManyConnections = 100;
             options.QueryIterations = 20;
+            options.ConcurrentQueryClients = 5;
+            options.ConcurrentQuerySeconds = TimeSpan.FromSeconds(0.5);
             options.Settle = TimeSpan.FromSeconds(0.5);
         }
 
@@ -142,8 +160,20 @@ public sealed class BenchOptions
                 case "--idle-connections":
                     options.IdleConnections = Int(name, Value(), min: 0);
                     break;
+                case "--many-connections":
+                    options.ManyConnections = Int(name, Value(), min: 0);
+                    break;
+                case "--many-processes":
+                    options.ManyConnectionsProcesses = Int(name, Value());
+                    break;
                 case "--query-iterations":
                     options.QueryIterations = Int(name, Value(), min: 0);
+                    break;
+                case "--concurrent-clients":
+                    options.ConcurrentQueryClients = Int(name, Value(), min: 0);
+                    break;
+                case "--concurrent-seconds":
+                    options.ConcurrentQuerySeconds = TimeSpan.FromSeconds(double.Parse(Value(), CultureInfo.InvariantCulture));
                     break;
                 case "--query-stores":
                     options.QueryStores = [.. Value().Split(',', StringSplitOptions.RemoveEmptyEntries).Select(ParseQueryStore)];

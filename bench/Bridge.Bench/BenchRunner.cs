@@ -31,7 +31,8 @@ public static class BenchRunner
 
         Console.WriteLine($"Bridge.Bench  cores={results.Cores}  load={results.LoadAtStart}  {results.Machine}");
         Console.WriteLine($"bridge: {bridgeDll}");
-        var needed = Math.Max(options.Subscribers.Concat(options.LatencySubscribers).DefaultIfEmpty(0).Max(), options.IdleConnections) + 512;
+        // The bridge holds every many-connections socket itself; only the clients are spread over processes.
+        var needed = Math.Max(Math.Max(options.Subscribers.Concat(options.LatencySubscribers).DefaultIfEmpty(0).Max(), options.IdleConnections), options.ManyConnections) + 512;
         var limit = OpenFileLimit();
         if (limit < needed)
         {
@@ -56,7 +57,22 @@ public static class BenchRunner
             await MeasureIdleMemoryAsync(context, cancellationToken);
         }
 
-        if (options.QueryIterations > 0 && options.Systems.Contains(SystemKind.Bridge))
+        if (options.ManyConnections > 0 && options.Systems.Contains(SystemKind.Bridge))
+        {
+            await ManyConnectionsBench.MeasureAsync(
+                options,
+                results,
+                async ct =>
+                {
+                    var bridge = await StartBridgeAsync(context, [], ct);
+                    return (bridge.Endpoint, bridge.Process!, bridge);
+                },
+                publisher,
+                logDirectory,
+                cancellationToken);
+        }
+
+        if ((options.QueryIterations > 0 || options.ConcurrentQueryClients > 0) && options.Systems.Contains(SystemKind.Bridge))
         {
             await MeasureQueriesAsync(context, cancellationToken);
         }
@@ -272,6 +288,16 @@ public static class BenchRunner
     private static async Task MeasureQueriesOnAsync(RunContext context, string storeName, int port, IDocumentStore store, CancellationToken cancellationToken)
     {
         var options = context.Options;
+        if (options.ConcurrentQueryClients > 0)
+        {
+            await ConcurrentQueryBench.MeasureAsync(options, context.Results, storeName, port, store, cancellationToken);
+        }
+
+        if (options.QueryIterations == 0)
+        {
+            return;
+        }
+
         var get = new QueryResult(storeName, "bridge", "get", []);
         var query = new QueryResult(storeName, "bridge", "query 100", []);
         var directGet = new QueryResult(storeName, "store", "get", []);

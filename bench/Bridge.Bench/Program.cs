@@ -12,6 +12,12 @@ if (args.Length > 0 && args[0] == SignalRPeerServer.Command)
     return await SignalRPeerServer.RunAsync(args[1..]);
 }
 
+// `hold-connections` is one of the client processes of the many-connections run.
+if (args.Length > 0 && args[0] == ConnectionHolder.Command)
+{
+    return await ConnectionHolder.RunAsync(args[1..]);
+}
+
 BenchOptions options;
 try
 {

@@ -92,6 +92,8 @@ public static class Report
         }
 
         PeerReport.Append(md, results);
+        ConcurrentQueryReport.Append(md, results);
+        ManyConnectionsReport.Append(md, results);
 
         var targets = Targets(results).ToList();
         if (targets.Count > 0)
@@ -155,7 +157,7 @@ public static class Report
             yield return ("≤ 30 KB per idle connection", $"{memory.Median / 1024:F1} KB", memory.Median <= 30 * 1024);
         }
 
-        foreach (var target in PeerReport.Targets(results))
+        foreach (var target in PeerReport.Targets(results).Concat(ManyConnectionsReport.Targets(results)).Concat(ConcurrentQueryReport.Targets(results)))
         {
             yield return target;
         }

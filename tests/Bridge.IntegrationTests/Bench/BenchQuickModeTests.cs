@@ -45,6 +45,18 @@ public sealed class BenchQuickModeTests
             Assert.Equal(1, root.GetProperty("BrokerHop").GetArrayLength());
             Assert.Equal(8, root.GetProperty("Queries").GetArrayLength());
             Assert.Equal(["embedded", "mongodb"], root.GetProperty("Queries").EnumerateArray().Select(q => q.GetProperty("Store").GetString()).Distinct().Order());
+            // Issue 17 §3: every connection of the many-connections run got every message, and its figures exist.
+            var many = root.GetProperty("ManyConnections");
+            Assert.True(many.GetProperty("Connections").GetInt32() > 0, log);
+            Assert.All(many.GetProperty("Delivered").EnumerateArray(), d => Assert.Equal(many.GetProperty("Expected").GetInt64(), d.GetInt64()));
+            Assert.All(many.GetProperty("AcceptSeconds").EnumerateArray(), s => Assert.True(s.GetDouble() > 0, log));
+            Assert.True(many.GetProperty("DeliveryP99").GetDouble() > 0, log);
+
+            // Issue 17 §4: get and query through the bridge and on the store, on both stores.
+            var concurrent = root.GetProperty("ConcurrentQueries").EnumerateArray().ToList();
+            Assert.Equal(8, concurrent.Count);
+            Assert.All(concurrent, q => Assert.True(q.GetProperty("QueriesPerSecond").GetDouble() > 0, log));
+
             var markdown = await File.ReadAllTextAsync(Path.Combine(output, "results.md"));
             Assert.Contains("Fan-out throughput", markdown, StringComparison.Ordinal);
             Assert.Contains("The .NET peer: SignalR hub + RabbitMQ consumer", markdown, StringComparison.Ordinal);
