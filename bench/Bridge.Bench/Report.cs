@@ -92,6 +92,9 @@ public static class Report
         }
 
         DistinctWatchReport.AppendMarkdown(md, results);
+        PeerReport.Append(md, results);
+        ConcurrentQueryReport.Append(md, results);
+        ManyConnectionsReport.Append(md, results);
 
         var targets = Targets(results).Concat(DistinctWatchReport.Targets(results)).ToList();
         if (targets.Count > 0)
@@ -162,6 +165,11 @@ public static class Report
         {
             yield return ("≤ 30 KB per idle connection", $"{memory.Median / 1024:F1} KB", memory.Median <= 30 * 1024);
         }
+
+        foreach (var target in PeerReport.Targets(results).Concat(ManyConnectionsReport.Targets(results)).Concat(ConcurrentQueryReport.Targets(results)))
+        {
+            yield return target;
+        }
     }
 
     /// <summary>Grouped bars per subscriber count, one panel per payload size, log-scaled deliveries per second.</summary>
@@ -169,8 +177,8 @@ public static class Report
     {
         var sizes = results.Throughput.Select(t => t.Size).Distinct().Order().ToList();
         var counts = results.Throughput.Select(t => t.Subscribers).Distinct().Order().ToList();
-        var systems = new[] { SystemKind.Bridge, SystemKind.WebStomp, SystemKind.Ceiling };
-        var colors = new Dictionary<SystemKind, string> { [SystemKind.Bridge] = "#1f77b4", [SystemKind.WebStomp] = "#ff7f0e", [SystemKind.Ceiling] = "#7f7f7f" };
+        var systems = new[] { SystemKind.Bridge, SystemKind.WebStomp, SystemKind.Ceiling, SystemKind.SignalR };
+        var colors = new Dictionary<SystemKind, string> { [SystemKind.Bridge] = "#1f77b4", [SystemKind.WebStomp] = "#ff7f0e", [SystemKind.Ceiling] = "#7f7f7f", [SystemKind.SignalR] = "#2ca02c" };
         const int PanelWidth = 560, PanelHeight = 340, Left = 70, Top = 50, PlotHeight = 230;
         var width = Math.Max(760, sizes.Count * PanelWidth);
         var height = PanelHeight + 40;
@@ -228,7 +236,7 @@ public static class Report
 
         for (var s = 0; s < systems.Length; s++)
         {
-            var lx = 80 + (s * 200);
+            var lx = 80 + (s * 170);
             var ly = height - 22;
             svg.AppendLine(Invariant, $"""<rect x="{lx}" y="{ly - 10}" width="12" height="12" fill="{colors[systems[s]]}"/>""");
             svg.AppendLine(Invariant, $"""<text x="{lx + 18}" y="{ly}">{Name(systems[s])}</text>""");
@@ -244,6 +252,7 @@ public static class Report
     {
         SystemKind.Bridge => "bridge",
         SystemKind.WebStomp => "Web-STOMP",
+        SystemKind.SignalR => "SignalR peer",
         _ => "ceiling (Kestrel, no broker)",
     };
 
