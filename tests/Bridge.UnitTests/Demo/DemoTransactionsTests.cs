@@ -2,7 +2,7 @@ using System.Text;
 using Bridge.Broker;
 using Bridge.Demo;
 using Bridge.Documents;
-using Bridge.Hosting;
+using Bridge.Kernel;
 using Bridge.Ledger;
 using Bridge.Notifications;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace Bridge.Hosting;
+namespace Bridge.Kernel;
 
 /// <summary>Settings under <c>Bridge</c> that every area shares.</summary>
 public sealed class BridgeOptions

@@ -1,6 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
-using Bridge.Hosting;
+using Bridge.Kernel;
 using Microsoft.Extensions.Options;
 
 namespace Bridge.Auth;

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Bridge.Connections;
 
 namespace Bridge.Channels;
 
@@ -15,8 +16,8 @@ public interface IChannelResource
 
     /// <summary>
     /// Handles <paramref name="handler"/> (<c>query</c>, <c>all</c>, <c>get</c>, <c>watch</c> or <c>stop</c>),
-    /// replying on <c>session.Connection</c>; returns false to leave it to the router's default handling.
+    /// replying on <paramref name="connection"/>; returns false to leave it to the router's default handling.
     /// Throw <see cref="ChannelRequestException"/> (or <c>InvalidFilterException</c>) to refuse with an error reply.
     /// </summary>
-    ValueTask<bool> TryHandleAsync(ChannelSession session, string handler, JsonNode? parameters, CancellationToken cancellationToken);
+    ValueTask<bool> TryHandleAsync(WebSocketConnection connection, string handler, JsonNode? parameters, CancellationToken cancellationToken);
 }

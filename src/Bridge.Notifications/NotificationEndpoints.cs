@@ -2,7 +2,7 @@ using System.Text.Json;
 using Bridge.Auth;
 using Bridge.Channels;
 using Bridge.Documents;
-using Bridge.Hosting;
+using Bridge.Kernel;
 using Microsoft.Extensions.Options;
 
 namespace Bridge.Notifications;

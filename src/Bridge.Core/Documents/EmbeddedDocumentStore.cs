@@ -5,7 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Bridge.Broker;
-using Bridge.Hosting;
+using Bridge.Kernel;
 using Microsoft.Extensions.Options;
 
 namespace Bridge.Documents;

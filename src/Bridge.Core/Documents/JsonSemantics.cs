@@ -5,7 +5,7 @@ using System.Text.Json.Nodes;
 namespace Bridge.Documents;
 
 /// <summary>The kinds of JSON value in MongoDB's cross-type sort order (null and missing first).</summary>
-internal enum JsonKind
+public enum JsonKind
 {
     Null = 0,
     Number = 1,
@@ -16,13 +16,13 @@ internal enum JsonKind
 }
 
 /// <summary>A value found at a path, or the fact that the path led nowhere (which MongoDB treats like null).</summary>
-internal readonly record struct PathValue(JsonNode? Value, bool Exists)
+public readonly record struct PathValue(JsonNode? Value, bool Exists)
 {
     public static PathValue Missing => new(null, false);
 }
 
 /// <summary>Equality, ordering and path resolution of JSON values with MongoDB's semantics.</summary>
-internal static class JsonSemantics
+public static class JsonSemantics
 {
     public static JsonKind KindOf(JsonNode? node) => node switch
     {

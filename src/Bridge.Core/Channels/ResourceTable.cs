@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Bridge.Broker;
 
 namespace Bridge.Channels;
@@ -128,6 +129,28 @@ public sealed class ResourceTable
                 yield return $"{key}:Exchange '{resource.Exchange}' is not a valid exchange name: {exchangeError}";
             }
         }
+    }
+
+    /// <summary>
+    /// A watch on one record need not pull the whole collection's traffic: RackHD's Waterline routing keys end
+    /// with the record's identity (<c>id</c>, or <c>instanceId</c> for graph objects), so an equality filter on
+    /// the resource's id field narrows the binding to <c>&lt;collection&gt;.*.&lt;id&gt;</c>.
+    /// </summary>
+    public static WatchSource Narrow(WatchSource source, ResourceDefinition resource, JsonObject? parameters)
+    {
+        if (source.Format != WatchFormat.Waterline
+            || resource.Collection is null
+            || source.RoutingKey != resource.Collection + ".#"
+            || parameters?[resource.IdField] is not JsonValue idValue
+            || !idValue.TryGetValue<string>(out var id)
+            || !TopicPattern.IsValidKey(id, out _)
+            || id.Length == 0
+            || id.AsSpan().IndexOfAny(".*#") >= 0)
+        {
+            return source;
+        }
+
+        return source with { RoutingKey = $"{resource.Collection}.*.{id}" };
     }
 
     /// <summary>A configured entry that names neither a collection nor an exchange only adjusts a default resource.</summary>

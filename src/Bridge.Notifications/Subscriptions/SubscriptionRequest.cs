@@ -134,7 +134,7 @@ public sealed record SubscriptionRequest(string Type, JsonObject Topic, TopicBin
                 return false;
             }
 
-            var narrowed = ChannelRouter.Narrow(source, resource, topic["params"] as JsonObject);
+            var narrowed = ResourceTable.Narrow(source, resource, topic["params"] as JsonObject);
             binding = new TopicBinding(narrowed.Exchange, narrowed.RoutingKey, narrowed.Format, filter);
             error = "";
             return true;

@@ -28,10 +28,6 @@ public static class AuthExtensions
         services.AddSingleton<PasswordAttemptGuard>();
         services.AddSingleton<RequestAuthenticator>();
         services.AddHostedService<AuthStartup>();
-
-        // The publish API is admin-only and needs nothing but auth and the broker; registering it here keeps
-        // the composition root's list of areas unchanged.
-        builder.AddBridgePublishing();
         return builder;
     }
 

@@ -67,7 +67,7 @@ public sealed class ChannelRouter(
             }
 
             request.TryGetPropertyValue("params", out var parameters);
-            if (_ownHandlers.TryGetValue(resource.Name, out var own) && await own.TryHandleAsync(session, handler, parameters, cancellationToken))
+            if (_ownHandlers.TryGetValue(resource.Name, out var own) && await own.TryHandleAsync(session.Connection, handler, parameters, cancellationToken))
             {
                 return;
             }
@@ -263,29 +263,7 @@ public sealed class ChannelRouter(
         var source = resource.Watch
             ?? throw new ChannelRequestException(ChannelErrorCodes.NotSupported, $"resource '{resource.Name}' cannot be watched");
         var filter = FilterParser.ParseFilter(parameters, _limits);
-        return new WatchSpec(resource, canonical, Narrow(source, resource, parameters), filter);
-    }
-
-    /// <summary>
-    /// A watch on one record need not pull the whole collection's traffic: RackHD's Waterline routing keys end
-    /// with the record's identity (<c>id</c>, or <c>instanceId</c> for graph objects), so an equality filter on
-    /// the resource's id field narrows the binding to <c>&lt;collection&gt;.*.&lt;id&gt;</c>.
-    /// </summary>
-    internal static WatchSource Narrow(WatchSource source, ResourceDefinition resource, JsonObject? parameters)
-    {
-        if (source.Format != WatchFormat.Waterline
-            || resource.Collection is null
-            || source.RoutingKey != resource.Collection + ".#"
-            || parameters?[resource.IdField] is not JsonValue idValue
-            || !idValue.TryGetValue<string>(out var id)
-            || !TopicPattern.IsValidKey(id, out _)
-            || id.Length == 0
-            || id.AsSpan().IndexOfAny(".*#") >= 0)
-        {
-            return source;
-        }
-
-        return source with { RoutingKey = $"{resource.Collection}.*.{id}" };
+        return new WatchSpec(resource, canonical, ResourceTable.Narrow(source, resource, parameters), filter);
     }
 
     private static string CollectionOf(ResourceDefinition resource, string handler) =>

@@ -1,6 +1,7 @@
 using Bridge.Documents;
 using Bridge.Documents.Changes;
 using Bridge.Documents.Mongo;
+using Bridge.Kernel;
 using Microsoft.Extensions.Options;
 
 namespace Bridge.Hosting;

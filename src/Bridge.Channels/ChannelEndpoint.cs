@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
 using Bridge.Auth;
 using Bridge.Connections;
-using Bridge.Hosting;
+using Bridge.Kernel;
 using Bridge.Observability;
 using Microsoft.Extensions.Options;
 

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using Bridge.Channels;
-using Bridge.Hosting;
+using Bridge.Kernel;
 using Microsoft.Extensions.Options;
 
 namespace Bridge.Subscriptions;

@@ -1,7 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Bridge.Hosting;
+using Bridge.Kernel;
 using Microsoft.Extensions.Options;
 
 namespace Bridge.Ledger;

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Bridge.Channels;
+using Bridge.Connections;
 using Microsoft.Extensions.Options;
 
 namespace Bridge.Notifications;
@@ -19,9 +20,9 @@ public sealed class NotificationsChannelResource(NotificationHistory history, IO
     public ResourceDefinition Definition { get; } = new(NotificationPush.Channel, Collection: null, IdField: "id",
         new WatchSource(options.Value.Exchange, NotificationPush.BindingKey, WatchFormat.Raw));
 
-    public async ValueTask<bool> TryHandleAsync(ChannelSession session, string handler, JsonNode? parameters, CancellationToken cancellationToken)
+    public async ValueTask<bool> TryHandleAsync(WebSocketConnection connection, string handler, JsonNode? parameters, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(connection);
         switch (handler)
         {
             case "query" or "all":
@@ -36,7 +37,7 @@ public sealed class NotificationsChannelResource(NotificationHistory history, IO
                 }
 
                 var page = await history.ReadAsync(query, cancellationToken);
-                session.Connection.TrySend(ListFrame(Definition.Name, page));
+                connection.TrySend(ListFrame(Definition.Name, page));
                 return true;
             case "watch" or "stop":
                 return true;
