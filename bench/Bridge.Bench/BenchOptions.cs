@@ -42,6 +42,10 @@ public sealed class BenchOptions
                                      .NET peer: a SignalR hub fed by a RabbitMQ consumer)
           --out DIR                  where results.json, results.md and chart.svg go (default bench-results)
           --bridge PATH              the built Bridge.dll (default: found next to this build)
+          --filter-cost-events N     issue 11: an ordinary watcher's latency alone and beside 20 costly regex
+                                     watches, N events per phase, embedded and RabbitMQ (default 0: skipped)
+          --telemetry-cost L         issue 15: fan-out throughput with OpenTelemetry on beside off, at these
+                                     subscriber counts (200 B, --reps repetitions each; default none: skipped)
         """;
 
     public bool ShowHelp { get; private set; }
@@ -100,6 +104,12 @@ public sealed class BenchOptions
     public string OutputDirectory { get; private set; } = "bench-results";
 
     public string? BridgePath { get; private set; }
+
+    /// <summary>Events per phase of the filter-cost scenario (<see cref="FilterCostBench"/>); 0 skips it.</summary>
+    public int FilterCostEvents { get; private set; }
+
+    /// <summary>Subscriber counts of the telemetry on/off scenario (<see cref="TelemetryCostBench"/>); none skips it.</summary>
+    public IReadOnlyList<int> TelemetryCostSubscribers { get; private set; } = [];
 
     /// <summary>The command line as given, for the report.</summary>
     public string CommandLine { get; private set; } = string.Empty;
@@ -212,6 +222,12 @@ public sealed class BenchOptions
                     break;
                 case "--bridge":
                     options.BridgePath = Value();
+                    break;
+                case "--filter-cost-events":
+                    options.FilterCostEvents = Int(name, Value(), min: 0);
+                    break;
+                case "--telemetry-cost":
+                    options.TelemetryCostSubscribers = IntList(name, Value(), allowEmpty: true);
                     break;
                 default:
                     throw new ArgumentException($"unknown option {name}");

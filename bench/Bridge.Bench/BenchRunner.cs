@@ -82,10 +82,12 @@ public static class BenchRunner
             await MeasureQueriesAsync(context, cancellationToken);
         }
 
+        var extraReports = await MeasureScenariosAsync(context, cancellationToken);
+
         results.FinishedUtc = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);
         results.LoadAtEnd = LoadAverage();
 
-        var report = Report.Markdown(results);
+        var report = Report.Markdown(results) + extraReports;
         await File.WriteAllTextAsync(Path.Combine(options.OutputDirectory, "results.md"), report, cancellationToken);
         await File.WriteAllTextAsync(Path.Combine(options.OutputDirectory, "chart.svg"), Report.Chart(results), cancellationToken);
         await File.WriteAllTextAsync(
@@ -157,6 +159,55 @@ public static class BenchRunner
         {
             context.Results.Notes.Add($"{system} at N={subscribers}: {fleet.UnexpectedCloses} connections were closed by the server during the runs.");
         }
+    }
+
+    /// <summary>The opt-in scenarios (issue 11's filter cost, issue 15's telemetry cost); their tables follow the report.</summary>
+    private static async Task<string> MeasureScenariosAsync(RunContext context, CancellationToken cancellationToken)
+    {
+        var options = context.Options;
+        var report = new System.Text.StringBuilder();
+        if (options.FilterCostEvents > 0)
+        {
+            var filterCost = await FilterCostBench.RunAsync(context.BridgeDll, context.Node.AmqpUri, options.FilterCostEvents, options.Repetitions, context.LogDirectory, cancellationToken);
+            report.AppendLine().Append(FilterCostBench.Markdown(filterCost));
+        }
+
+        if (options.TelemetryCostSubscribers.Count > 0)
+        {
+            var telemetry = new List<TelemetryCostResult>();
+            foreach (var subscribers in options.TelemetryCostSubscribers)
+            {
+                telemetry.Add(await MeasureTelemetryCostAsync(context, subscribers, options.Sizes[0], cancellationToken));
+            }
+
+            report.AppendLine().Append(TelemetryCostBench.Markdown(telemetry));
+        }
+
+        return report.ToString();
+    }
+
+    private static async Task<TelemetryCostResult> MeasureTelemetryCostAsync(RunContext context, int subscribers, int size, CancellationToken cancellationToken)
+    {
+        var options = context.Options;
+        var result = new TelemetryCostResult(subscribers, size, options.MessagesFor(subscribers));
+        for (var rep = 0; rep < options.Repetitions; rep++)
+        {
+            foreach (var on in new[] { true, false })
+            {
+                await using var target = await StartBridgeAsync(context, on ? TelemetryCostBench.On : TelemetryCostBench.Off, cancellationToken);
+                await using var fleet = await SubscriberFleet.ConnectAsync(SystemKind.Bridge, target.Endpoint, subscribers, cancellationToken);
+                await RunOnceAsync(fleet, target.Publisher, Math.Min(result.Messages, 50), size, rate: 0, recordLatency: false, cancellationToken);
+                var cpuBefore = ChildProcess.CpuSecondsOf(target.ServerPid);
+                var run = await RunOnceAsync(fleet, target.Publisher, result.Messages, size, rate: 0, recordLatency: false, cancellationToken);
+                var cpu = (ChildProcess.CpuSecondsOf(target.ServerPid) - cpuBefore) * 1e6 / Math.Max(1, run.Received);
+                (on ? result.OnRates : result.OffRates).Add(run.DeliveriesPerSecond);
+                (on ? result.OnCpu : result.OffCpu).Add(cpu);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  telemetry {(on ? "on " : "off")} N={subscribers,5} {size,5} B  M={result.Messages,6}: {run.DeliveriesPerSecond,10:N0} deliveries/s ({run.Received}/{run.Expected}; server CPU {cpu:F2} µs/delivery)"));
+            }
+        }
+
+        return result;
     }
 
     private static async Task MeasureBrokerHopAsync(RunContext context, int subscribers, int size, int messages, double messageRate, CancellationToken cancellationToken)

@@ -15,11 +15,14 @@ namespace Bridge.Channels;
 /// filter is applied here, to the full document: a deleted document is no longer there to test, so a remove is
 /// delivered unless this watch saw the document's last version not match. With both sources each change is
 /// delivered once (<see cref="DuplicateChangeFilter"/>). After the stream lost its history, snapshot watchers get a
-/// fresh <c>list</c>.
+/// fresh <c>list</c>. When the store stops serving change streams while the watch runs (a replica set member back
+/// as a standalone server), a <see cref="ChangeSource.ChangeStream"/> watch moves to the broker, as it would have at
+/// subscription time, and its snapshot watchers get a fresh <c>list</c> for what the move may have missed.
 /// </summary>
 internal sealed class ChangeStreamWatch(
     WatchSpec spec,
     DeliveryHandler deliver,
+    IBroker broker,
     IDocumentStore store,
     int maxResults,
     TimeProvider timeProvider,
@@ -38,6 +41,8 @@ internal sealed class ChangeStreamWatch(
     private readonly DuplicateChangeFilter? _duplicates = spec.Resource.Changes == ChangeSource.Both ? new DuplicateChangeFilter(timeProvider) : null;
     private readonly CancellationTokenSource _stop = new();
     private Task _resync = Task.CompletedTask;
+    private Task _fallback = Task.CompletedTask;
+    private IAsyncDisposable? _brokerFallback;
 
     public WatchSpec Spec => spec;
 
@@ -98,7 +103,7 @@ internal sealed class ChangeStreamWatch(
         deliver(new BrokerDelivery(ChangeStreamExchange, $"{change.Collection}.{eventName}.{change.Id}", body));
     }
 
-    /// <summary>A broker delivery for a <see cref="ChangeSource.Both"/> resource (the broker's dispatch thread).</summary>
+    /// <summary>A broker delivery for a <see cref="ChangeSource.Both"/> resource, or one moved to the broker (the broker's dispatch thread).</summary>
     public void OnBrokerDelivery(in BrokerDelivery delivery)
     {
         var words = delivery.RoutingKey.Split('.', 3);
@@ -145,17 +150,78 @@ internal sealed class ChangeStreamWatch(
         }
     }
 
+    /// <summary>
+    /// The store stopped serving change streams and this watch's stream has ended (the feed's loop: never blocks).
+    /// With <see cref="ChangeSource.Both"/> the broker is already subscribed; otherwise the watch moves to it.
+    /// </summary>
+    public void OnStreamUnsupported()
+    {
+        lock (_lock)
+        {
+            if (spec.Resource.Changes == ChangeSource.Both || !_fallback.IsCompleted || _stop.IsCancellationRequested)
+            {
+                return;
+            }
+
+            _fallback = MoveToBrokerAsync(_stop.Token);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
         Task resync;
+        Task fallback;
         lock (_lock)
         {
             resync = _resync;
+            fallback = _fallback;
         }
 
+        await fallback;
         await resync;
+        if (_brokerFallback is { } subscription)
+        {
+            await subscription.DisposeAsync();
+        }
+
         _stop.Dispose();
+    }
+
+    /// <summary>Subscribes on the broker (retrying while it is unavailable) until it holds or the watch ends.</summary>
+    private async Task MoveToBrokerAsync(CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        var delay = TimeSpan.FromMilliseconds(250);
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                _brokerFallback = await broker.SubscribeAsync(spec.Source.Exchange, spec.Source.RoutingKey, OnBrokerDelivery, cancellationToken);
+                ChannelLog.ChangeStreamMovedToBroker(logger, spec.Resource.Name, spec.CanonicalParams, spec.Source.Exchange, spec.Source.RoutingKey);
+                OnHistoryLost();
+                return;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                ChannelLog.ChangeStreamBrokerFallbackFailed(logger, spec.Resource.Name, spec.CanonicalParams, e.Message);
+            }
+
+            try
+            {
+                await Task.Delay(delay, timeProvider, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
+        }
     }
 
     private bool PassesFilter(string id, JsonObject document)

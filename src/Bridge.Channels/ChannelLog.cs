@@ -49,4 +49,12 @@ internal static partial class ChannelLog
     [LoggerMessage(EventId = 5010, EventName = "ChangeStreamProbeFailed", Level = LogLevel.Warning,
         Message = "Checking whether the document store serves change streams failed; watches that follow them will report the error")]
     public static partial void ChangeStreamProbeFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 5011, EventName = "ChangeStreamMovedToBroker", Level = LogLevel.Warning,
+        Message = "The document store stopped serving change streams while '{Resource}' followed one: its watch {Params} is now watched on the broker ({Exchange}, key {RoutingKey})")]
+    public static partial void ChangeStreamMovedToBroker(ILogger logger, string resource, string @params, string exchange, string routingKey);
+
+    [LoggerMessage(EventId = 5012, EventName = "ChangeStreamBrokerFallbackFailed", Level = LogLevel.Warning,
+        Message = "Moving the watch {Params} of '{Resource}' to the broker failed ({Reason}); trying again")]
+    public static partial void ChangeStreamBrokerFallbackFailed(ILogger logger, string resource, string @params, string reason);
 }

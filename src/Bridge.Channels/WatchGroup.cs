@@ -37,7 +37,7 @@ public sealed class WatchGroup
     private readonly FrontMetrics _metrics;
     private readonly object _membersLock = new();
     private readonly Channel<QueuedWork>? _work;
-    private readonly SemaphoreSlim? _evaluationSlots;
+    private readonly FilterEvaluationSlots? _evaluationSlots;
     private readonly Task _worker = Task.CompletedTask;
     private readonly WatchMembers<WebSocketConnection> _members = new();
     private int _overflowReported;
@@ -54,7 +54,7 @@ public sealed class WatchGroup
     /// Shared by every filtered group: how many may evaluate at once, so that filters together never take every
     /// core from the dispatch thread and the send loops. None for no bound.
     /// </param>
-    public WatchGroup(WatchSpec spec, FrontMetrics metrics, ILogger logger, int filterQueueCapacity = DefaultFilterQueueCapacity, SemaphoreSlim? evaluationSlots = null)
+    public WatchGroup(WatchSpec spec, FrontMetrics metrics, ILogger logger, int filterQueueCapacity = DefaultFilterQueueCapacity, FilterEvaluationSlots? evaluationSlots = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
         Spec = spec;

@@ -18,14 +18,11 @@ public sealed class WatchRegistry(
     IChangeFeed changeFeed,
     IDocumentStore store,
     IOptions<ChannelOptions> options,
+    FilterEvaluationSlots evaluationSlots,
     TimeProvider timeProvider,
     ILogger<WatchRegistry> logger)
 {
     private readonly int _filterQueueCapacity = options.Value.WatchFilterQueueCapacity;
-
-    // Filtered watches evaluate on at most half the cores (at least one) between them: the other half stays
-    // with the broker's dispatch thread and the send loops, whatever filters clients send (issue 11, item 4).
-    private readonly SemaphoreSlim _evaluationSlots = new(Math.Max(1, Environment.ProcessorCount / 2));
 
     // Joining and leaving are rare next to deliveries; one gate keeps group creation and the broker
     // subscription it awaits consistent without touching the delivery path, which reads members lock-free.
@@ -141,9 +138,9 @@ public sealed class WatchRegistry(
         {
             // The group sees waterline deliveries and no filter: the change-stream watch filters, as it must for removes.
             var group = new WatchGroup(spec with { Filter = Filter.Empty, Source = spec.Source with { Format = WatchFormat.Waterline } }, metrics.Channels, logger,
-                _filterQueueCapacity, _evaluationSlots);
-            var watch = new ChangeStreamWatch(spec, group.OnDelivery, store, options.Value.MaxResults, timeProvider, logger);
-            var stream = await changeFeed.SubscribeAsync(collection, watch.OnChange, watch.OnHistoryLost, cancellationToken);
+                _filterQueueCapacity, evaluationSlots);
+            var watch = new ChangeStreamWatch(spec, group.OnDelivery, broker, store, options.Value.MaxResults, timeProvider, logger);
+            var stream = await changeFeed.SubscribeAsync(collection, watch.OnChange, watch.OnHistoryLost, watch.OnStreamUnsupported, cancellationToken);
             if (stream is not null)
             {
                 IAsyncDisposable? fromBroker = null;
@@ -174,7 +171,7 @@ public sealed class WatchRegistry(
             }
         }
 
-        var onBroker = new WatchGroup(spec, metrics.Channels, logger, _filterQueueCapacity, _evaluationSlots);
+        var onBroker = new WatchGroup(spec, metrics.Channels, logger, _filterQueueCapacity, evaluationSlots);
         try
         {
             // Groups that filter on a field's string value share their source's index (one lookup per message).

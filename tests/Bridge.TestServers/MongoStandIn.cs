@@ -15,7 +15,7 @@ public sealed class MongoStandIn : IAsyncDisposable
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(20);
     private readonly string? _externalUri;
     private readonly string _commandLog;
-    private readonly StandInMode _mode;
+    private StandInMode _mode;
     private Process? _process;
 
     private MongoStandIn(string? externalUri, int port, string commandLog, StandInMode mode)
@@ -112,7 +112,18 @@ public sealed class MongoStandIn : IAsyncDisposable
         throw new TimeoutException($"the MongoDB stand-in did not start listening on port {Port} within {StartTimeout.TotalSeconds} s");
     }
 
-    /// <summary>Stops the stand-in (as if MongoDB went down); the port stays reserved for <see cref="RestartAsync"/>.</summary>
+    /// <summary>
+    /// Starts the stand-in again on the same port in another mode: e.g. a replica set member coming back as a
+    /// standalone server, which then refuses change streams (40573).
+    /// </summary>
+    public Task RestartAsync(StandInMode mode)
+    {
+        RequireStandIn();
+        _mode = mode;
+        return RestartAsync();
+    }
+
+    /// <summary>Stops the stand-in (as if MongoDB went down); the port stays reserved for <see cref="RestartAsync()"/>.</summary>
     public async Task StopAsync()
     {
         RequireStandIn();

@@ -22,6 +22,7 @@ public static class ChannelsExtensions
             services.GetRequiredService<IOptions<ChannelOptions>>().Value,
             services.GetServices<IChannelResource>().Select(static resource => resource.Definition),
             changeStreamsByDefault));
+        builder.Services.AddSingleton<FilterEvaluationSlots>();
         builder.Services.AddSingleton<WatchRegistry>();
         builder.Services.AddHostedService<ChangeStreamStartupCheck>();
         builder.Services.AddSingleton<ChannelRouter>();

@@ -54,7 +54,8 @@ public sealed partial class AccountDirectory
         if (_accounts.Count == 0 && mode.IsEmbedded)
         {
             var password = RandomNumberGenerator.GetString("abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789", 20);
-            _accounts.Add(EmbeddedAdminName, new Account(EmbeddedAdminName, true, PasswordHasher.Create(password)));
+            GeneratedAdmin = new Account(EmbeddedAdminName, true, PasswordHasher.Create(password));
+            _accounts.Add(EmbeddedAdminName, GeneratedAdmin);
             LogGeneratedAdmin(logger, EmbeddedAdminName, password);
         }
         else if (_accounts.Count == 0)
@@ -65,6 +66,9 @@ public sealed partial class AccountDirectory
 
     /// <summary>The public base URI, without a trailing slash.</summary>
     public string PublicUrl { get; }
+
+    /// <summary>The admin account generated for an embedded bridge with no account configured; null otherwise.</summary>
+    public Account? GeneratedAdmin { get; }
 
     public IReadOnlyCollection<Account> Accounts => _accounts.Values;
 

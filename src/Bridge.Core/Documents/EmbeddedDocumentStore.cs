@@ -57,7 +57,7 @@ public sealed partial class EmbeddedDocumentStore : IDocumentStore, IDisposable
 
         if (options.Seed)
         {
-            foreach (var (name, documents) in SampleData.Create())
+            foreach (var (name, documents) in SampleDates.CreateBefore(timeProvider.GetUtcNow()))
             {
                 var collection = new EmbeddedCollection(name, log: null);
                 collection.Load(documents.Select(d => KeyValuePair.Create(d["id"]!.GetValue<string>(), ToElement(d))));

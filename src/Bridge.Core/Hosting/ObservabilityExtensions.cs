@@ -38,17 +38,28 @@ public static class ObservabilityExtensions
         builder.Logging.Configure(static options => options.ActivityTrackingOptions =
             ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId | ActivityTrackingOptions.ParentId);
 
-        var otlp = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        // Each signal can be switched off (the bench measures the bridge with and without them); the operations
+        // strip's listener on the bridge's own meter is not OpenTelemetry and stays.
+        var switches = TelemetrySwitches.Read(builder.Configuration);
+        services.AddSingleton(switches);
+        if (!switches.Metrics && !switches.Tracing)
+        {
+            return builder;
+        }
+
         var telemetry = services.AddOpenTelemetry()
-            .ConfigureResource(static resource => resource.AddService("bridge"))
-            .WithMetrics(static metrics => metrics
+            .ConfigureResource(static resource => resource.AddService("bridge"));
+        if (switches.Metrics)
+        {
+            telemetry.WithMetrics(static metrics => metrics
                 .AddMeter(BridgeMetrics.MeterName)
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
                 .AddPrometheusExporter());
+        }
 
-        if (builder.Configuration.GetValue<bool?>($"{TracingOptions.SectionName}:Enabled") ?? otlp)
+        if (switches.Tracing)
         {
             telemetry.WithTracing(static tracing => tracing
                 .AddSource(BridgeTracing.SourceName, RabbitMQActivitySource.PublisherSourceName, RabbitMQActivitySource.SubscriberSourceName)
@@ -56,9 +67,17 @@ public static class ObservabilityExtensions
                 .AddHttpClientInstrumentation());
         }
 
-        if (otlp)
+        if (switches.Otlp)
         {
-            telemetry.UseOtlpExporter();
+            // UseOtlpExporter would switch every signal on, metrics included.
+            if (switches.Metrics)
+            {
+                telemetry.UseOtlpExporter();
+            }
+            else
+            {
+                telemetry.WithTracing(static tracing => tracing.AddOtlpExporter());
+            }
         }
 
         return builder;
@@ -69,7 +88,7 @@ public static class ObservabilityExtensions
     {
         ArgumentNullException.ThrowIfNull(app);
         var path = app.Services.GetRequiredService<IOptions<MetricsOptions>>().Value.Path;
-        if (!string.IsNullOrEmpty(path))
+        if (!string.IsNullOrEmpty(path) && app.Services.GetRequiredService<TelemetrySwitches>().Metrics)
         {
             app.MapPrometheusScrapingEndpoint(path, meterProvider: null, static branch => branch.Use(RequireMetricsAccessAsync), optionsName: null);
         }

@@ -7,6 +7,12 @@ public sealed class MetricsOptions
 {
     public const string SectionName = "Bridge:Metrics";
 
+    /// <summary>
+    /// Set up OpenTelemetry's meter provider (and <see cref="Path"/>). Off, the bridge's instruments are still counted
+    /// for the dashboard's operations strip, but nothing exports them; read at start by <see cref="TelemetrySwitches"/>.
+    /// </summary>
+    public bool Enabled { get; set; } = true;
+
     /// <summary>Where the Prometheus text format is served; empty switches the endpoint off.</summary>
     [RegularExpression("^(/[A-Za-z0-9._~/-]*)?$", ErrorMessage = "Bridge:Metrics:Path must be empty or a path starting with '/'.")]
     public string Path { get; set; } = "/metrics";

@@ -13,15 +13,22 @@ namespace Bridge.Demo;
 /// time runs over the compute nodes, reporting on <c>on.events</c> (graph started, progress, finished),
 /// logging on <c>on.logging</c>, and changing nodes and catalogs on <c>on.waterline</c>. Every database
 /// change is applied to <see cref="IDocumentStore"/> before it is published, so queries and watches agree.
-/// Catalogs it creates are destroyed again later, keeping the sample data bounded.
+/// Catalogs it creates are destroyed again later, keeping the sample data bounded. With
+/// <see cref="DemoTransactions"/> (registered by <c>AddBridgeDemo</c>) each run is also a <c>webhook_tx</c>
+/// transaction and a ledger transfer; every <see cref="FailingRunEvery"/>th run fails its last task, so the
+/// feeds show errors and rejections too.
 /// </summary>
 public sealed class DemoProducer(
     IBroker broker,
     IDocumentStore store,
     TimeProvider timeProvider,
     IOptions<DemoOptions> options,
-    ILogger<DemoProducer> logger) : BackgroundService
+    ILogger<DemoProducer> logger,
+    DemoTransactions? transactions = null) : BackgroundService
 {
+    /// <summary>Every this many runs, one fails (its last task, its transaction, its transfer).</summary>
+    public const int FailingRunEvery = 4;
+
     public const string EventsExchange = "on.events";
     public const string LoggingExchange = "on.logging";
     public const string WaterlineExchange = "on.waterline";
@@ -113,7 +120,12 @@ public sealed class DemoProducer(
             var nodeIndex = _runCount % SampleData.ComputeNodeIds.Count;
             _runCount++;
             // The run is current before anything is published: a failed publish skips a message, never the simulation.
-            var run = _current = new Run(definition, Guid.NewGuid().ToString(), nodeIndex + 1, SampleData.ComputeNodeIds[nodeIndex]);
+            var run = _current = new Run(definition, Guid.NewGuid().ToString(), nodeIndex + 1, SampleData.ComputeNodeIds[nodeIndex])
+            {
+                Fails = _runCount % FailingRunEvery == 0,
+                StartedAt = timeProvider.GetUtcNow(),
+                Amount = 5 + (_runCount % 7 * 2.5m),
+            };
             await PublishEventAsync(run, "started", new JsonObject
             {
                 ["graphId"] = run.GraphId,
@@ -121,6 +133,8 @@ public sealed class DemoProducer(
                 ["nodeId"] = run.NodeId,
             }, cancellationToken);
             await PublishLogAsync(run, "info", $"Graph {definition.Name} started", null, "lib/task-graph.js:402", cancellationToken);
+            await PublishTransactionAsync(run, "pending", $"{definition.Name} on {run.NodeId} started", completed: false, cancellationToken);
+            await PublishTransferAsync(run, "prepared", cancellationToken);
             return;
         }
 
@@ -136,20 +150,39 @@ public sealed class DemoProducer(
 
             await PublishProgressAsync(current, task, cancellationToken);
             await PublishLogAsync(current, "debug", $"Task {task.Name} succeeded", task, "lib/task-runner.js:315", cancellationToken);
+            await PublishTransactionAsync(current, "pending", $"Task {task.Name} finished", completed: false, cancellationToken);
             return;
         }
 
         _current = null;
         await UpdateNodeAsync(current, cancellationToken);
+        var outcome = current.Fails ? "failed" : "succeeded";
         await PublishEventAsync(current, "finished", new JsonObject
         {
             ["graphId"] = current.GraphId,
             ["graphName"] = current.Definition.Name,
             ["nodeId"] = current.NodeId,
-            ["status"] = "succeeded",
+            ["status"] = outcome,
         }, cancellationToken);
-        await PublishLogAsync(current, "info", $"Graph {current.Definition.Name} succeeded", null, "lib/task-graph.js:561", cancellationToken);
+        await PublishLogAsync(current, current.Fails ? "error" : "info", $"Graph {current.Definition.Name} {outcome}", null, "lib/task-graph.js:561", cancellationToken);
+        await PublishTransactionAsync(current, current.Fails ? "error" : "success",
+            current.Fails ? $"{current.Definition.Name} on {current.NodeId} failed: the node did not answer" : $"{current.Definition.Name} on {current.NodeId} succeeded",
+            completed: true, cancellationToken);
+        await PublishTransferAsync(current, current.Fails ? "rejected" : "executed", cancellationToken);
     }
+
+    private ValueTask PublishTransactionAsync(Run run, string status, string message, bool completed, CancellationToken cancellationToken) =>
+        transactions is null
+            ? ValueTask.CompletedTask
+            : PublishAsync(transactions.Status(run.GraphId, status, message, run.CompletedTasks, run.Definition.Tasks.Count, run.StartedAt, timeProvider.GetUtcNow(), completed), cancellationToken);
+
+    private ValueTask PublishTransferAsync(Run run, string state, CancellationToken cancellationToken) =>
+        transactions is null
+            ? ValueTask.CompletedTask
+            : PublishAsync(transactions.Transfer(run.GraphId, run.Amount, state, run.StartedAt, timeProvider.GetUtcNow()), cancellationToken);
+
+    private ValueTask PublishAsync(DemoMessage message, CancellationToken cancellationToken) =>
+        PublishAsync(message.Exchange, message.RoutingKey, message.Body, cancellationToken);
 
     private async Task CreateCatalogAsync(Run run, string source, CancellationToken cancellationToken)
     {
@@ -300,5 +333,13 @@ public sealed class DemoProducer(
         public IReadOnlyList<string> TaskIds { get; } = [.. definition.Tasks.Select(_ => Guid.NewGuid().ToString())];
 
         public int CompletedTasks { get; set; }
+
+        /// <summary>This run's last task fails (and its transaction and transfer with it).</summary>
+        public bool Fails { get; init; }
+
+        public DateTimeOffset StartedAt { get; init; }
+
+        /// <summary>The amount of the run's demo transfer.</summary>
+        public decimal Amount { get; init; }
     }
 }

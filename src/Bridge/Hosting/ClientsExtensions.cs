@@ -26,6 +26,7 @@ public static class ClientsExtensions
 
             return assets.ServeAsync(context, string.IsNullOrEmpty(path) ? "ui/index.html" : $"ui/{path}");
         }).WithName("Dashboard");
+        app.MapGet(DashboardSession.Path, DashboardSession.Handle).WithName("DashboardSession");
         return app;
     }
 }

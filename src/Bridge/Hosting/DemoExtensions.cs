@@ -21,6 +21,7 @@ public static class DemoExtensions
             ?? BridgeMode.From(builder.Configuration).IsEmbedded;
         if (enabled)
         {
+            builder.Services.AddSingleton<DemoTransactions>();
             builder.Services.AddHostedService<DemoProducer>();
         }
 

@@ -1,14 +1,16 @@
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Bridge.Channels;
 using Bridge.Documents;
 using Bridge.IntegrationTests.Infrastructure;
 
 namespace Bridge.IntegrationTests.Channels;
 
 /// <summary>
-/// Regular-expression denial of service (issue 11, item 4), measured from outside: hostile filters answer
-/// fast, and a connection holding the costliest watches it may send does not delay anyone else's frames.
+/// Regular-expression denial of service (issue 11, item 4): hostile filters answer fast, and a connection holding
+/// the costliest watches it may send does not hold up anyone else's frames (its latency, measured from outside, is
+/// a bench figure: docs/benchmarks.md).
 /// </summary>
 public abstract class FilterCostTests<TFixture>(TFixture fixture) : IClassFixture<TFixture>
     where TFixture : BridgeFixture
@@ -83,88 +85,83 @@ public abstract class FilterCostTests<TFixture>(TFixture fixture) : IClassFixtur
         Assert.Contains("cannot be matched in linear time", (string?)reply["params"]!["message"], StringComparison.Ordinal);
     }
 
-    // A p99 bound on a shared 2-core machine: it failed even alone in a full run (86 vs 8.8 ms). It belongs in bench/
-    // as a figure (issue 11's measurement from outside); until it moves there it is reported as skipped, not hidden.
-    [Fact(Skip = "timing-sensitive p99 bound, unreliable on the 2-core CI machine; to move into bench/")]
-    public async Task Deliveries_WhileAnotherConnectionHoldsTwentyCostlyWatches_KeepTheirLatency()
+    /// <summary>
+    /// Issue 11, item 4, observed through behaviour rather than a latency bound (the latency figure is in
+    /// bench/, <c>--filter-cost-events</c>): while every filter-evaluation slot is taken, a connection's twenty
+    /// costly watches cannot evaluate, yet another connection's plain watch gets every frame; once the slots are
+    /// free, the costly watches get theirs, none lost. Had filters run on the broker's dispatch thread, they would
+    /// not wait for a slot: their frames would arrive alongside (before, as they watched first) the plain ones.
+    /// </summary>
+    [Fact]
+    public async Task CostlyWatches_WaitForTheirEvaluationSlots_WhileAnotherConnectionsWatchGetsEveryFrame()
     {
-        // The attacker watches first, so that on a shared dispatch thread its filters would run before the
-        // victim's watch for every event.
-        await using var attacker = await ConnectAsync("/nodes");
-        for (var i = 0; i < 20; i++)
+        const int Watches = 20;
+        const int Events = 10;
+        await using var costly = await ConnectAsync("/nodes");
+        for (var i = 0; i < Watches; i++)
         {
-            await attacker.SendAsync(new JsonObject { ["handler"] = "watch", ["params"] = CatastrophicOr("name", i) });
+            await costly.SendAsync(new JsonObject { ["handler"] = "watch", ["params"] = CatastrophicOr("name", i) });
         }
 
-        await attacker.SyncAsync();
-        await using var victim = await ConnectAsync("/nodes");
-        await victim.SendAsync(new { handler = "watch" });
-        await victim.SyncAsync();
+        await costly.SyncAsync();
+        await using var plain = await ConnectAsync("/nodes");
+        await plain.SendAsync(new { handler = "watch" });
+        await plain.SyncAsync();
 
-        var baseline = await MeasureAsync(victim, "baseline", events: 40);
-        var attacked = await MeasureAsync(victim, "attacked", events: 40, attackerRecords: true);
-
-        // p99 of 40 events is their worst. The bound also allows 50 ms of noise on a loaded 2-core machine; a
-        // dispatch thread running the attacker's filters added seconds per event.
-        var baselineP99 = Percentile(baseline, 0.99);
-        var attackedP99 = Percentile(attacked, 0.99);
-        var bound = Math.Max(2 * baselineP99, baselineP99 + 50);
-        Assert.True(attackedP99 <= bound,
-            $"victim p99 {attackedP99:F1} ms under attack vs {baselineP99:F1} ms baseline (bound {bound:F1} ms); "
-            + $"medians {Percentile(attacked, 0.5):F1} vs {Percentile(baseline, 0.5):F1} ms");
-        Assert.True(attacker.State == System.Net.WebSockets.WebSocketState.Open, "the attacker's connection stays up (its filters only cost itself)");
-    }
-
-    /// <summary>Publishes <paramref name="events"/> node updates 20 ms apart; returns the victim's latency of each, in ms.</summary>
-    private async Task<List<double>> MeasureAsync(ChannelClient victim, string phase, int events, bool attackerRecords = false)
-    {
-        // Names that make every catastrophic pattern work hardest: long, almost matching, never ending in X.
-        var name = attackerRecords ? new string('a', 3000) + "!" : "plain";
-        var sent = new Dictionary<string, long>();
-        var latencies = new List<double>();
-        var receiving = Task.Run(async () =>
+        var slots = fixture.Host.Services.GetRequiredService<FilterEvaluationSlots>();
+        var taken = 0;
+        Task<JsonObject> firstCostly;
+        try
         {
-            while (latencies.Count < events)
+            for (; taken < slots.Count; taken++)
             {
-                var frame = await victim.TryReceiveAsync(TimeSpan.FromSeconds(30));
-                Assert.NotNull(frame);
-                var arrived = Stopwatch.GetTimestamp();
-                if ((string?)frame["handler"] == "item" && frame["id"] is JsonArray { Count: 2 } id && ((string?)id[1])!.StartsWith(phase, StringComparison.Ordinal))
-                {
-                    lock (sent)
-                    {
-                        latencies.Add(Stopwatch.GetElapsedTime(sent[(string)id[1]!], arrived).TotalMilliseconds);
-                    }
-                }
-            }
-        });
-
-        for (var i = 0; i < events; i++)
-        {
-            var id = $"{phase}{i:D3}";
-            lock (sent)
-            {
-                sent[id] = Stopwatch.GetTimestamp();
+                await slots.WaitAsync(CancellationToken.None).WaitAsync(ChannelClient.DefaultTimeout);
             }
 
-            await fixture.PublishAsync("on.waterline", $"nodes.updated.{id}",
-                JsonSerializer.Serialize(new { @event = "updated", record = new { id, name, variant = -1 } }));
-            await Task.Delay(20);
+            // One receive left pending rather than a short timed one: a timed-out receive aborts the client socket.
+            firstCostly = costly.ReceiveAsync(TimeSpan.FromSeconds(60), awaiting: "the first costly frame");
+
+            // A name every watch's `$or` matches (^(a+)+X$), so each of the twenty has a frame to send per event.
+            for (var i = 0; i < Events; i++)
+            {
+                await fixture.PublishAsync("on.waterline", $"nodes.updated.slot{i:D2}",
+                    JsonSerializer.Serialize(new { @event = "updated", record = new { id = $"slot{i:D2}", name = "aaaaaaaaX", variant = -1 } }));
+            }
+
+            for (var i = 0; i < Events; i++)
+            {
+                var frame = await plain.ReceiveAsync(TimeSpan.FromSeconds(30), awaiting: $"the plain watch's frame {i}");
+                Assert.Equal($"slot{i:D2}", (string?)frame["id"]![1]);
+            }
+
+            // Every plain frame has arrived: frames evaluated beside them would be on the wire by now.
+            await Task.Delay(TimeSpan.FromMilliseconds(500));
+            Assert.False(firstCostly.IsCompleted, "a costly watch's frame arrived while no evaluation slot was free");
+        }
+        finally
+        {
+            for (; taken > 0; taken--)
+            {
+                slots.Release();
+            }
         }
 
-        await receiving.WaitAsync(TimeSpan.FromSeconds(60));
-        return latencies;
-    }
+        var received = new Dictionary<string, int>();
+        for (var n = 0; n < Watches * Events; n++)
+        {
+            var frame = n == 0 ? await firstCostly : await costly.ReceiveAsync(TimeSpan.FromSeconds(30), awaiting: $"costly frame {n} of {Watches * Events}");
+            var id = (string)frame["id"]![1]!;
+            received[id] = received.GetValueOrDefault(id) + 1;
+        }
 
-    private static double Percentile(List<double> values, double percentile)
-    {
-        var sorted = values.Order().ToList();
-        return sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(percentile * sorted.Count) - 1)];
+        Assert.Equal(Enumerable.Range(0, Events).Select(i => $"slot{i:D2}"), received.Keys.Order());
+        Assert.All(received.Values, count => Assert.Equal(Watches, count));
+        Assert.Equal(System.Net.WebSockets.WebSocketState.Open, plain.State);
     }
 }
 
-// Both measure a victim's delivery latency and answer times: alone, after the parallel tests (a dozen other test
-// classes on two cores moved the victim's p99 from 9 to 259 ms with nothing of the attacker's involved).
+// Both time hostile queries' answers, and one holds every filter-evaluation slot of its bridge for a while: alone,
+// after the parallel tests (a dozen other test classes on two cores move answer times by hundreds of ms).
 [Collection(TimedBehaviourCollection.Name)]
 public sealed class EmbeddedFilterCostTests(EmbeddedBridgeFixture fixture) : FilterCostTests<EmbeddedBridgeFixture>(fixture);
 

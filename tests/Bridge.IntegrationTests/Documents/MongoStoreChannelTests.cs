@@ -18,12 +18,25 @@ public sealed class EmbeddedAndMongoBridgesFixture : IAsyncLifetime
 
     public BridgeHost OnMongo => _onMongo!;
 
+    private static async Task<IReadOnlyDictionary<string, IReadOnlyList<JsonObject>>> ReadAllAsync(BridgeHost host)
+    {
+        var store = host.Services.GetRequiredService<Bridge.Documents.IDocumentStore>();
+        var data = new Dictionary<string, IReadOnlyList<JsonObject>>(StringComparer.Ordinal);
+        foreach (var collection in Bridge.Documents.SampleData.CollectionNames)
+        {
+            data[collection] = await store.FindAsync(collection, new Bridge.Documents.DocumentQuery(Bridge.Documents.Filter.Empty, [], 0, null), CancellationToken.None);
+        }
+
+        return data;
+    }
+
     public async Task InitializeAsync()
     {
         _mongo = await MongoStandIn.StartAsync();
         var database = MongoStandIn.NewDatabaseName();
-        await RabbitMqMongoBridgeFixture.SeedAsync(_mongo.Uri, database);
         _embedded = await BridgeHost.StartAsync(new Dictionary<string, string?> { ["Bridge:Channels:AllowAnonymous"] = "true" });
+        // The embedded store dates its sample data relative to its start: MongoDB gets exactly what it holds.
+        await RabbitMqMongoBridgeFixture.SeedAsync(_mongo.Uri, database, await ReadAllAsync(_embedded));
         _onMongo = await BridgeHost.StartAsync(new Dictionary<string, string?>
         {
             ["Bridge:Channels:AllowAnonymous"] = "true",
@@ -59,7 +72,7 @@ public sealed class MongoStoreChannelTests(EmbeddedAndMongoBridgesFixture fixtur
         { "nodes", """{"handler":"query","params":{"where":{"type":"compute"},"sort":"name DESC","limit":3,"skip":1}}""" },
         { "nodes", """{"handler":"query","params":{"type":{"$in":["switch","pdu"]}}}""" },
         { "nodes", """{"handler":"query","params":{"sort":{"createdAt":-1},"limit":4}}""" },
-        { "nodes", """{"handler":"query","params":{"createdAt":{"$gte":"2024-03-01T08:05:00.000Z"},"sort":"createdAt ASC"}}""" },
+        { "nodes", """{"handler":"query","params":{"createdAt":{"$gte":"__FIFTH_NODE_CREATED__"},"sort":"createdAt ASC"}}""" },
         { "nodes", """{"handler":"query","params":{"name":{"$regex":"^COMPUTE-0[1-3]$","$options":"i"}}}""" },
         { "nodes", """{"handler":"query","params":{"$or":[{"type":"pdu"},{"type":"enclosure"}],"id":{"$ne":"000000000000000000000000"}}}""" },
         { "nodes", """{"handler":"get","params":{"id":"__FIRST_NODE__"}}""" },
@@ -82,6 +95,13 @@ public sealed class MongoStoreChannelTests(EmbeddedAndMongoBridgesFixture fixtur
         request = request
             .Replace("__FIRST_NODE__", Bridge.Documents.SampleData.NodeIds[0], StringComparison.Ordinal)
             .Replace("__FIRST_GRAPH__", Bridge.Documents.SampleData.GraphInstanceIds[0], StringComparison.Ordinal);
+        if (request.Contains("__FIFTH_NODE_CREATED__", StringComparison.Ordinal))
+        {
+            // Sample dates are relative to the embedded bridge's start: a bound that splits the nodes, read from it.
+            var nodes = await AskAsync(fixture.Embedded, "nodes", """{"handler":"query","params":{"sort":"createdAt ASC"}}""");
+            request = request.Replace("__FIFTH_NODE_CREATED__", (string)nodes["items"]![4]!["createdAt"]!, StringComparison.Ordinal);
+        }
+
 
         var expected = await AskAsync(fixture.Embedded, resource, request);
         var actual = await AskAsync(fixture.OnMongo, resource, request);

@@ -34,12 +34,12 @@ public sealed class RabbitMqMongoBridgeFixture : RabbitMqBridgeFixture
         }
     }
 
-    /// <summary>Inserts every sample collection into <paramref name="database"/>.</summary>
-    public static async Task SeedAsync(string uri, string database)
+    /// <summary>Inserts every sample collection into <paramref name="database"/> (the fixed dates of <see cref="SampleData.Create"/>, or <paramref name="data"/>).</summary>
+    public static async Task SeedAsync(string uri, string database, IReadOnlyDictionary<string, IReadOnlyList<System.Text.Json.Nodes.JsonObject>>? data = null)
     {
         using var store = CreateStore(uri, database);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        foreach (var (collection, documents) in SampleData.Create())
+        foreach (var (collection, documents) in data ?? SampleData.Create())
         {
             foreach (var document in documents)
             {

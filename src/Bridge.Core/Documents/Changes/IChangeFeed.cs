@@ -18,8 +18,13 @@ public interface IChangeFeed
     /// <param name="collection">The collection to follow.</param>
     /// <param name="handler">Gets each change.</param>
     /// <param name="onHistoryLost">Called when the stream had to start afresh and changes may have been missed.</param>
+    /// <param name="onUnsupported">
+    /// Called once, and then the stream has ended, when the server stops serving change streams while the stream is
+    /// open (a replica set member restarted as a standalone server): the caller moves to the broker, as it would
+    /// have at subscription time.
+    /// </param>
     /// <param name="cancellationToken">Cancels the wait for the stream to open.</param>
-    ValueTask<IAsyncDisposable?> SubscribeAsync(string collection, ChangeHandler handler, Action onHistoryLost, CancellationToken cancellationToken);
+    ValueTask<IAsyncDisposable?> SubscribeAsync(string collection, ChangeHandler handler, Action onHistoryLost, Action onUnsupported, CancellationToken cancellationToken);
 
     /// <summary>Whether change streams are served: false when they cannot be, null when the store cannot be reached now.</summary>
     Task<bool?> ProbeAsync(string collection, CancellationToken cancellationToken);

@@ -39,7 +39,7 @@ public sealed class MongoChangeFeed(
         }
     }
 
-    public async ValueTask<IAsyncDisposable?> SubscribeAsync(string collection, ChangeHandler handler, Action onHistoryLost, CancellationToken cancellationToken)
+    public async ValueTask<IAsyncDisposable?> SubscribeAsync(string collection, ChangeHandler handler, Action onHistoryLost, Action onUnsupported, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(collection);
         if (_unsupported)
@@ -52,7 +52,7 @@ public sealed class MongoChangeFeed(
         {
             if (!_streams.TryGetValue(collection, out var stream))
             {
-                stream = new MongoCollectionWatch(store.Database.GetCollection<BsonDocument>(collection), ChangeStreamAwait, timeProvider, logger);
+                stream = new MongoCollectionWatch(store.Database.GetCollection<BsonDocument>(collection), ChangeStreamAwait, timeProvider, logger, OnUnsupportedMidRun);
                 if (!await OpenAsync(stream, cancellationToken))
                 {
                     return null;
@@ -66,7 +66,7 @@ public sealed class MongoChangeFeed(
                 MongoLog.ChangeStreamOpened(logger, collection);
             }
 
-            return new Subscription(this, stream, stream.Add(handler, onHistoryLost));
+            return new Subscription(this, stream, stream.Add(handler, onHistoryLost, onUnsupported));
         }
         finally
         {
@@ -85,7 +85,7 @@ public sealed class MongoChangeFeed(
             return false;
         }
 
-        await using var stream = new MongoCollectionWatch(store.Database.GetCollection<BsonDocument>(collection), ChangeStreamAwait, timeProvider, logger);
+        await using var stream = new MongoCollectionWatch(store.Database.GetCollection<BsonDocument>(collection), ChangeStreamAwait, timeProvider, logger, onUnsupported: null);
         try
         {
             return await OpenAsync(stream, cancellationToken);
@@ -147,6 +147,28 @@ public sealed class MongoChangeFeed(
         }
     }
 
+    /// <summary>
+    /// A stream's server answered 40573 while the stream was open: from now on, as at start, every subscription
+    /// answers null (its watches use the broker); the stream itself has ended and told its subscribers.
+    /// </summary>
+    private void OnUnsupportedMidRun(MongoCollectionWatch stream, string reason)
+    {
+        if (!_unsupported)
+        {
+            _unsupported = true;
+            MongoLog.ChangeStreamsUnsupported(logger, store.Address, reason);
+        }
+
+        lock (_streams)
+        {
+            // Only this stream: a later subscription never opens another once _unsupported is set.
+            if (_streams.TryGetValue(stream.Name, out var current) && ReferenceEquals(current, stream))
+            {
+                _streams.Remove(stream.Name);
+            }
+        }
+    }
+
     private async ValueTask ReleaseAsync(MongoCollectionWatch stream, MongoCollectionWatch.Subscriber subscriber)
     {
         await _gate.WaitAsync(CancellationToken.None);
@@ -160,7 +182,10 @@ public sealed class MongoChangeFeed(
 
             lock (_streams)
             {
-                _streams.Remove(stream.Name);
+                if (_streams.TryGetValue(stream.Name, out var current) && ReferenceEquals(current, stream))
+                {
+                    _streams.Remove(stream.Name);
+                }
             }
         }
         finally

@@ -22,18 +22,25 @@ internal sealed class MongoCollectionWatch : IAsyncDisposable
     private readonly TimeSpan _maxAwait;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
+    private readonly Action<MongoCollectionWatch, string>? _onUnsupported;
     private readonly CancellationTokenSource _stop = new();
     private ImmutableArray<Subscriber> _subscribers = [];
     private IChangeStreamCursor<ChangeStreamDocument<BsonDocument>>? _cursor;
     private BsonDocument? _resumeToken;
     private Task? _loop;
 
-    public MongoCollectionWatch(IMongoCollection<BsonDocument> collection, TimeSpan maxAwait, TimeProvider timeProvider, ILogger logger)
+    /// <param name="collection">The collection followed.</param>
+    /// <param name="maxAwait">How long one getMore waits for changes.</param>
+    /// <param name="timeProvider">Time, for the retry delays.</param>
+    /// <param name="logger">Logger.</param>
+    /// <param name="onUnsupported">Told (with the server's reason) when the server stops serving change streams while the stream runs.</param>
+    public MongoCollectionWatch(IMongoCollection<BsonDocument> collection, TimeSpan maxAwait, TimeProvider timeProvider, ILogger logger, Action<MongoCollectionWatch, string>? onUnsupported)
     {
         _collection = collection;
         _maxAwait = maxAwait;
         _timeProvider = timeProvider;
         _logger = logger;
+        _onUnsupported = onUnsupported;
     }
 
     public string Name => _collection.CollectionNamespace.CollectionName;
@@ -52,9 +59,9 @@ internal sealed class MongoCollectionWatch : IAsyncDisposable
         _loop = Task.Run(() => FollowAsync(_stop.Token), CancellationToken.None);
     }
 
-    public Subscriber Add(ChangeHandler handler, Action onHistoryLost)
+    public Subscriber Add(ChangeHandler handler, Action onHistoryLost, Action onUnsupported)
     {
-        var subscriber = new Subscriber(handler, onHistoryLost);
+        var subscriber = new Subscriber(handler, onHistoryLost, onUnsupported);
         ImmutableInterlocked.Update(ref _subscribers, static (list, s) => list.Add(s), subscriber);
         return subscriber;
     }
@@ -131,6 +138,14 @@ internal sealed class MongoCollectionWatch : IAsyncDisposable
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
+                return;
+            }
+            catch (MongoCommandException e) when (e.Code == MongoChangeFeed.NotAReplicaSetCode)
+            {
+                // The server came back as a standalone one: no stream will open again; the watches move to the broker.
+                DropCursor();
+                _onUnsupported?.Invoke(this, e.ErrorMessage);
+                NotifyUnsupported();
                 return;
             }
             catch (MongoCommandException e) when (HistoryLostCodes.Contains(e.Code))
@@ -225,5 +240,20 @@ internal sealed class MongoCollectionWatch : IAsyncDisposable
         }
     }
 
-    internal sealed record Subscriber(ChangeHandler Handler, Action OnHistoryLost);
+    private void NotifyUnsupported()
+    {
+        foreach (var subscriber in _subscribers)
+        {
+            try
+            {
+                subscriber.OnUnsupported();
+            }
+            catch (Exception e)
+            {
+                MongoLog.ChangeHandlerFailed(_logger, Name, e);
+            }
+        }
+    }
+
+    internal sealed record Subscriber(ChangeHandler Handler, Action OnHistoryLost, Action OnUnsupported);
 }

@@ -38,7 +38,7 @@ internal sealed class MongoStoreMonitor(
 
     private async Task SeedAsync(CancellationToken cancellationToken)
     {
-        foreach (var (collection, documents) in SampleData.Create())
+        foreach (var (collection, documents) in SampleDates.CreateBefore(timeProvider.GetUtcNow()))
         {
             if (await store.CountAsync(collection, Filter.Empty, cancellationToken) > 0)
             {

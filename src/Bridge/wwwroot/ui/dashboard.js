@@ -5,7 +5,7 @@ import { BridgeClient } from '/client/bridge.js';
 const $ = (id) => document.getElementById(id);
 const wsBase = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}`;
 const params = new URLSearchParams(location.search);
-const adminToken = params.get('token') ?? sessionStorage.getItem('bridge.adminToken');
+let adminToken = params.get('token') ?? sessionStorage.getItem('bridge.adminToken');
 const channelToken = params.get('channelToken') ?? adminToken ?? undefined;
 
 function el(tag, attrs = {}, ...children) {
@@ -184,8 +184,10 @@ function renderWorkflow(wf) {
   const badge = li.querySelector('.badge');
   badge.className = `badge ${wf.status}`;
   badge.textContent = wf.status;
-  li.querySelector('.bar span').style.width = `${wf.percent}%`;
-  li.querySelector('.task').textContent = `${wf.percent}% · ${wf.task} · ${clock(wf.at)}`;
+  // Every task done is not the graph done: until 'finished' arrives a running graph shows at most 99 %.
+  const percent = wf.status === 'running' ? Math.min(wf.percent, 99) : wf.percent;
+  li.querySelector('.bar span').style.width = `${percent}%`;
+  li.querySelector('.task').textContent = `${percent}% · ${wf.task} · ${clock(wf.at)}`;
 }
 
 const graphs = client.watch({ exchange: 'on.events', routingKey: 'graph.#' }, 'mq');
@@ -387,9 +389,21 @@ async function connectLedger(token) {
   };
 }
 
-if (adminToken) {
-  connectLedger(adminToken);
-} else {
+// On the embedded default the bridge generated its admin: its own page on loopback gets a token for it.
+async function embeddedSession() {
+  try {
+    const response = await fetch('/api/dashboard/session', { cache: 'no-store' });
+    return response.ok ? (await response.json()).token : null;
+  } catch {
+    return null;
+  }
+}
+
+function startLedger() {
+  if (adminToken) {
+    connectLedger(adminToken);
+    return;
+  }
   ledgerState('Provide an admin token to follow every account\'s transfers.');
   $('ledger-token').hidden = false;
   $('ledger-token').addEventListener('submit', (e) => {
@@ -401,6 +415,10 @@ if (adminToken) {
     connectLedger(token);
   });
 }
+(adminToken ? Promise.resolve(null) : embeddedSession()).then((sessionToken) => {
+  if (sessionToken) adminToken = sessionToken;
+  startLedger();
+});
 
 // ---- operations strip: the bridge's own meters, as JSON from /api/operations (the same figures /metrics exports) ----
 async function refreshOperations() {
