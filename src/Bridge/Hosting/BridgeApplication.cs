@@ -26,6 +26,7 @@ public static class BridgeApplication
         builder.AddBridgeCore();
         builder.AddBridgeAuth();
         builder.AddBridgeBroker();
+        builder.AddBridgeRecovery();
         builder.AddBridgeDocuments();
         builder.AddBridgeChannels();
         builder.AddBridgeLedger();

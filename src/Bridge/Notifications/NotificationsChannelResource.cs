@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Bridge.Channels;
+using Bridge.Channels.Recovery;
 using Microsoft.Extensions.Options;
 
 namespace Bridge.Notifications;
@@ -11,13 +12,17 @@ namespace Bridge.Notifications;
 /// history: <c>{"handler":"query","resource":"notifications","params":{"limit":50,"before":C}}</c> →
 /// <c>{"handler":"list","resource":"notifications","items":[...],"next":C|null}</c>. <c>watch</c> and
 /// <c>stop</c> are accepted and do nothing: every connection on the channel already receives every message.
+/// A <c>watch</c> with <c>"recover": true</c> (issue 16 §1) moves the connection's push to the recovery log, with
+/// positions and a replay after <c>"since"</c>; the router handles it through <see cref="Encoder"/>.
 /// </summary>
-public sealed class NotificationsChannelResource(NotificationHistory history, IOptions<NotificationOptions> options) : IChannelResource
+public sealed class NotificationsChannelResource(NotificationHistory history, IOptions<NotificationOptions> options) : IRecoverableChannelResource
 {
     private readonly NotificationOptions _options = options.Value;
 
     public ResourceDefinition Definition { get; } = new(NotificationPush.Channel, Collection: null, IdField: "id",
         new WatchSource(options.Value.Exchange, NotificationPush.BindingKey, WatchFormat.Raw));
+
+    public RetainedFrameEncoder Encoder { get; } = NotificationPush.TryEncodeFrame;
 
     public async ValueTask<bool> TryHandleAsync(ChannelSession session, string handler, JsonNode? parameters, CancellationToken cancellationToken)
     {
