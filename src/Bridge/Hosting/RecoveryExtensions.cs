@@ -40,6 +40,7 @@ public static class RecoveryExtensions
         }
 
         services.AddSingleton<RecoveringWatchRegistry>();
+        services.AddSingleton<IRecoveringWatchers>(static sp => sp.GetRequiredService<RecoveringWatchRegistry>());
         return builder;
     }
 
