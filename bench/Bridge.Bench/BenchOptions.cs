@@ -21,6 +21,11 @@ public sealed class BenchOptions
           --latency-seconds N        length of one latency run (default 15: at 100 subscribers that is 750
                                      messages, so the p99 rests on several slow ones, not one)
           --latency-sizes L          payload sizes of the latency runs (default 200)
+          --distinct L               distinct-watch counts: N clients each watching their own node, mq and
+                                     filtered catalogs (default 100,1000,5000; empty skips them)
+          --distinct-messages N      messages per distinct-watch run, one recipient each (default 20000)
+          --baseline-bridge PATH     also run the distinct watches on this Bridge.dll (a build from before a
+                                     change), for before/after figures from the same run
           --idle-connections N       idle connections for the memory figure (default 5000; 0 skips it)
           --query-iterations N       requests per query-latency run (default 300; 0 skips it)
           --query-stores L           any of embedded,mongodb (default both)
@@ -56,6 +61,13 @@ public sealed class BenchOptions
     public IReadOnlyList<int> LatencySizes { get; private set; } = [200];
 
     public int IdleConnections { get; private set; } = 5000;
+
+    public IReadOnlyList<int> DistinctWatches { get; private set; } = [100, 1000, 5000];
+
+    public int DistinctMessages { get; private set; } = 20_000;
+
+    /// <summary>A pre-change Bridge.dll to run the distinct watches on as well; null: only the current build.</summary>
+    public string? BaselineBridgePath { get; private set; }
 
     public int QueryIterations { get; private set; } = 300;
 
@@ -93,6 +105,8 @@ public sealed class BenchOptions
             options.LatencyRate = 400;
             options.LatencySeconds = 1;
             options.IdleConnections = 50;
+            options.DistinctWatches = [20];
+            options.DistinctMessages = 400;
             options.QueryIterations = 20;
             options.Settle = TimeSpan.FromSeconds(0.5);
         }
@@ -109,7 +123,7 @@ public sealed class BenchOptions
                     options.ShowHelp = true;
                     break;
                 case "--subscribers":
-                    options.Subscribers = IntList(name, Value());
+                    options.Subscribers = IntList(name, Value(), allowEmpty: true);
                     break;
                 case "--sizes":
                     options.Sizes = IntList(name, Value());
@@ -137,6 +151,15 @@ public sealed class BenchOptions
                     break;
                 case "--latency-sizes":
                     options.LatencySizes = IntList(name, Value());
+                    break;
+                case "--distinct":
+                    options.DistinctWatches = IntList(name, Value(), allowEmpty: true);
+                    break;
+                case "--distinct-messages":
+                    options.DistinctMessages = Int(name, Value());
+                    break;
+                case "--baseline-bridge":
+                    options.BaselineBridgePath = Value();
                     break;
                 case "--idle-connections":
                     options.IdleConnections = Int(name, Value(), min: 0);

@@ -31,6 +31,9 @@ public sealed class BenchResults
 
     public List<MemoryResult> Memory { get; } = [];
 
+    /// <summary>Issue 17 §1: N clients each watching their own node (<see cref="DistinctWatchBench"/>).</summary>
+    public List<DistinctWatchResult> DistinctWatches { get; } = [];
+
     public List<QueryResult> Queries { get; } = [];
 
     /// <summary>What served the MongoDB queries (the stand-in, or the server given with --mongo-uri).</summary>

@@ -31,7 +31,7 @@ public static class BenchRunner
 
         Console.WriteLine($"Bridge.Bench  cores={results.Cores}  load={results.LoadAtStart}  {results.Machine}");
         Console.WriteLine($"bridge: {bridgeDll}");
-        var needed = Math.Max(options.Subscribers.Concat(options.LatencySubscribers).DefaultIfEmpty(0).Max(), options.IdleConnections) + 512;
+        var needed = Math.Max(options.Subscribers.Concat(options.LatencySubscribers).Concat(options.DistinctWatches).DefaultIfEmpty(0).Max(), options.IdleConnections) + 512;
         var limit = OpenFileLimit();
         if (limit < needed)
         {
@@ -49,6 +49,11 @@ public static class BenchRunner
             {
                 await MeasureFanOutAsync(context, system, subscribers, cancellationToken);
             }
+        }
+
+        if (options.DistinctWatches.Count > 0)
+        {
+            await DistinctWatchBench.RunAsync(context, cancellationToken);
         }
 
         if (options.IdleConnections > 0)
@@ -304,7 +309,7 @@ public static class BenchRunner
         }
     }
 
-    private static async Task<Target> StartBridgeAsync(RunContext context, IEnumerable<string> extraArguments, CancellationToken cancellationToken)
+    internal static async Task<Target> StartBridgeAsync(RunContext context, IEnumerable<string> extraArguments, CancellationToken cancellationToken)
     {
         var port = LoopbackPorts.Free(1)[0];
         var dataDirectory = Directory.CreateTempSubdirectory("bridge-bench-data-").FullName;
@@ -368,10 +373,10 @@ public static class BenchRunner
             ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown CPU"
             : "unknown CPU";
 
-    private sealed record RunContext(BenchOptions Options, string BridgeDll, RabbitMqServer Node, AmqpPublisher Publisher, string LogDirectory, BenchResults Results);
+    internal sealed record RunContext(BenchOptions Options, string BridgeDll, RabbitMqServer Node, AmqpPublisher Publisher, string LogDirectory, BenchResults Results);
 
     /// <summary>What the subscribers connect to and how messages are published to it.</summary>
-    private sealed record Target(Uri Endpoint, IBenchPublisher Publisher, ChildProcess? Process, string? DataDirectory) : IAsyncDisposable
+    internal sealed record Target(Uri Endpoint, IBenchPublisher Publisher, ChildProcess? Process, string? DataDirectory) : IAsyncDisposable
     {
         private readonly int? _serverPid;
 

@@ -79,8 +79,6 @@ public sealed class WatchGroup
 
     internal IAsyncDisposable? Subscription { get; set; }
 
-    public int MemberCount => _members.Length;
-
     internal void Add(WebSocketConnection connection, bool bufferUntilSnapshot = false)
     {
         lock (_membersLock)

@@ -89,9 +89,8 @@ public sealed class NotificationPush(
 
         // A connection with a recovering watch here gets these frames, with positions, from the recovery log instead.
         var sent = recoveringWatches is null
-            ? connections.BroadcastToPath(Channel, frame)
-            : connections.Broadcast(frame, connection =>
-                string.Equals(connection.Path, Channel, StringComparison.Ordinal) && !recoveringWatches.IsWatching(connection, Channel));
+            ? connections.BroadcastToMembers(Channel, frame)
+            : connections.Broadcast(frame, connection => connection.IsMemberOf(Channel) && !recoveringWatches.IsWatching(connection, Channel));
         metrics.Channels.DeliveryHandedOver(delivery.ReceivedTimestamp);
         NotificationsLog.Broadcast(logger, id, TransactionMessage.StatusOf(message), sent);
     }

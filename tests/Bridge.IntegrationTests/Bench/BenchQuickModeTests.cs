@@ -42,6 +42,13 @@ public sealed class BenchQuickModeTests
             Assert.All(root.GetProperty("BrokerHop").EnumerateArray(), h => Assert.True(h.GetProperty("P99").GetDouble() > 0, log));
             Assert.Equal(1, root.GetProperty("BrokerHop").GetArrayLength());
             Assert.Equal(8, root.GetProperty("Queries").GetArrayLength());
+
+            // Issue 17 §1: bridge mq, Web-STOMP mq and bridge catalogs, each client getting only its own messages.
+            var distinct = root.GetProperty("DistinctWatches").EnumerateArray().ToList();
+            Assert.Equal(["bridge/Catalogs", "bridge/Mq", "webstomp/Mq"],
+                distinct.Select(d => $"{d.GetProperty("System").GetString()}/{(DistinctVariant)d.GetProperty("Variant").GetInt32()}").Order(StringComparer.Ordinal));
+            Assert.All(distinct, d => Assert.True(d.GetProperty("Complete").GetBoolean(), log));
+            Assert.All(distinct, d => Assert.True(d.GetProperty("MedianRate").GetDouble() > 0, log));
             Assert.Equal(["embedded", "mongodb"], root.GetProperty("Queries").EnumerateArray().Select(q => q.GetProperty("Store").GetString()).Distinct().Order());
             Assert.Contains("Fan-out throughput", await File.ReadAllTextAsync(Path.Combine(output, "results.md")), StringComparison.Ordinal);
             Assert.StartsWith("<svg", await File.ReadAllTextAsync(Path.Combine(output, "chart.svg")), StringComparison.Ordinal);
@@ -115,5 +122,11 @@ public sealed class BenchQuickModeTests
         }
 
         throw new InvalidOperationException($"no Bridge.sln above {here.FullName}");
+    }
+
+    private enum DistinctVariant
+    {
+        Mq,
+        Catalogs,
     }
 }
