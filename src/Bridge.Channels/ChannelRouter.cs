@@ -2,6 +2,7 @@ using System.Net.WebSockets;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Bridge.Broker;
+using Bridge.Channels.Recovery;
 using Bridge.Documents;
 using Bridge.Json;
 using Microsoft.Extensions.Options;
@@ -12,13 +13,14 @@ namespace Bridge.Channels;
 /// Routes a channel message on its <c>handler</c> field (contract: "Handlers") and answers it. Bad input
 /// always gets an <c>error</c> reply with a specific code; the connection stays usable.
 /// </summary>
-public sealed class ChannelRouter(
+public sealed partial class ChannelRouter(
     ResourceTable resources,
     IDocumentStore store,
     WatchRegistry watches,
     IOptions<ChannelOptions> options,
     ILogger<ChannelRouter> logger,
-    IEnumerable<IChannelResource>? ownHandlers = null)
+    IEnumerable<IChannelResource>? ownHandlers = null,
+    RecoveringWatchRegistry? recoveringWatches = null)
 {
     private readonly ChannelOptions _options = options.Value;
     private readonly FilterLimits _limits = new(MaxLimit: options.Value.MaxResults) { EvaluationBudget = options.Value.FilterEvaluationBudget };
@@ -67,6 +69,11 @@ public sealed class ChannelRouter(
             }
 
             request.TryGetPropertyValue("params", out var parameters);
+            if (await TryHandleRecoveryAsync(session, request, handler, resource, parameters, cancellationToken))
+            {
+                return;
+            }
+
             if (_ownHandlers.TryGetValue(resource.Name, out var own) && await own.TryHandleAsync(session.Connection, handler, parameters, cancellationToken))
             {
                 return;

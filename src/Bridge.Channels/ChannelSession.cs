@@ -1,4 +1,5 @@
 using System.Net.WebSockets;
+using Bridge.Channels.Recovery;
 using Bridge.Connections;
 
 namespace Bridge.Channels;
@@ -18,6 +19,9 @@ public sealed class ChannelSession(WebSocketConnection connection, string channe
 
     internal Dictionary<(string Resource, string Params), WatchGroup> Watches => _watches;
 
+    /// <summary>The watches with <c>"recover": true</c> (issue 16 §1), fed by the recovery log rather than a watch group.</summary>
+    internal Dictionary<(string Resource, string Params), RecoveringMember> RecoveringWatches { get; } = [];
+
     public ValueTask HandleMessageAsync(ReadOnlyMemory<byte> message, WebSocketMessageType type, CancellationToken cancellationToken) =>
         router.HandleAsync(this, message, type, cancellationToken);
 
@@ -30,5 +34,11 @@ public sealed class ChannelSession(WebSocketConnection connection, string channe
         }
 
         _watches.Clear();
+        foreach (var member in RecoveringWatches.Values)
+        {
+            await member.LeaveAsync();
+        }
+
+        RecoveringWatches.Clear();
     }
 }

@@ -301,6 +301,24 @@ public sealed class WatchGroup
         }
     }
 
+    /// <summary>
+    /// Encodes a delivery as this group's members see it, without sending it: recovering watches
+    /// (<see cref="Recovery.RecoveringWatchGroup"/>) fan out on their own but show the same frames.
+    /// </summary>
+    internal bool TryEncodeFrame(in BrokerDelivery delivery, out ReadOnlyMemory<byte> frame)
+    {
+        try
+        {
+            return TryEncode(delivery, out frame);
+        }
+        catch (Exception ex)
+        {
+            ChannelLog.DeliveryDropped(_logger, Spec.Resource.Name, delivery.Exchange, delivery.RoutingKey, ex.Message);
+            frame = default;
+            return false;
+        }
+    }
+
     private bool TryEncode(in BrokerDelivery delivery, out ReadOnlyMemory<byte> frame)
     {
         frame = default;

@@ -53,4 +53,8 @@ internal static partial class ClientLog
     [LoggerMessage(EventId = 7016, EventName = "LedgerResubscribeRefused", Level = LogLevel.Warning,
         Message = "The ledger refused the re-sent {Method} after a reconnection")]
     public static partial void LedgerResubscribeRefused(ILogger logger, string method, Exception exception);
+
+    [LoggerMessage(EventId = 7017, EventName = "ChannelWatchRecovered", Level = LogLevel.Information,
+        Message = "Watch of {Resource} resumed after a reconnection: recovered {Recovered}, {Missed} missed events replayed")]
+    public static partial void WatchRecovered(ILogger logger, string resource, bool recovered, long missed);
 }

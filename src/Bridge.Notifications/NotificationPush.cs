@@ -1,5 +1,6 @@
 using Bridge.Broker;
 using Bridge.Channels;
+using Bridge.Channels.Recovery;
 using Bridge.Connections;
 using Bridge.Observability;
 using Microsoft.Extensions.Options;
@@ -17,7 +18,8 @@ public sealed class NotificationPush(
     IOptions<NotificationOptions> options,
     TimeProvider timeProvider,
     BridgeMetrics metrics,
-    ILogger<NotificationPush> logger) : BackgroundService
+    ILogger<NotificationPush> logger,
+    IRecoveringWatchers? recoveringWatches = null) : BackgroundService
 {
     /// <summary>The channel (and resource) name UIs connect to: <c>ws://host/notifications</c>.</summary>
     public const string Channel = "notifications";
@@ -83,9 +85,29 @@ public sealed class NotificationPush(
         }
 
         var id = TransactionMessage.IdOf(message);
-        var frame = ChannelFrames.Change("item", Channel, System.Text.Json.Nodes.JsonValue.Create(id), message);
-        var sent = connections.BroadcastToMembers(Channel, frame);
+        var frame = Frame(id, message);
+
+        // A connection with a recovering watch here gets these frames, with positions, from the recovery log instead.
+        var sent = recoveringWatches is null
+            ? connections.BroadcastToMembers(Channel, frame)
+            : connections.Broadcast(frame, connection => connection.IsMemberOf(Channel) && !recoveringWatches.IsWatching(connection, Channel));
         metrics.Channels.DeliveryHandedOver(delivery.ReceivedTimestamp);
         NotificationsLog.Broadcast(logger, id, TransactionMessage.StatusOf(message), sent);
     }
+
+    /// <summary>The pushed frame of a retained message (a recovering watch on the channel): the same shape as the live push.</summary>
+    public static bool TryEncodeFrame(in BrokerDelivery delivery, out ReadOnlyMemory<byte> frame)
+    {
+        if (!TransactionMessage.TryParse(delivery.Body.Span, out var message, out _))
+        {
+            frame = default;
+            return false;
+        }
+
+        frame = Frame(TransactionMessage.IdOf(message), message);
+        return true;
+    }
+
+    private static ReadOnlyMemory<byte> Frame(string? id, System.Text.Json.Nodes.JsonObject message) =>
+        ChannelFrames.Change("item", Channel, System.Text.Json.Nodes.JsonValue.Create(id), message);
 }

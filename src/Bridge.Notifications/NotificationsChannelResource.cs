@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Bridge.Channels;
+using Bridge.Channels.Recovery;
 using Bridge.Connections;
 using Bridge.Json;
 using Microsoft.Extensions.Options;
@@ -13,13 +14,17 @@ namespace Bridge.Notifications;
 /// <c>{"handler":"list","resource":"notifications","items":[...],"next":C|null}</c>. Every connection on the
 /// channel receives every message; on another channel (RackHD clients use "/") <c>watch</c> with
 /// <c>"resource":"notifications"</c> starts the pushes and <c>stop</c> ends them.
+/// A <c>watch</c> with <c>"recover": true</c> (issue 16 §1) moves the connection's push to the recovery log, with
+/// positions and a replay after <c>"since"</c>; the router handles it through <see cref="Encoder"/>.
 /// </summary>
-public sealed class NotificationsChannelResource(NotificationHistory history, IOptions<NotificationOptions> options) : IChannelResource
+public sealed class NotificationsChannelResource(NotificationHistory history, IOptions<NotificationOptions> options) : IRecoverableChannelResource
 {
     private readonly NotificationOptions _options = options.Value;
 
     public ResourceDefinition Definition { get; } = new(NotificationPush.Channel, Collection: null, IdField: "id",
         new WatchSource(options.Value.Exchange, NotificationPush.BindingKey, WatchFormat.Raw));
+
+    public RetainedFrameEncoder Encoder { get; } = NotificationPush.TryEncodeFrame;
 
     public async ValueTask<bool> TryHandleAsync(WebSocketConnection connection, string handler, JsonNode? parameters, CancellationToken cancellationToken)
     {

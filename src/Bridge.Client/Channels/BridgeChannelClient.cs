@@ -132,7 +132,7 @@ public sealed class BridgeChannelClient : IAsyncDisposable
         {
             try
             {
-                await SendWhenReadyAsync(Frame("watch", name, watch.Parameters), cancellationToken);
+                await SendWhenReadyAsync(WatchFrame(watch), cancellationToken);
             }
             catch
             {
@@ -279,7 +279,7 @@ public sealed class BridgeChannelClient : IAsyncDisposable
 
             foreach (var watch in active)
             {
-                await SendRawAsync(socket, Frame("watch", watch.Resource, watch.Parameters), timeout.Token);
+                await SendRawAsync(socket, WatchFrame(watch), timeout.Token);
             }
 
             SessionId = sessionId;
@@ -497,7 +497,7 @@ public sealed class BridgeChannelClient : IAsyncDisposable
 
                 break;
             case "item":
-                var item = new ChannelItem(resource, message["id"]?.DeepClone(), message["data"]?.DeepClone());
+                var item = new ChannelItem(resource, message["id"]?.DeepClone(), message["data"]?.DeepClone()) { Position = PositionOf(message) };
                 if (!TryAnswer("get", resource, item, _ => item.Id is not JsonArray))
                 {
                     DeliverToWatches(item);
@@ -505,12 +505,15 @@ public sealed class BridgeChannelClient : IAsyncDisposable
 
                 break;
             case "remove":
-                var remove = new ChannelRemove(resource, message["id"]?.DeepClone(), message["data"]?.DeepClone());
+                var remove = new ChannelRemove(resource, message["id"]?.DeepClone(), message["data"]?.DeepClone()) { Position = PositionOf(message) };
                 if (!TryAnswer("get", resource, remove, pending => JsonNode.DeepEquals(pending.Parameters, remove.Data)))
                 {
                     DeliverToWatches(remove);
                 }
 
+                break;
+            case "recovered":
+                DeliverRecovered(resource, message);
                 break;
             case "error":
                 var parameters = message["params"] as JsonObject;
@@ -601,6 +604,52 @@ public sealed class BridgeChannelClient : IAsyncDisposable
         {
             watch.Deliver(change);
         }
+    }
+
+    /// <summary>The end of a replay goes to the watches with exactly those params (the bridge echoes them).</summary>
+    private void DeliverRecovered(string resource, JsonObject message)
+    {
+        var parameters = message["params"] as JsonObject;
+        var recovered = new ChannelRecovered(resource, parameters?.DeepClone().AsObject(),
+            message["recovered"]?.GetValueKind() == JsonValueKind.True,
+            message["missed"] is JsonValue missed && missed.TryGetValue<long>(out var count) ? count : 0);
+        var key = ChannelWatch.KeyOf(resource, parameters is { Count: > 0 } ? parameters : null);
+        List<ChannelWatch> targets;
+        lock (_stateLock)
+        {
+            targets = _watches.Where(watch => watch.Key == key).ToList();
+        }
+
+        ClientLog.WatchRecovered(_logger, resource, recovered.Recovered, recovered.Missed);
+        foreach (var watch in targets)
+        {
+            watch.Deliver(recovered);
+        }
+    }
+
+    private static string? PositionOf(JsonObject message) =>
+        message["position"] is JsonValue value && value.TryGetValue<string>(out var position) ? position : null;
+
+    /// <summary><c>watch</c>, with <c>"recover": true</c> and, once the watch has a position, <c>"since"</c> (recovery, issue 16 §1).</summary>
+    private ReadOnlyMemory<byte> WatchFrame(ChannelWatch watch)
+    {
+        if (!_options.Recover)
+        {
+            return Frame("watch", watch.Resource, watch.Parameters);
+        }
+
+        var frame = new JsonObject { ["handler"] = "watch", ["resource"] = watch.Resource, ["recover"] = true };
+        if (watch.Parameters is not null)
+        {
+            frame["params"] = watch.Parameters.DeepClone();
+        }
+
+        if (watch.Position is { } position)
+        {
+            frame["since"] = position;
+        }
+
+        return JsonSerializer.SerializeToUtf8Bytes(frame);
     }
 
     private void Raise<TArgs>(EventHandler<TArgs>? handler, TArgs args, string name)

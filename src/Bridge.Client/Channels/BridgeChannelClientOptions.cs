@@ -29,6 +29,13 @@ public sealed class BridgeChannelClientOptions
     /// <summary>Reconnect automatically after the connection drops (not after <see cref="BridgeChannelClient.DisconnectAsync"/>).</summary>
     public bool AutoReconnect { get; set; } = true;
 
+    /// <summary>
+    /// Watch with <c>"recover": true</c> (issue 16 §1): each watch keeps the last <c>position</c> it received and
+    /// sends it as <c>"since"</c> when it is re-sent after a reconnection, so nothing published meanwhile is lost;
+    /// the watch then yields a <see cref="ChannelRecovered"/> saying whether the gap was filled. RackHD ignores it.
+    /// </summary>
+    public bool Recover { get; set; } = true;
+
     /// <summary>Events a watch buffers for a slow reader; beyond it the oldest are dropped.</summary>
     public int WatchBufferCapacity { get; set; } = 10_000;
 

@@ -12,6 +12,9 @@ public abstract record ChannelEvent(string Resource);
 /// </summary>
 public sealed record ChannelItem(string Resource, JsonNode? Id, JsonNode? Data) : ChannelEvent(Resource)
 {
+    /// <summary>The frame's <c>position</c> on a recovering watch (opaque), or null.</summary>
+    public string? Position { get; init; }
+
     /// <summary>The waterline event of a collection watch item (<c>created</c>, <c>updated</c>, ...), or null.</summary>
     public string? ChangeKind => Id is JsonArray { Count: 2 } pair ? pair[0]?.GetValue<string>() : null;
 
@@ -25,7 +28,19 @@ public sealed record ChannelItem(string Resource, JsonNode? Id, JsonNode? Data) 
 }
 
 /// <summary><c>{"handler":"remove","resource":R,"id":ID,"data":{...}}</c>: a destroyed document (or a <c>get</c> that found nothing).</summary>
-public sealed record ChannelRemove(string Resource, JsonNode? Id, JsonNode? Data) : ChannelEvent(Resource);
+public sealed record ChannelRemove(string Resource, JsonNode? Id, JsonNode? Data) : ChannelEvent(Resource)
+{
+    /// <summary>The frame's <c>position</c> on a recovering watch (opaque), or null.</summary>
+    public string? Position { get; init; }
+}
+
+/// <summary>
+/// <c>{"handler":"recovered","resource":R,"params":P,"recovered":B,"missed":N}</c>: after a reconnection, the
+/// watch's replay is done. <see cref="Recovered"/> true: the <see cref="Missed"/> events before this one were
+/// those published while disconnected, and nothing was lost. False: the bridge could not fill the gap (the
+/// position was too old, or of another deployment): resynchronise (a snapshot watch got a fresh list first).
+/// </summary>
+public sealed record ChannelRecovered(string Resource, JsonObject? Parameters, bool Recovered, long Missed) : ChannelEvent(Resource);
 
 /// <summary><c>{"handler":"list","resource":R,"items":[...]}</c>: the answer to <c>all</c> and <c>query</c>.</summary>
 public sealed record ChannelList(string Resource, IReadOnlyList<JsonObject> Items) : ChannelEvent(Resource);

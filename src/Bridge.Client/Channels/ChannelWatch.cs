@@ -34,6 +34,11 @@ public sealed class ChannelWatch : IAsyncEnumerable<ChannelEvent>, IAsyncDisposa
 
     internal string Key { get; }
 
+    /// <summary>The last <c>position</c> this watch received (recovery), sent as <c>"since"</c> when the watch is re-sent.</summary>
+    public string? Position => Volatile.Read(ref _position);
+
+    private string? _position;
+
     /// <summary>The events as they arrive; ends when the watch is stopped or the client disconnected.</summary>
     public async IAsyncEnumerable<ChannelEvent> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
@@ -83,7 +88,19 @@ public sealed class ChannelWatch : IAsyncEnumerable<ChannelEvent>, IAsyncDisposa
         change.Resource == Resource
         && (_routingKey is null || change is not ChannelItem { Id: JsonValue id } || RoutingKeyPattern.Matches(_routingKey, id.ToString()));
 
-    internal void Deliver(ChannelEvent change) => _events.Writer.TryWrite(change);
+    internal void Deliver(ChannelEvent change)
+    {
+        if (change is ChannelItem { Position: { } itemPosition })
+        {
+            Volatile.Write(ref _position, itemPosition);
+        }
+        else if (change is ChannelRemove { Position: { } removePosition })
+        {
+            Volatile.Write(ref _position, removePosition);
+        }
+
+        _events.Writer.TryWrite(change);
+    }
 
     internal void Complete(Exception? error) => _events.Writer.TryComplete(error);
 

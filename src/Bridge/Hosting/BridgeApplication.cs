@@ -27,6 +27,7 @@ public static class BridgeApplication
         builder.AddBridgeAuth();
         builder.AddBridgePublishing();
         builder.AddBridgeBroker();
+        builder.AddBridgeRecovery();
         builder.AddBridgeDocuments();
         builder.AddBridgeChannels();
         builder.AddBridgeLedger();

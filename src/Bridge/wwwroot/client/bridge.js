@@ -6,7 +6,10 @@
 // - reconnects with exponential backoff and jitter (not a fixed 30 s), and re-sends every active watch;
 //   after a close with 1012 (the bridge is restarting) the first attempt is immediate;
 // - disconnect() stays disconnected (Messenger's onclose still scheduled a reconnect);
-// - a server `error` reply rejects the request it answers instead of throwing from an unheard 'error' event.
+// - a server `error` reply rejects the request it answers instead of throwing from an unheard 'error' event;
+// - watches recover by default (issue 16 §1): each keeps the last `position` it received and re-sends it as
+//   `since` after a reconnection, so what was published meanwhile arrives (in order, once), followed by a
+//   `recovered` event ({recovered: true|false, missed}); `recover: false` in the options turns it off.
 //
 // The protocol has no correlation ids. Replies are matched to requests by (reply kind, resource) in FIFO
 // order: the bridge answers the messages of one connection in order. A `get` answer and a watch event share
@@ -22,7 +25,7 @@ export class BridgeClient {
   /**
    * @param {string} [url] ws://host:port/{channel}; defaults to the page's host, path "/".
    * @param {object} [options] { token, WebSocket, reconnectDelay (ms, 250), maxReconnectDelay (ms, 10000),
-   *   requestTimeout (ms, 30000), connectTimeout (ms, 10000) }
+   *   requestTimeout (ms, 30000), connectTimeout (ms, 10000), recover (true) }
    */
   constructor(url, options = {}) {
     this.url = url ?? defaultUrl();
@@ -31,6 +34,7 @@ export class BridgeClient {
       maxReconnectDelay: 10000,
       requestTimeout: 30000,
       connectTimeout: 10000,
+      recover: true,
       ...options,
     };
     this.WebSocket = options.WebSocket ?? globalThis.WebSocket;
@@ -131,7 +135,7 @@ export class BridgeClient {
     const first = !this._watches.some((w) => w.key === handle.key);
     this._watches.push(handle);
     // The bridge ignores a repeated identical watch; send only the first.
-    if (first && this.state === 'open') this._send(frame('watch', name, params ?? undefined));
+    if (first && this.state === 'open') this._send(this._watchFrame(handle));
     return handle;
   }
 
@@ -208,7 +212,7 @@ export class BridgeClient {
     for (const watch of this._watches) {
       if (keys.has(watch.key)) continue;
       keys.add(watch.key);
-      socket.send(frame('watch', watch.resource, watch.params ?? undefined));
+      socket.send(this._watchFrame(watch));
     }
     const reconnect = this._everReady;
     this._everReady = true;
@@ -265,6 +269,15 @@ export class BridgeClient {
     this._pending.clear();
   }
 
+  /** `watch`, with `recover` and, once the watch has a position, `since` (recovery, issue 16 §1). */
+  _watchFrame(watch) {
+    if (!this.options.recover) return frame('watch', watch.resource, watch.params ?? undefined);
+    const message = { handler: 'watch', resource: watch.resource, recover: true };
+    if (watch.params != null) message.params = watch.params;
+    if (typeof watch.position === 'string') message.since = watch.position;
+    return JSON.stringify(message);
+  }
+
   _dispatch(msg) {
     if (!msg || typeof msg !== 'object') return;
     this._emit('message', msg);
@@ -291,6 +304,13 @@ export class BridgeClient {
         else this._emit('error', err);
         return;
       }
+      case 'recovered': {
+        // The end of a replay, for the watches with exactly these params (the bridge echoes them).
+        this._emit('recovered', msg);
+        const key = watchKey(resource, msg.params ?? null);
+        for (const watch of this._watches) if (watch.key === key) watch._deliver(msg);
+        return;
+      }
       default:
         return;
     }
@@ -315,6 +335,7 @@ class WatchHandle {
     this._buffer = [];
     this._waiters = [];
     this._ended = false;
+    this.position = null; // the last `position` received (recovery), sent as `since` after a reconnection
   }
 
   on(event, fn) {
@@ -332,6 +353,7 @@ class WatchHandle {
   }
 
   _deliver(msg) {
+    if (typeof msg.position === 'string') this.position = msg.position;
     for (const event of [msg.handler, 'event']) {
       for (const fn of this._listeners.get(event) ?? []) {
         try { fn(msg); } catch (err) { console.error('bridge client: a watch listener threw', err); }

@@ -223,6 +223,7 @@ $('log-debug').addEventListener('change', (e) => $('logs').parentElement.classLi
 const logClient = new BridgeClient(`${wsBase}/mq`, { token: channelToken });
 const logs = logClient.watch({ exchange: 'on.logging', routingKey: '#' }, 'mq');
 trackStatus('log', logClient);
+trackRecovery('live log', logClient);
 logClient.connect();
 logs.on('item', (msg) => {
   countEvent();
@@ -237,7 +238,31 @@ logs.on('item', (msg) => {
   while (logList.children.length > 200) logList.lastElementChild.remove();
 });
 
-client.on('ready', () => loadInventory());
+// The watches recover (bridge.js does by default, issue 16 §1): after a reconnection they replay what they missed,
+// so the inventory is loaded once, and again only when a watch says its gap could not be filled (or on a bridge
+// that does not offer recovery and so never says).
+let inventoryLoaded = false;
+client.on('ready', () => {
+  if (!inventoryLoaded) loadInventory();
+  inventoryLoaded = true;
+});
+client.on('error', (err) => {
+  if (err.request === 'watch' && err.code === 'not_supported') loadInventory();
+});
+
+// What the page tells the operator after a reconnection: how much was replayed, or that it had to reload.
+function trackRecovery(name, source, onLost) {
+  source.on('recovered', (msg) => {
+    const text = msg.recovered
+      ? `${name}: reconnected, ${msg.missed} missed events replayed`
+      : `${name}: reconnected, the gap could not be replayed; reloaded`;
+    $('status').title = text;
+    document.body.dataset.recovered = String(msg.recovered);
+    document.body.dataset.recoveredMissed = String(msg.missed ?? 0);
+    if (!msg.recovered) onLost?.();
+  });
+}
+trackRecovery('inventory and workflows', client, () => loadInventory());
 
 // ---- operator notifications: push on the notifications channel + paged history ----
 const notificationList = $('notifications');
@@ -320,6 +345,7 @@ notificationChannel.on('ready', () => {
   // Pushes go to every connection on /notifications; a watch also covers a bridge that only delivers to watchers.
   notificationChannel.watch(undefined, 'notifications');
 });
+trackRecovery('notifications', notificationChannel, () => loadNotifications());
 notificationChannel.connect();
 loadNotifications();
 

@@ -1,0 +1,437 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Extensions.Options;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+using RabbitMQ.Client.Exceptions;
+
+namespace Bridge.Broker.Recovery;
+
+/// <summary>
+/// The recovery log on RabbitMQ: one stream queue per retained exchange (<c>bridge.recovery.&lt;exchange&gt;</c>,
+/// bound with <c>#</c>, <c>x-max-age</c> and <c>x-max-length-bytes</c> from <c>Bridge:Recovery</c>), read over AMQP
+/// 0-9-1 with <c>x-stream-offset</c> (platform.md: RabbitMQ.Stream.Client is not served). A position is the stream's
+/// own offset, so it means the same on every instance. Each instance follows every stream from its tail with one
+/// reader, which feeds the live frames of recovering watches; a replay is a reader of its own from an offset.
+/// </summary>
+/// <remarks>
+/// It has its own connection, beside <see cref="RabbitMqBroker"/>'s, so that the broker needs no hook. Automatic
+/// recovery restores the connection and channels, but not the consumers (topology recovery is off): a stream
+/// consumer recovered as declared would start again from its first offset, or from "next" and skip what was
+/// published meanwhile. Each reader instead resumes after the last offset it handled. Consumer tags are chosen
+/// here, because a stream consumer can see deliveries before its consume-ok (platform.md).
+/// </remarks>
+public sealed class RabbitMqRecoveryLog : BackgroundService, IRecoveryLog
+{
+    private const string StreamPrefix = "bridge.recovery.";
+    private const ushort Prefetch = 1000;
+    private const int AckBatch = Prefetch / 4;
+
+    private readonly RecoveryOptions _options;
+    private readonly RabbitMqOptions _rabbitOptions;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger<RabbitMqRecoveryLog> _logger;
+    private readonly ConnectionFactory _factory;
+    private readonly string _address;
+    private readonly Dictionary<string, TailState> _tails;
+    private readonly ConcurrentDictionary<StreamReader, bool> _readers = new();
+    private readonly SemaphoreSlim _recovered = new(0);
+    private volatile IConnection? _connection;
+
+    public RabbitMqRecoveryLog(
+        IOptions<RabbitMqOptions> rabbitOptions,
+        IOptions<RecoveryOptions> options,
+        RetainedExchanges exchanges,
+        TimeProvider timeProvider,
+        ILogger<RabbitMqRecoveryLog> logger)
+    {
+        _options = options.Value;
+        _rabbitOptions = rabbitOptions.Value;
+        _timeProvider = timeProvider;
+        _logger = logger;
+        _tails = exchanges.Names.ToDictionary(static name => name, static name => new TailState(name), StringComparer.Ordinal);
+        var uri = new Uri(_rabbitOptions.Uri!);
+        _address = $"{uri.Scheme}://{uri.Host}:{(uri.IsDefaultPort ? 5672 : uri.Port)}";
+        _factory = new ConnectionFactory
+        {
+            Uri = uri,
+            ClientProvidedName = _rabbitOptions.ClientName + " (recovery streams)",
+            AutomaticRecoveryEnabled = true,
+            TopologyRecoveryEnabled = false,
+            NetworkRecoveryInterval = _rabbitOptions.NetworkRecoveryInterval,
+            RequestedConnectionTimeout = _rabbitOptions.ConnectTimeout,
+            ConsumerDispatchConcurrency = 1,
+        };
+    }
+
+    public string Epoch => _options.Epoch;
+
+    /// <summary>True once every stream is declared and followed.</summary>
+    public bool IsReady { get; private set; }
+
+    public static string StreamName(string exchange) => StreamPrefix + exchange;
+
+    public bool Retains(string exchange) => _tails.ContainsKey(exchange);
+
+    public long? KnownTail(string exchange)
+    {
+        var tail = Tail(exchange).Offset;
+        return tail < 0 ? null : tail;
+    }
+
+    public ValueTask<IAsyncDisposable> SubscribeAsync(string exchange, string bindingKey, RetainedHandler handler, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!IsReady)
+        {
+            throw new BrokerUnavailableException($"the recovery streams at {_address} are not ready yet");
+        }
+
+        return ValueTask.FromResult(Tail(exchange).Subscribe(TopicPattern.Compile(bindingKey), handler));
+    }
+
+    public async ValueTask<RecoveryReplay> ReplayAsync(string exchange, long after, RetainedHandler handler, CancellationToken cancellationToken)
+    {
+        if (_connection is not { IsOpen: true } connection || !IsReady)
+        {
+            throw new BrokerUnavailableException($"the recovery streams at {_address} are not ready yet");
+        }
+
+        var reader = new StreamReader(this, exchange, handler, lastOffset: after);
+        try
+        {
+            await reader.StartAsync(connection, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            await reader.DisposeAsync();
+            throw new BrokerUnavailableException($"could not read stream {StreamName(exchange)} at {_address}: {ex.Message}", ex);
+        }
+
+        // A stream cannot say where it starts without being read: the first delivery tells the caller.
+        return new RecoveryReplay(reader, FirstRetained: null);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var delay = _rabbitOptions.ConnectRetryDelay;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await ConnectAsync(stoppingToken);
+                break;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                RecoveryDiagnostics.ConnectFailed(_logger, _address, ex.Message, delay);
+                await Task.Delay(delay, _timeProvider, stoppingToken);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _rabbitOptions.ConnectRetryMaxDelay.Ticks));
+            }
+        }
+
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            await _recovered.WaitAsync(stoppingToken);
+            if (_connection is { } connection)
+            {
+                RecoveryDiagnostics.ReadersResumed(_logger, _readers.Count);
+                foreach (var reader in _readers.Keys)
+                {
+                    await reader.ResumeAsync(connection, stoppingToken);
+                }
+            }
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        IsReady = false;
+        foreach (var reader in _readers.Keys)
+        {
+            await reader.DisposeAsync();
+        }
+
+        if (_connection is { } connection)
+        {
+            try
+            {
+                await connection.CloseAsync(Constants.ReplySuccess, "bridge stopping", _rabbitOptions.ShutdownTimeout, abort: false, cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                RecoveryDiagnostics.ReaderFailed(_logger, "(connection)", ex.Message);
+            }
+
+            await connection.DisposeAsync();
+            _connection = null;
+        }
+    }
+
+    public override void Dispose()
+    {
+        _recovered.Dispose();
+        base.Dispose();
+    }
+
+    private async Task ConnectAsync(CancellationToken cancellationToken)
+    {
+        var connection = await _factory.CreateConnectionAsync(cancellationToken);
+        try
+        {
+            foreach (var exchange in _tails.Keys)
+            {
+                await DeclareStreamAsync(connection, exchange, cancellationToken);
+            }
+
+            foreach (var tail in _tails.Values)
+            {
+                var reader = new StreamReader(this, tail.Exchange, tail.Dispatch, lastOffset: null);
+                await reader.StartAsync(connection, cancellationToken);
+            }
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+
+        connection.RecoverySucceededAsync += (_, _) =>
+        {
+            _recovered.Release();
+            return Task.CompletedTask;
+        };
+        _connection = connection;
+        IsReady = true;
+        RecoveryDiagnostics.StreamsReady(_logger, string.Join(", ", _tails.Keys.Select(StreamName)), _address);
+        RecoveryDiagnostics.Retaining(_logger, string.Join(", ", _tails.Keys), _options.MaxAge, _options.MaxBytes, "RabbitMQ streams", Epoch);
+    }
+
+    private async Task DeclareStreamAsync(IConnection connection, string exchange, CancellationToken cancellationToken)
+    {
+        var stream = StreamName(exchange);
+        await using (var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken))
+        {
+            await channel.ExchangeDeclareAsync(exchange, ExchangeType.Topic, durable: true, autoDelete: false, arguments: null, cancellationToken: cancellationToken);
+        }
+
+        // Retention applies a whole segment at a time: segments of an eighth of the byte budget keep it close.
+        var segment = Math.Clamp(_options.MaxBytes / 8, 64L * 1024, 500L * 1024 * 1024);
+        var arguments = new Dictionary<string, object?>
+        {
+            ["x-queue-type"] = "stream",
+            ["x-max-age"] = string.Create(CultureInfo.InvariantCulture, $"{Math.Max(1, (long)_options.MaxAge.TotalSeconds)}s"),
+            ["x-max-length-bytes"] = _options.MaxBytes,
+            ["x-stream-max-segment-size-bytes"] = segment,
+        };
+        try
+        {
+            await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
+            await channel.QueueDeclareAsync(stream, durable: true, exclusive: false, autoDelete: false, arguments, cancellationToken: cancellationToken);
+        }
+        catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == Constants.PreconditionFailed)
+        {
+            // Declared before with other retention: keep it (an operator's policy may be why) rather than fail the bridge.
+            RecoveryDiagnostics.StreamArgumentsDiffer(_logger, stream, ex.ShutdownReason.ReplyText);
+        }
+
+        await using (var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken))
+        {
+            await channel.QueueBindAsync(stream, exchange, "#", arguments: null, cancellationToken: cancellationToken);
+        }
+    }
+
+    private TailState Tail(string exchange) =>
+        _tails.TryGetValue(exchange, out var tail) ? tail : throw new ArgumentException($"exchange '{exchange}' is not retained", nameof(exchange));
+
+    private sealed record LiveSubscriber(TopicPattern Pattern, RetainedHandler Handler);
+
+    /// <summary>This instance's view of one stream's tail: the offset it reached and who listens live.</summary>
+    private sealed class TailState(string exchange)
+    {
+        private ImmutableArray<LiveSubscriber> _live = [];
+        private long _offset = -1;
+
+        public string Exchange { get; } = exchange;
+
+        public long Offset => Interlocked.Read(ref _offset);
+
+        public IAsyncDisposable Subscribe(TopicPattern pattern, RetainedHandler handler)
+        {
+            var subscriber = new LiveSubscriber(pattern, handler);
+            ImmutableInterlocked.Update(ref _live, static (list, s) => list.Add(s), subscriber);
+            return new Unsubscriber(this, subscriber);
+        }
+
+        public void Dispatch(long offset, in BrokerDelivery delivery)
+        {
+            // Before the dispatch, with a full fence: a subscriber that registered and then read the tail sees either
+            // this offset (and replays it) or a smaller one (and receives it live).
+            Interlocked.Exchange(ref _offset, offset);
+            foreach (var subscriber in _live)
+            {
+                if (subscriber.Pattern.IsMatch(delivery.RoutingKey))
+                {
+                    subscriber.Handler(offset, delivery);
+                }
+            }
+        }
+
+        private sealed class Unsubscriber(TailState tail, LiveSubscriber subscriber) : IAsyncDisposable
+        {
+            public ValueTask DisposeAsync()
+            {
+                ImmutableInterlocked.Update(ref tail._live, static (list, s) => list.Remove(s), subscriber);
+                return ValueTask.CompletedTask;
+            }
+        }
+    }
+
+    /// <summary>One stream consumer: from an offset (a replay) or from the tail (the live reader), resumable.</summary>
+    private sealed class StreamReader(RabbitMqRecoveryLog log, string exchange, RetainedHandler handler, long? lastOffset) : IAsyncDisposable
+    {
+        private readonly SemaphoreSlim _gate = new(1, 1);
+        private IChannel? _channel;
+        private string? _consumerTag;
+        private long _lastOffset = lastOffset ?? -1;
+        private readonly bool _fromTail = lastOffset is null;
+        private int _unacked;
+        private volatile bool _disposed;
+
+        public async Task StartAsync(IConnection connection, CancellationToken cancellationToken)
+        {
+            log._readers[this] = true;
+            await ConsumeAsync(connection, cancellationToken);
+        }
+
+        public async Task ResumeAsync(IConnection connection, CancellationToken cancellationToken)
+        {
+            try
+            {
+                await ConsumeAsync(connection, cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                RecoveryDiagnostics.ReaderFailed(log._logger, StreamName(exchange), ex.Message);
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            _disposed = true;
+            log._readers.TryRemove(this, out _);
+            await _gate.WaitAsync(CancellationToken.None);
+            try
+            {
+                if (_channel is { IsOpen: true } channel)
+                {
+                    try
+                    {
+                        await channel.CloseAsync();
+                    }
+                    catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or IOException or ObjectDisposedException)
+                    {
+                        // The connection went first: nothing to close.
+                    }
+                }
+
+                _channel?.Dispose();
+                _channel = null;
+            }
+            finally
+            {
+                _gate.Release();
+            }
+        }
+
+        private async Task ConsumeAsync(IConnection connection, CancellationToken cancellationToken)
+        {
+            await _gate.WaitAsync(cancellationToken);
+            try
+            {
+                if (_disposed)
+                {
+                    return;
+                }
+
+                if (_channel is not null)
+                {
+                    // A channel from before the connection loss: a fresh one is simpler than guessing its state.
+                    try
+                    {
+                        await _channel.CloseAsync(cancellationToken);
+                    }
+                    catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or IOException)
+                    {
+                        // Already gone with the old connection.
+                    }
+
+                    _channel.Dispose();
+                }
+
+                var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
+                _channel = channel;
+                await channel.BasicQosAsync(0, Prefetch, global: false, cancellationToken);
+                var consumer = new AsyncEventingBasicConsumer(channel);
+                consumer.ReceivedAsync += OnReceivedAsync;
+                _consumerTag = $"bridge-recovery-{Guid.NewGuid():N}";
+                object start = _fromTail && Volatile.Read(ref _lastOffset) < 0 ? "next" : Volatile.Read(ref _lastOffset) + 1;
+                var arguments = new Dictionary<string, object?> { ["x-stream-offset"] = start };
+                _unacked = 0;
+                await channel.BasicConsumeAsync(StreamName(exchange), autoAck: false, _consumerTag, noLocal: false, exclusive: false, arguments, consumer, cancellationToken);
+            }
+            finally
+            {
+                _gate.Release();
+            }
+        }
+
+        private async Task OnReceivedAsync(object sender, BasicDeliverEventArgs delivery)
+        {
+            if (_disposed || sender is not AsyncEventingBasicConsumer { Channel: { } channel })
+            {
+                return;
+            }
+
+            var offset = OffsetOf(delivery.BasicProperties.Headers);
+            if (offset is { } value && value > Volatile.Read(ref _lastOffset))
+            {
+                Volatile.Write(ref _lastOffset, value);
+                var message = new BrokerDelivery(exchange, delivery.RoutingKey, delivery.Body, ReceivedTimestamp: Stopwatch.GetTimestamp())
+                {
+                    MessageId = delivery.BasicProperties.MessageId,
+                };
+                try
+                {
+                    handler(value, message);
+                }
+                catch (Exception ex)
+                {
+                    RecoveryDiagnostics.HandlerFailed(log._logger, exchange, value, ex);
+                }
+            }
+
+            // Acknowledgements are the stream's credit: in batches, well inside the prefetch window.
+            if (++_unacked >= AckBatch)
+            {
+                _unacked = 0;
+                try
+                {
+                    await channel.BasicAckAsync(delivery.DeliveryTag, multiple: true, CancellationToken.None);
+                }
+                catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or IOException)
+                {
+                    // The channel is going; the reader resumes after its last offset once the connection is back.
+                }
+            }
+        }
+
+        private static long? OffsetOf(IDictionary<string, object?>? headers) =>
+            headers is not null && headers.TryGetValue("x-stream-offset", out var value) && value is not null
+                ? Convert.ToInt64(value, CultureInfo.InvariantCulture)
+                : null;
+    }
+}

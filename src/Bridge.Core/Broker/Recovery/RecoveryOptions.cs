@@ -1,0 +1,71 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+
+namespace Bridge.Broker.Recovery;
+
+/// <summary>
+/// Settings under <c>Bridge:Recovery</c> (issue 16 §1): how long and how much of each retained exchange's
+/// traffic is kept so that a reconnecting watch with <c>"since"</c> gets what it missed.
+/// </summary>
+public sealed class RecoveryOptions
+{
+    public const string SectionName = "Bridge:Recovery";
+
+    /// <summary>How long a message stays replayable (<c>x-max-age</c> of the stream on RabbitMQ).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00", ErrorMessage = "Bridge:Recovery:MaxAge must be between {1} and {2}.")]
+    public TimeSpan MaxAge { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>The most bytes kept per exchange (<c>x-max-length-bytes</c> on RabbitMQ; message bodies in memory on the embedded broker).</summary>
+    [Range(1024L, long.MaxValue, ErrorMessage = "Bridge:Recovery:MaxBytes must be at least {1}.")]
+    public long MaxBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>
+    /// The exchanges whose traffic is retained; empty means the channel exchanges (the <c>mq</c> allow-list, the
+    /// resources' exchanges and the notifications exchange).
+    /// </summary>
+    public IList<string> Exchanges { get; } = [];
+
+    /// <summary>
+    /// Names the RabbitMQ streams' generation: positions of another epoch get <c>recovered:false</c>. Change it
+    /// when the streams are deleted and declared again (their offsets start over). The embedded broker draws a
+    /// new epoch at every start, since its memory does not survive one.
+    /// </summary>
+    [Required(AllowEmptyStrings = false, ErrorMessage = "Bridge:Recovery:Epoch must not be empty.")]
+    [RegularExpression("^[A-Za-z0-9]{1,32}$", ErrorMessage = "Bridge:Recovery:Epoch must be 1 to 32 letters or digits.")]
+    public string Epoch { get; set; } = "1";
+
+    /// <summary>
+    /// When the last offset is not known yet (a RabbitMQ instance that has seen no message since it started), a
+    /// replay that receives nothing for this long is taken as caught up for the <c>recovered</c> frame.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00", ErrorMessage = "Bridge:Recovery:QuietPeriod must be between {1} and {2}.")]
+    public TimeSpan QuietPeriod { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Live frames a recovering watch may hold while its replay catches up; past that the connection is let go, as a slow consumer is.</summary>
+    [Range(16, 10_000_000, ErrorMessage = "Bridge:Recovery:MaxHeldFrames must be between {1} and {2}.")]
+    public int MaxHeldFrames { get; set; } = 100_000;
+}
+
+/// <summary>Exchange names in <see cref="RecoveryOptions.Exchanges"/> must be valid and distinct.</summary>
+public sealed class RecoveryOptionsValidator : IValidateOptions<RecoveryOptions>
+{
+    public ValidateOptionsResult Validate(string? name, RecoveryOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = new List<string>();
+        for (var i = 0; i < options.Exchanges.Count; i++)
+        {
+            if (!ExchangeName.IsValid(options.Exchanges[i], out var error))
+            {
+                failures.Add($"{RecoveryOptions.SectionName}:Exchanges:{i} '{options.Exchanges[i]}' is not a valid exchange name: {error}");
+            }
+        }
+
+        if (options.Exchanges.Distinct(StringComparer.Ordinal).Count() != options.Exchanges.Count)
+        {
+            failures.Add($"{RecoveryOptions.SectionName}:Exchanges lists an exchange twice.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}
