@@ -222,6 +222,18 @@ public sealed class RabbitMqServer : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Kills the node's VM and its watchdog (SIGKILL: no close frames to clients, no goodbye to cluster peers),
+    /// as a crashed machine would; its data stays for <see cref="RestartAsync"/>.
+    /// </summary>
+    public Task KillAsync()
+    {
+        KillProcess();
+        _process?.Dispose();
+        _process = null;
+        return Task.CompletedTask;
+    }
+
     /// <summary>Runs <c>rabbitmqctl -n &lt;node&gt; ARGS</c> and returns its stdout; throws with its output when it fails.</summary>
     public Task<string> RunCtlAsync(CancellationToken cancellationToken, params string[] arguments) =>
         RunCtlCoreAsync(arguments, cancellationToken);
