@@ -25,6 +25,7 @@ public static class BridgeApplication
 
         builder.AddBridgeCore();
         builder.AddBridgeAuth();
+        builder.AddBridgePublishing();
         builder.AddBridgeBroker();
         builder.AddBridgeDocuments();
         builder.AddBridgeChannels();

@@ -1,38 +1,7 @@
+using Bridge.Kernel;
 using Microsoft.Extensions.Options;
 
 namespace Bridge.Hosting;
-
-/// <summary>
-/// Whether the bridge runs on its embedded defaults (no RabbitMQ and no MongoDB configured). Several
-/// defaults follow from it: the demo producer and anonymous channel access are on only there.
-/// </summary>
-public sealed record BridgeMode(bool IsEmbedded)
-{
-    public static BridgeMode From(IConfiguration configuration) =>
-        new(string.IsNullOrWhiteSpace(configuration["Bridge:RabbitMq:Uri"])
-            && string.IsNullOrWhiteSpace(configuration["Bridge:Mongo:Uri"]));
-}
-
-/// <summary>The data directory, resolved against the content root and created on first use.</summary>
-public sealed class DataDirectory(IOptions<BridgeOptions> options, IHostEnvironment environment)
-{
-    private readonly string _path = Path.GetFullPath(options.Value.DataDirectory, environment.ContentRootPath);
-
-    public string PathFor(string relative)
-    {
-        Directory.CreateDirectory(_path);
-        return Path.Combine(_path, relative);
-    }
-
-    public string Root
-    {
-        get
-        {
-            Directory.CreateDirectory(_path);
-            return _path;
-        }
-    }
-}
 
 public static class CoreExtensions
 {

@@ -1,4 +1,5 @@
 using Bridge.Demo;
+using Bridge.Kernel;
 
 namespace Bridge.Hosting;
 

@@ -4,7 +4,7 @@ namespace Bridge.Hosting;
 
 public static class PublishingExtensions
 {
-    /// <summary>Registers <see cref="PublishEndpoint"/> and <see cref="PublishOptions"/> (called by <c>AddBridgeAuth</c>).</summary>
+    /// <summary>Registers <see cref="PublishEndpoint"/> and <see cref="PublishOptions"/>.</summary>
     public static IHostApplicationBuilder AddBridgePublishing(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);

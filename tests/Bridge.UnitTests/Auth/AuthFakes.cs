@@ -1,5 +1,5 @@
 using Bridge.Auth;
-using Bridge.Hosting;
+using Bridge.Kernel;
 using Microsoft.Extensions.Hosting.Internal;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

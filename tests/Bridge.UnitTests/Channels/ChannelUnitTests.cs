@@ -113,7 +113,7 @@ public class WatchNarrowingTests
     private static WatchSource Narrow(string resourceName, string parameters)
     {
         Assert.True(Table.TryGet(resourceName, out var resource));
-        return ChannelRouter.Narrow(resource.Watch!, resource, JsonNode.Parse(parameters)!.AsObject());
+        return ResourceTable.Narrow(resource.Watch!, resource, JsonNode.Parse(parameters)!.AsObject());
     }
 
     [Fact]
