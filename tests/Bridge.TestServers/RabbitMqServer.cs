@@ -112,7 +112,7 @@ public sealed class RabbitMqServer : IAsyncDisposable
         var root = Directory.CreateTempSubdirectory(options.NamePrefix + "-rabbitmq-").FullName;
         Directory.CreateDirectory(Path.Combine(root, "mnesia"));
         Directory.CreateDirectory(Path.Combine(root, "log"));
-        var ports = LoopbackPorts.Free(3);
+        var ports = LoopbackPorts.FreeForRestarts(3);
         int? webStompPort = options.WebStomp ? ports[2] : null;
         var configuration = new StringBuilder()
             .AppendLine(CultureInfo.InvariantCulture, $"listeners.tcp.default = 127.0.0.1:{ports[0]}")
