@@ -2,7 +2,7 @@
 # Runs the fan-out and query benchmark (docs/benchmarks.md) on a fresh Debian 12 machine with the .NET SDK:
 # installs RabbitMQ (its Web-STOMP plugin ships in the package), Node (the MongoDB stand-in the query figures run
 # against, unless --mongo-uri names a real mongod) and
-# librsvg2-bin (to turn the chart into a PNG), raises the open-file limit for 5 000 sockets per process, builds in Release and runs
+# librsvg2-bin (to turn the chart into a PNG), raises the open-file limit (19 000 sockets in the bridge), builds in Release and runs
 # Bridge.Bench with the arguments given (none: the full run; --quick: a few seconds; --help: the options).
 # Results go to bench-results/ (results.md, results.json, chart.svg, chart.png, logs/).
 set -euo pipefail
@@ -22,8 +22,8 @@ fi
 
 # Each process (the bench's clients, the bridge, RabbitMQ) holds one socket per subscriber.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt 6000 ]; then
-  echo "warning: the open-file limit is $(ulimit -n); 5 000 subscribers need about 5 500 (raise the hard limit)" >&2
+if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt 19600 ]; then
+  echo "warning: the open-file limit is $(ulimit -n); the bridge needs about 19 600 for 19 000 connections (raise the hard limit, or pass --many-connections N)" >&2
 fi
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1

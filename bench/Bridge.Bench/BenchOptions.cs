@@ -21,12 +21,25 @@ public sealed class BenchOptions
           --latency-seconds N        length of one latency run (default 15: at 100 subscribers that is 750
                                      messages, so the p99 rests on several slow ones, not one)
           --latency-sizes L          payload sizes of the latency runs (default 200)
+          --distinct L               distinct-watch counts: N clients each watching their own node, mq and
+                                     filtered catalogs (default 100,1000,5000; empty skips them)
+          --distinct-messages N      messages per distinct-watch run, one recipient each (default 20000)
+          --baseline-bridge PATH     also run the distinct watches on this Bridge.dll (a build from before a
+                                     change), for before/after figures from the same run
           --idle-connections N       idle connections for the memory figure (default 5000; 0 skips it)
+          --many-connections N       idle watching connections on one bridge, opened by several client
+                                     processes (default 19000; 0 skips it)
+          --many-processes N         client processes they are spread over (default 2: each process may hold
+                                     20 000 open files)
           --query-iterations N       requests per query-latency run (default 300; 0 skips it)
           --query-stores L           any of embedded,mongodb (default both)
+          --concurrent-clients N     clients issuing get/query back to back on the query stores (default 50;
+                                     0 skips it)
+          --concurrent-seconds N     length of one concurrent-query run (default 5)
           --mongo-uri URI            a real mongod for the MongoDB queries (default: the stand-in in
                                      tests/mongo-standin, started by the bench; needs Node)
-          --systems L                any of bridge,webstomp,ceiling (default all three)
+          --systems L                any of bridge,webstomp,ceiling,signalr (default all four; signalr is the
+                                     .NET peer: a SignalR hub fed by a RabbitMQ consumer)
           --out DIR                  where results.json, results.md and chart.svg go (default bench-results)
           --bridge PATH              the built Bridge.dll (default: found next to this build)
         """;
@@ -57,14 +70,29 @@ public sealed class BenchOptions
 
     public int IdleConnections { get; private set; } = 5000;
 
+    public IReadOnlyList<int> DistinctWatches { get; private set; } = [100, 1000, 5000];
+
+    public int DistinctMessages { get; private set; } = 20_000;
+
+    /// <summary>A pre-change Bridge.dll to run the distinct watches on as well; null: only the current build.</summary>
+    public string? BaselineBridgePath { get; private set; }
+
+    public int ManyConnections { get; private set; } = 19_000;
+
+    public int ManyConnectionsProcesses { get; private set; } = 2;
+
     public int QueryIterations { get; private set; } = 300;
+
+    public int ConcurrentQueryClients { get; private set; } = 50;
+
+    public TimeSpan ConcurrentQuerySeconds { get; private set; } = TimeSpan.FromSeconds(5);
 
     public IReadOnlyList<QueryStore> QueryStores { get; private set; } = [QueryStore.Embedded, QueryStore.MongoDb];
 
     /// <summary>A real MongoDB server for the query figures; null: the bench starts the stand-in.</summary>
     public string? MongoUri { get; private set; }
 
-    public IReadOnlyList<SystemKind> Systems { get; private set; } = [SystemKind.Bridge, SystemKind.WebStomp, SystemKind.Ceiling];
+    public IReadOnlyList<SystemKind> Systems { get; private set; } = [SystemKind.Bridge, SystemKind.WebStomp, SystemKind.Ceiling, SystemKind.SignalR];
 
     /// <summary>Time for a server to finish what connecting set off (and its resident set to show it) before it is read.</summary>
     public TimeSpan Settle { get; private set; } = TimeSpan.FromSeconds(3);
@@ -93,7 +121,12 @@ public sealed class BenchOptions
             options.LatencyRate = 400;
             options.LatencySeconds = 1;
             options.IdleConnections = 50;
+            options.DistinctWatches = [20];
+            options.DistinctMessages = 400;
+            options.ManyConnections = 100;
             options.QueryIterations = 20;
+            options.ConcurrentQueryClients = 5;
+            options.ConcurrentQuerySeconds = TimeSpan.FromSeconds(0.5);
             options.Settle = TimeSpan.FromSeconds(0.5);
         }
 
@@ -109,7 +142,7 @@ public sealed class BenchOptions
                     options.ShowHelp = true;
                     break;
                 case "--subscribers":
-                    options.Subscribers = IntList(name, Value());
+                    options.Subscribers = IntList(name, Value(), allowEmpty: true);
                     break;
                 case "--sizes":
                     options.Sizes = IntList(name, Value());
@@ -138,11 +171,32 @@ public sealed class BenchOptions
                 case "--latency-sizes":
                     options.LatencySizes = IntList(name, Value());
                     break;
+                case "--distinct":
+                    options.DistinctWatches = IntList(name, Value(), allowEmpty: true);
+                    break;
+                case "--distinct-messages":
+                    options.DistinctMessages = Int(name, Value());
+                    break;
+                case "--baseline-bridge":
+                    options.BaselineBridgePath = Value();
+                    break;
                 case "--idle-connections":
                     options.IdleConnections = Int(name, Value(), min: 0);
                     break;
+                case "--many-connections":
+                    options.ManyConnections = Int(name, Value(), min: 0);
+                    break;
+                case "--many-processes":
+                    options.ManyConnectionsProcesses = Int(name, Value());
+                    break;
                 case "--query-iterations":
                     options.QueryIterations = Int(name, Value(), min: 0);
+                    break;
+                case "--concurrent-clients":
+                    options.ConcurrentQueryClients = Int(name, Value(), min: 0);
+                    break;
+                case "--concurrent-seconds":
+                    options.ConcurrentQuerySeconds = TimeSpan.FromSeconds(double.Parse(Value(), CultureInfo.InvariantCulture));
                     break;
                 case "--query-stores":
                     options.QueryStores = [.. Value().Split(',', StringSplitOptions.RemoveEmptyEntries).Select(ParseQueryStore)];
@@ -177,7 +231,8 @@ public sealed class BenchOptions
         "bridge" => SystemKind.Bridge,
         "webstomp" or "web-stomp" => SystemKind.WebStomp,
         "ceiling" => SystemKind.Ceiling,
-        _ => throw new ArgumentException($"--systems: unknown system '{name}' (bridge, webstomp, ceiling)"),
+        "signalr" => SystemKind.SignalR,
+        _ => throw new ArgumentException($"--systems: unknown system '{name}' (bridge, webstomp, ceiling, signalr)"),
     };
 
     private static QueryStore ParseQueryStore(string name) => name.Trim().ToLowerInvariant() switch
@@ -215,6 +270,9 @@ public enum SystemKind
 
     /// <summary>No broker: a minimal Kestrel server (child process) broadcasting pre-encoded frames.</summary>
     Ceiling,
+
+    /// <summary>The .NET peer: RabbitMQ → a SignalR hub (child process) broadcasting to a group → HubConnection clients.</summary>
+    SignalR,
 }
 
 /// <summary>Where the query benchmark's collection lives.</summary>

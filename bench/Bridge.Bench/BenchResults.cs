@@ -31,7 +31,16 @@ public sealed class BenchResults
 
     public List<MemoryResult> Memory { get; } = [];
 
+    /// <summary>Issue 17 §1: N clients each watching their own node (<see cref="DistinctWatchBench"/>).</summary>
+    public List<DistinctWatchResult> DistinctWatches { get; } = [];
+
     public List<QueryResult> Queries { get; } = [];
+
+    /// <summary>Issue 17 §3: many idle connections over several client processes (<see cref="ManyConnectionsBench"/>).</summary>
+    public ManyConnectionsResult? ManyConnections { get; set; }
+
+    /// <summary>Issue 17 §4: concurrent clients issuing requests back to back (<see cref="ConcurrentQueryBench"/>).</summary>
+    public List<ConcurrentQueryResult> ConcurrentQueries { get; } = [];
 
     /// <summary>What served the MongoDB queries (the stand-in, or the server given with --mongo-uri).</summary>
     public string MongoServer { get; set; } = "";

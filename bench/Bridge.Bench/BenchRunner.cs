@@ -31,7 +31,8 @@ public static class BenchRunner
 
         Console.WriteLine($"Bridge.Bench  cores={results.Cores}  load={results.LoadAtStart}  {results.Machine}");
         Console.WriteLine($"bridge: {bridgeDll}");
-        var needed = Math.Max(options.Subscribers.Concat(options.LatencySubscribers).DefaultIfEmpty(0).Max(), options.IdleConnections) + 512;
+        // The bridge holds every many-connections socket itself; only the clients are spread over processes.
+        var needed = Math.Max(Math.Max(options.Subscribers.Concat(options.LatencySubscribers).Concat(options.DistinctWatches).DefaultIfEmpty(0).Max(), options.IdleConnections), options.ManyConnections) + 512;
         var limit = OpenFileLimit();
         if (limit < needed)
         {
@@ -51,12 +52,32 @@ public static class BenchRunner
             }
         }
 
+        if (options.DistinctWatches.Count > 0)
+        {
+            await DistinctWatchBench.RunAsync(context, cancellationToken);
+        }
+
         if (options.IdleConnections > 0)
         {
             await MeasureIdleMemoryAsync(context, cancellationToken);
         }
 
-        if (options.QueryIterations > 0 && options.Systems.Contains(SystemKind.Bridge))
+        if (options.ManyConnections > 0 && options.Systems.Contains(SystemKind.Bridge))
+        {
+            await ManyConnectionsBench.MeasureAsync(
+                options,
+                results,
+                async ct =>
+                {
+                    var bridge = await StartBridgeAsync(context, [], ct);
+                    return (bridge.Endpoint, bridge.Process!, bridge);
+                },
+                publisher,
+                logDirectory,
+                cancellationToken);
+        }
+
+        if ((options.QueryIterations > 0 || options.ConcurrentQueryClients > 0) && options.Systems.Contains(SystemKind.Bridge))
         {
             await MeasureQueriesAsync(context, cancellationToken);
         }
@@ -81,7 +102,7 @@ public static class BenchRunner
     {
         var options = context.Options;
         await using var target = await StartTargetAsync(context, system, cancellationToken);
-        await using var fleet = await TimedAsync($"{system}: {subscribers} subscribers", () => SubscriberFleet.ConnectAsync(system, target.Endpoint, subscribers, cancellationToken));
+        await using var fleet = await TimedAsync($"{system}: {subscribers} subscribers", () => ConnectFleetAsync(system, target.Endpoint, subscribers, cancellationToken));
 
         // Warm-up: JIT, connection buffers, the broker's queue processes.
         await RunOnceAsync(fleet, target.Publisher, Math.Min(options.MessagesFor(subscribers), 50), options.Sizes[0], rate: 0, recordLatency: false, cancellationToken);
@@ -154,8 +175,14 @@ public static class BenchRunner
         context.Results.BrokerHop.Add(result);
     }
 
+    /// <summary>The SignalR peer's clients are HubConnections; every other system's are raw WebSockets.</summary>
+    private static async Task<IDeliveryFleet> ConnectFleetAsync(SystemKind system, Uri endpoint, int count, CancellationToken cancellationToken) =>
+        system == SystemKind.SignalR
+            ? await SignalRFleet.ConnectAsync(endpoint, count, cancellationToken)
+            : await SubscriberFleet.ConnectAsync(system, endpoint, count, cancellationToken);
+
     private static async Task<DeliveryRun> RunOnceAsync(
-        SubscriberFleet fleet, IBenchPublisher publisher, int messages, int size, double rate, bool recordLatency, CancellationToken cancellationToken)
+        IDeliveryFleet fleet, IBenchPublisher publisher, int messages, int size, double rate, bool recordLatency, CancellationToken cancellationToken)
     {
         var run = fleet.Begin((long)messages * fleet.Count, recordLatency);
         try
@@ -180,25 +207,25 @@ public static class BenchRunner
     {
         var options = context.Options;
         var count = options.IdleConnections;
-        if (options.Systems.Contains(SystemKind.Bridge))
+        foreach (var system in options.Systems.Where(s => s is SystemKind.Bridge or SystemKind.SignalR))
         {
-            var result = new MemoryResult(SystemKind.Bridge, count, []);
+            var result = new MemoryResult(system, count, []);
             for (var rep = 0; rep < options.Repetitions; rep++)
             {
-                await using var bridge = await StartBridgeAsync(context, extraArguments: [], cancellationToken);
-                await using (await SubscriberFleet.ConnectAsync(SystemKind.Bridge, bridge.Endpoint, 10, cancellationToken))
+                await using var server = await StartTargetAsync(context, system, cancellationToken);
+                await using (await ConnectFleetAsync(system, server.Endpoint, 10, cancellationToken))
                 {
                     // Warm-up: the connection path's code is loaded and jitted before the baseline.
                 }
 
                 await Task.Delay(options.Settle, cancellationToken);
-                var before = bridge.Process!.ResidentBytes();
-                await using var fleet = await SubscriberFleet.ConnectAsync(SystemKind.Bridge, bridge.Endpoint, count, cancellationToken);
+                var before = server.Process!.ResidentBytes();
+                await using var fleet = await ConnectFleetAsync(system, server.Endpoint, count, cancellationToken);
                 await Task.Delay(options.Settle, cancellationToken);
-                var after = bridge.Process.ResidentBytes();
+                var after = server.Process.ResidentBytes();
                 result.BytesPerConnection.Add((after - before) / (double)count);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  idle memory bridge:   {before / 1048576.0:F1} MB -> {after / 1048576.0:F1} MB with {count} connections: {(after - before) / 1024.0 / count:F1} KB each"));
+                    $"  idle memory {system}: {before / 1048576.0:F1} MB -> {after / 1048576.0:F1} MB with {count} connections: {(after - before) / 1024.0 / count:F1} KB each"));
             }
 
             context.Results.Memory.Add(result);
@@ -266,6 +293,16 @@ public static class BenchRunner
     private static async Task MeasureQueriesOnAsync(RunContext context, string storeName, int port, IDocumentStore store, CancellationToken cancellationToken)
     {
         var options = context.Options;
+        if (options.ConcurrentQueryClients > 0)
+        {
+            await ConcurrentQueryBench.MeasureAsync(options, context.Results, storeName, port, store, cancellationToken);
+        }
+
+        if (options.QueryIterations == 0)
+        {
+            return;
+        }
+
         var get = new QueryResult(storeName, "bridge", "get", []);
         var query = new QueryResult(storeName, "bridge", "query 100", []);
         var directGet = new QueryResult(storeName, "store", "get", []);
@@ -290,6 +327,8 @@ public static class BenchRunner
         {
             case SystemKind.Bridge:
                 return await StartBridgeAsync(context, [], cancellationToken);
+            case SystemKind.SignalR:
+                return await StartSignalRPeerAsync(context, cancellationToken);
             case SystemKind.WebStomp:
                 return new Target(context.Node.WebStompEndpoint, context.Publisher, null, null) { ServerPid = await context.Node.GetVmPidAsync(cancellationToken) };
             default:
@@ -304,7 +343,19 @@ public static class BenchRunner
         }
     }
 
-    private static async Task<Target> StartBridgeAsync(RunContext context, IEnumerable<string> extraArguments, CancellationToken cancellationToken)
+    private static async Task<Target> StartSignalRPeerAsync(RunContext context, CancellationToken cancellationToken)
+    {
+        var port = LoopbackPorts.Free(1)[0];
+        var benchDll = typeof(BenchRunner).Assembly.Location;
+        var peer = await ChildProcess.StartAsync(
+            "signalr", [benchDll, SignalRPeerServer.Command, "--port", port.ToString(CultureInfo.InvariantCulture), "--amqp", context.Node.AmqpUri],
+            // An ASP.NET Core app like the bridge: the server GC, and Production as the bridge runs.
+            new Dictionary<string, string> { ["DOTNET_gcServer"] = "1", ["ASPNETCORE_ENVIRONMENT"] = "Production" },
+            Path.GetDirectoryName(benchDll)!, port, "/ready", context.LogDirectory, cancellationToken);
+        return new Target(new Uri($"http://127.0.0.1:{port}{BenchHub.Path}"), context.Publisher, peer, null);
+    }
+
+    internal static async Task<Target> StartBridgeAsync(RunContext context, IEnumerable<string> extraArguments, CancellationToken cancellationToken)
     {
         var port = LoopbackPorts.Free(1)[0];
         var dataDirectory = Directory.CreateTempSubdirectory("bridge-bench-data-").FullName;
@@ -368,10 +419,10 @@ public static class BenchRunner
             ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown CPU"
             : "unknown CPU";
 
-    private sealed record RunContext(BenchOptions Options, string BridgeDll, RabbitMqServer Node, AmqpPublisher Publisher, string LogDirectory, BenchResults Results);
+    internal sealed record RunContext(BenchOptions Options, string BridgeDll, RabbitMqServer Node, AmqpPublisher Publisher, string LogDirectory, BenchResults Results);
 
     /// <summary>What the subscribers connect to and how messages are published to it.</summary>
-    private sealed record Target(Uri Endpoint, IBenchPublisher Publisher, ChildProcess? Process, string? DataDirectory) : IAsyncDisposable
+    internal sealed record Target(Uri Endpoint, IBenchPublisher Publisher, ChildProcess? Process, string? DataDirectory) : IAsyncDisposable
     {
         private readonly int? _serverPid;
 

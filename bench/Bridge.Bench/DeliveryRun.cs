@@ -84,6 +84,21 @@ public sealed class DeliveryRun
             : new LatencySummary(Millis(Percentile(sorted, 0.50)), Millis(Percentile(sorted, 0.99)), Millis(sorted[^1]), count);
     }
 
+    /// <summary>Every recorded publish-to-receive time in <see cref="Stopwatch"/> ticks, for merging runs of several processes.</summary>
+    public long[] LatencyTicks() =>
+        _latencies is null
+            ? throw new InvalidOperationException("this run did not record latencies")
+            : _latencies[..(int)Math.Min(Interlocked.Read(ref _latencyCount), _latencies.Length)];
+
+    /// <summary>Percentiles in milliseconds of publish-to-receive times in <see cref="Stopwatch"/> ticks.</summary>
+    public static LatencySummary Summarize(long[] ticks)
+    {
+        var sorted = ticks.Order().ToArray();
+        return sorted.Length == 0
+            ? new LatencySummary(double.NaN, double.NaN, double.NaN, 0)
+            : new LatencySummary(Millis(Percentile(sorted, 0.50)), Millis(Percentile(sorted, 0.99)), Millis(sorted[^1]), sorted.Length);
+    }
+
     private static long Percentile(long[] sorted, double p) => sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
 
     private static double Millis(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;

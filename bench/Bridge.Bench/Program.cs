@@ -6,6 +6,18 @@ if (args.Length > 0 && args[0] == CeilingServer.Command)
     return await CeilingServer.RunAsync(args[1..]);
 }
 
+// `serve-signalr` starts the .NET peer (a SignalR hub fed by RabbitMQ) as a child process.
+if (args.Length > 0 && args[0] == SignalRPeerServer.Command)
+{
+    return await SignalRPeerServer.RunAsync(args[1..]);
+}
+
+// `hold-connections` is one of the client processes of the many-connections run.
+if (args.Length > 0 && args[0] == ConnectionHolder.Command)
+{
+    return await ConnectionHolder.RunAsync(args[1..]);
+}
+
 BenchOptions options;
 try
 {

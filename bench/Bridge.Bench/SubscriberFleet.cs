@@ -9,7 +9,7 @@ namespace Bridge.Bench;
 /// loop. The same client code reads all three systems; only the handshake differs (a MonoRail <c>mq</c>
 /// watch, a STOMP CONNECT/SUBSCRIBE, or nothing for the ceiling).
 /// </summary>
-public sealed class SubscriberFleet : IAsyncDisposable
+public sealed class SubscriberFleet : IDeliveryFleet
 {
     public const string Exchange = "on.events";
     public const string RoutingKey = "bench.fanout";
@@ -39,13 +39,21 @@ public sealed class SubscriberFleet : IAsyncDisposable
         try
         {
             using var gate = new SemaphoreSlim(ConnectParallelism);
-            var sockets = new ClientWebSocket[count];
             var connects = Enumerable.Range(0, count).Select(async i =>
             {
                 await gate.WaitAsync(cancellationToken);
                 try
                 {
-                    sockets[i] = await ConnectOneAsync(kind, endpoint, i, cancellationToken);
+                    var socket = await ConnectOneAsync(kind, endpoint, i, cancellationToken);
+
+                    // Reading from the start: a socket that does not read does not answer the server's pings,
+                    // and the bridge closes it after KeepAliveInterval + KeepAliveTimeout (40 s), which a
+                    // fleet of 19 000 on a loaded machine takes to connect.
+                    lock (fleet._sockets)
+                    {
+                        fleet._sockets.Add(socket);
+                        fleet._receiveLoops.Add(fleet.ReceiveLoopAsync(socket));
+                    }
                 }
                 finally
                 {
@@ -53,12 +61,6 @@ public sealed class SubscriberFleet : IAsyncDisposable
                 }
             }).ToList();
             await Task.WhenAll(connects);
-            foreach (var socket in sockets)
-            {
-                fleet._sockets.Add(socket);
-                fleet._receiveLoops.Add(fleet.ReceiveLoopAsync(socket));
-            }
-
             return fleet;
         }
         catch

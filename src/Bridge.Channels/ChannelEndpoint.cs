@@ -12,16 +12,13 @@ public sealed partial class ChannelEndpoint(
     RequestAuthenticator authenticator,
     ChannelRouter router,
     WatchRegistry watches,
-    ConnectionRegistry connections,
+    ConnectionLifecycle lifecycle,
     IOptions<ChannelOptions> channelOptions,
-    IOptions<ConnectionOptions> connectionOptions,
     BridgeMode mode,
-    IHostApplicationLifetime lifetime,
     BridgeMetrics metrics,
     ILoggerFactory loggerFactory)
 {
     private readonly ILogger _logger = loggerFactory.CreateLogger<ChannelEndpoint>();
-    private readonly ILogger _connectionLogger = loggerFactory.CreateLogger<WebSocketConnection>();
     private readonly bool _allowAnonymous = channelOptions.Value.AllowAnonymous ?? mode.IsEmbedded;
 
     public async Task HandleAsync(HttpContext context, string channel)
@@ -58,26 +55,19 @@ public sealed partial class ChannelEndpoint(
                 return;
         }
 
-        var options = connectionOptions.Value;
-        using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
-        {
-            KeepAliveInterval = options.KeepAliveInterval,
-            KeepAliveTimeout = options.KeepAliveTimeout,
-        });
+        using var socket = await lifecycle.AcceptAsync(context);
+        await lifecycle.RunAsync(context, socket, channel, caller, metrics.Channels,
+            connection =>
+            {
+                // The channel names the connection's default resource: broadcasts to that resource reach it.
+                if (channel.Length > 0)
+                {
+                    connection.Join(channel);
+                }
 
-        var connection = new WebSocketConnection(socket, channel, caller, options, metrics.Channels, _connectionLogger);
-        var session = new ChannelSession(connection, channel, router);
-        connections.Add(connection);
-        ConnectionLog.Opened(_connectionLogger, connection.Id, context.Request.Path, caller.Name);
-        try
-        {
-            await connection.RunAsync(session, lifetime.ApplicationStopping, context.RequestAborted);
-        }
-        finally
-        {
-            connections.Remove(connection);
-            await session.StopAllAsync(watches);
-        }
+                return new ChannelSession(connection, channel, router);
+            },
+            session => session.StopAllAsync(watches));
     }
 
     private static Task WriteProblemAsync(HttpContext context, int status, string id, string message)

@@ -39,7 +39,7 @@ public sealed class WatchGroup
     private readonly Channel<QueuedWork>? _work;
     private readonly SemaphoreSlim? _evaluationSlots;
     private readonly Task _worker = Task.CompletedTask;
-    private ImmutableArray<WebSocketConnection> _members = [];
+    private readonly WatchMembers<WebSocketConnection> _members = new();
     private int _overflowReported;
 
     // Members waiting for their snapshot: their live frames are held here, in order, until FlushSnapshot.
@@ -79,8 +79,6 @@ public sealed class WatchGroup
 
     internal IAsyncDisposable? Subscription { get; set; }
 
-    public int MemberCount => _members.Length;
-
     internal void Add(WebSocketConnection connection, bool bufferUntilSnapshot = false)
     {
         lock (_membersLock)
@@ -90,7 +88,7 @@ public sealed class WatchGroup
                 _buffering = _buffering.SetItem(connection, []);
             }
 
-            _members = _members.Add(connection);
+            _members.Add(connection);
         }
     }
 
@@ -141,7 +139,13 @@ public sealed class WatchGroup
         }
     }
 
-    internal bool Contains(WebSocketConnection connection) => _members.Contains(connection);
+    internal bool Contains(WebSocketConnection connection)
+    {
+        lock (_membersLock)
+        {
+            return _members.Contains(connection);
+        }
+    }
 
     /// <returns>True when the group has no members left.</returns>
     internal bool Remove(WebSocketConnection connection)
@@ -149,8 +153,8 @@ public sealed class WatchGroup
         lock (_membersLock)
         {
             _buffering = _buffering.Remove(connection);
-            _members = _members.Remove(connection);
-            return _members.IsEmpty;
+            _members.Remove(connection);
+            return _members.Count == 0;
         }
     }
 
@@ -173,7 +177,7 @@ public sealed class WatchGroup
             return;
         }
 
-        if (_members.IsEmpty)
+        if (_members.Count == 0)
         {
             return;
         }
@@ -189,13 +193,13 @@ public sealed class WatchGroup
     {
         if (Interlocked.Exchange(ref _overflowReported, 1) == 0)
         {
-            ChannelLog.WatchFilterQueueFull(_logger, Spec.Resource.Name, Spec.CanonicalParams, _members.Length);
+            ChannelLog.WatchFilterQueueFull(_logger, Spec.Resource.Name, Spec.CanonicalParams, _members.Count);
         }
 
         // Members asked for this filter and cannot have every frame: like slow consumers, they are let go.
-        foreach (var member in _members)
+        foreach (var member in _members.Current)
         {
-            member.Abort();
+            member?.Abort();
         }
     }
 
@@ -245,8 +249,7 @@ public sealed class WatchGroup
 
     private void Deliver(in BrokerDelivery delivery)
     {
-        var members = _members;
-        if (members.IsEmpty)
+        if (_members.Count == 0)
         {
             return;
         }
@@ -267,9 +270,9 @@ public sealed class WatchGroup
 
         if (_buffering.IsEmpty)
         {
-            foreach (var member in members)
+            foreach (var member in _members.Current)
             {
-                member.TrySend(frame);
+                member?.TrySend(frame);
             }
 
             _metrics.DeliveryHandedOver(delivery.ReceivedTimestamp);
@@ -279,8 +282,13 @@ public sealed class WatchGroup
         // Rare: a member is reading its snapshot. Fan out under the lock so FlushSnapshot sees a consistent buffer.
         lock (_membersLock)
         {
-            foreach (var member in _members)
+            foreach (var member in _members.Current)
             {
+                if (member is null)
+                {
+                    continue;
+                }
+
                 if (_buffering.TryGetValue(member, out var held))
                 {
                     held.Add(frame);

@@ -33,6 +33,10 @@ public sealed class WatchRegistry(
     private readonly Dictionary<(string Resource, string Params), WatchGroup> _groups = [];
     private readonly Dictionary<WatchGroup, ChangeStreamWatch> _changeStreamWatches = [];
     private readonly HashSet<string> _fellBack = new(StringComparer.Ordinal);
+    private readonly EqualityFilterIndexes _equalityIndexes = new(broker, logger);
+
+    /// <summary>How many equality indexes (each one broker subscription) serve filtered groups right now.</summary>
+    internal int EqualityIndexCount => _equalityIndexes.Count;
 
     public int GroupCount
     {
@@ -173,7 +177,9 @@ public sealed class WatchRegistry(
         var onBroker = new WatchGroup(spec, metrics.Channels, logger, _filterQueueCapacity, _evaluationSlots);
         try
         {
-            onBroker.Subscription = await broker.SubscribeAsync(spec.Source.Exchange, spec.Source.RoutingKey, onBroker.OnDelivery, cancellationToken);
+            // Groups that filter on a field's string value share their source's index (one lookup per message).
+            onBroker.Subscription = await _equalityIndexes.TrySubscribeAsync(spec, onBroker, cancellationToken)
+                ?? await broker.SubscribeAsync(spec.Source.Exchange, spec.Source.RoutingKey, onBroker.OnDelivery, cancellationToken);
         }
         catch
         {

@@ -15,17 +15,14 @@ public sealed class LedgerEndpoint(
     RequestAuthenticator authenticator,
     LedgerUris uris,
     LedgerSubscriptions subscriptions,
-    ConnectionRegistry connections,
+    ConnectionLifecycle lifecycle,
     IOptions<LedgerOptions> ledgerOptions,
-    IOptions<ConnectionOptions> connectionOptions,
-    IHostApplicationLifetime lifetime,
     BridgeMetrics metrics,
     ILoggerFactory loggerFactory)
 {
     public const string Path = "/websocket";
 
     private readonly ILogger _logger = loggerFactory.CreateLogger<LedgerEndpoint>();
-    private readonly ILogger _connectionLogger = loggerFactory.CreateLogger<WebSocketConnection>();
     private readonly ILogger _sessionLogger = loggerFactory.CreateLogger<LedgerRpcSession>();
 
     public async Task HandleAsync(HttpContext context)
@@ -40,34 +37,26 @@ public sealed class LedgerEndpoint(
         }
 
         var authentication = await authenticator.AuthenticateAsync(context.Request, allowBasic: true);
-        var options = connectionOptions.Value;
-        using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
-        {
-            KeepAliveInterval = options.KeepAliveInterval,
-            KeepAliveTimeout = options.KeepAliveTimeout,
-        });
-
+        using var socket = await lifecycle.AcceptAsync(context);
         if (authentication.Outcome != AuthenticationOutcome.Authenticated)
         {
             LedgerLog.ConnectionRefused(_logger, authentication.Reason ?? "no credentials (?token=, Authorization: Bearer or Basic)");
-            await CloseUnauthenticatedAsync(socket, options.CloseTimeout);
+            await CloseUnauthenticatedAsync(socket, lifecycle.Options.CloseTimeout);
             return;
         }
 
-        var connection = new WebSocketConnection(socket, Path, authentication.Caller!, options, metrics.Ledger, _connectionLogger);
-        var session = new LedgerRpcSession(connection, uris, subscriptions, ledgerOptions.Value.StrictFiveBells, _sessionLogger);
-        connections.Add(connection);
-        ConnectionLog.Opened(_connectionLogger, connection.Id, Path, connection.Caller.Name);
-        connection.TrySend(RpcFrames.Connect);
-        try
-        {
-            await connection.RunAsync(session, lifetime.ApplicationStopping, context.RequestAborted);
-        }
-        finally
-        {
-            connections.Remove(connection);
-            session.Close();
-        }
+        await lifecycle.RunAsync(context, socket, Path, authentication.Caller!, metrics.Ledger,
+            connection =>
+            {
+                var session = new LedgerRpcSession(connection, uris, subscriptions, ledgerOptions.Value.StrictFiveBells, _sessionLogger);
+                connection.TrySend(RpcFrames.Connect);
+                return session;
+            },
+            static session =>
+            {
+                session.Close();
+                return ValueTask.CompletedTask;
+            });
     }
 
     private static async Task CloseUnauthenticatedAsync(WebSocket socket, TimeSpan timeout)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Bridge.Json;
 
 namespace Bridge.Ledger;
 
@@ -80,36 +81,23 @@ public static class RpcFrames
     public static byte[] Notify(Action<Utf8JsonWriter> writeParams)
     {
         ArgumentNullException.ThrowIfNull(writeParams);
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer, LedgerUris.WriterOptions))
+        return JsonFrames.WriteObject(writer =>
         {
-            writer.WriteStartObject();
             writer.WriteString("jsonrpc", "2.0");
             writer.WriteNull("id");
             writer.WriteString("method", "notify");
             writer.WritePropertyName("params");
             writeParams(writer);
-            writer.WriteEndObject();
-        }
-
-        return buffer.ToArray();
+        });
     }
 
-    private static byte[] Write(JsonElement? id, Action<Utf8JsonWriter> writeBody)
+    private static byte[] Write(JsonElement? id, Action<Utf8JsonWriter> writeBody) => JsonFrames.WriteObject(writer =>
     {
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer, LedgerUris.WriterOptions))
-        {
-            writer.WriteStartObject();
-            writer.WriteString("jsonrpc", "2.0");
-            writer.WritePropertyName("id");
-            WriteId(writer, id);
-            writeBody(writer);
-            writer.WriteEndObject();
-        }
-
-        return buffer.ToArray();
-    }
+        writer.WriteString("jsonrpc", "2.0");
+        writer.WritePropertyName("id");
+        WriteId(writer, id);
+        writeBody(writer);
+    });
 
     // JSON.stringify of the parsed id: numbers come back in JavaScript's shortest form (1.50 → 1.5).
     private static void WriteId(Utf8JsonWriter writer, JsonElement? id)

@@ -84,7 +84,7 @@ public sealed class NotificationPush(
 
         var id = TransactionMessage.IdOf(message);
         var frame = ChannelFrames.Change("item", Channel, System.Text.Json.Nodes.JsonValue.Create(id), message);
-        var sent = connections.BroadcastToPath(Channel, frame);
+        var sent = connections.BroadcastToMembers(Channel, frame);
         metrics.Channels.DeliveryHandedOver(delivery.ReceivedTimestamp);
         NotificationsLog.Broadcast(logger, id, TransactionMessage.StatusOf(message), sent);
     }

@@ -1,8 +1,8 @@
-using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Bridge.Channels;
 using Bridge.Connections;
+using Bridge.Json;
 using Microsoft.Extensions.Options;
 
 namespace Bridge.Notifications;
@@ -10,8 +10,9 @@ namespace Bridge.Notifications;
 /// <summary>
 /// The <c>notifications</c> resource of the channel front. <c>query</c> (and <c>all</c>) page through the
 /// history: <c>{"handler":"query","resource":"notifications","params":{"limit":50,"before":C}}</c> →
-/// <c>{"handler":"list","resource":"notifications","items":[...],"next":C|null}</c>. <c>watch</c> and
-/// <c>stop</c> are accepted and do nothing: every connection on the channel already receives every message.
+/// <c>{"handler":"list","resource":"notifications","items":[...],"next":C|null}</c>. Every connection on the
+/// channel receives every message; on another channel (RackHD clients use "/") <c>watch</c> with
+/// <c>"resource":"notifications"</c> starts the pushes and <c>stop</c> ends them.
 /// </summary>
 public sealed class NotificationsChannelResource(NotificationHistory history, IOptions<NotificationOptions> options) : IChannelResource
 {
@@ -39,7 +40,17 @@ public sealed class NotificationsChannelResource(NotificationHistory history, IO
                 var page = await history.ReadAsync(query, cancellationToken);
                 connection.TrySend(ListFrame(Definition.Name, page));
                 return true;
-            case "watch" or "stop":
+            // Pushes go to the resource's members: every connection on /notifications is one from the start (its
+            // default resource), and a client on "/" that names the resource joins with watch and leaves with stop.
+            case "watch":
+                connection.Join(Definition.Name);
+                return true;
+            case "stop":
+                if (connection.Path != Definition.Name)
+                {
+                    connection.Leave(Definition.Name);
+                }
+
                 return true;
             case "get":
                 throw new ChannelRequestException(ChannelErrorCodes.NotSupported,
@@ -53,17 +64,13 @@ public sealed class NotificationsChannelResource(NotificationHistory history, IO
     public static ReadOnlyMemory<byte> ListFrame(string resource, HistoryPage page)
     {
         ArgumentNullException.ThrowIfNull(page);
-        var buffer = new ArrayBufferWriter<byte>(1024);
-        using (var writer = new Utf8JsonWriter(buffer))
+        // The frame writer every other reply uses (it used to escape '<', '&' and non-ASCII text as \uXXXX here only).
+        return JsonFrames.WriteObject(writer =>
         {
-            writer.WriteStartObject();
             writer.WriteString("handler", "list");
             writer.WriteString("resource", resource);
             WritePage(writer, page);
-            writer.WriteEndObject();
-        }
-
-        return buffer.WrittenMemory;
+        });
     }
 
     /// <summary>Writes <c>"items":[...],"next":..</c> into an open object (shared with the HTTP API).</summary>

@@ -112,7 +112,7 @@ public sealed class RabbitMqServer : IAsyncDisposable
         var root = Directory.CreateTempSubdirectory(options.NamePrefix + "-rabbitmq-").FullName;
         Directory.CreateDirectory(Path.Combine(root, "mnesia"));
         Directory.CreateDirectory(Path.Combine(root, "log"));
-        var ports = LoopbackPorts.FreeForRestarts(3);
+        var ports = LoopbackPorts.FreeForRestarts(4);
         int? webStompPort = options.WebStomp ? ports[2] : null;
         var configuration = new StringBuilder()
             .AppendLine(CultureInfo.InvariantCulture, $"listeners.tcp.default = 127.0.0.1:{ports[0]}")
@@ -124,7 +124,10 @@ public sealed class RabbitMqServer : IAsyncDisposable
                 .AppendLine("web_stomp.tcp.ip = 127.0.0.1")
                 .AppendLine("web_stomp.max_connections = infinity")
                 .AppendLine("web_stomp.ws_opts.idle_timeout = 3600000")
-                .AppendLine("web_stomp.cowboy_opts.idle_timeout = 3600000");
+                .AppendLine("web_stomp.cowboy_opts.idle_timeout = 3600000")
+                // Web-STOMP pulls in the plain STOMP plugin, which listens on 0.0.0.0:61613 by default: two
+                // nodes (two benches at once) then collide, and a test server must stay on loopback.
+                .AppendLine(CultureInfo.InvariantCulture, $"stomp.listeners.tcp.1 = 127.0.0.1:{ports[3]}");
         }
 
         File.WriteAllText(Path.Combine(root, "enabled_plugins"), options.WebStomp ? "[rabbitmq_web_stomp].\n" : "[].\n");

@@ -1,5 +1,4 @@
 using Bridge.Channels;
-using Bridge.Connections;
 using Bridge.Documents.Mongo;
 using Microsoft.Extensions.Options;
 
@@ -7,20 +6,16 @@ namespace Bridge.Hosting;
 
 public static class ChannelsExtensions
 {
-    /// <summary>The MonoRail channel front and the connection layer it runs on.</summary>
+    /// <summary>The MonoRail channel front (and the connection layer it runs on, if no other front has added it).</summary>
     public static IHostApplicationBuilder AddBridgeChannels(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<ConnectionOptions>()
-            .BindConfiguration(ConnectionOptions.SectionName)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.AddBridgeConnections();
         builder.Services.AddOptions<ChannelOptions>()
             .BindConfiguration(ChannelOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<ChannelOptions>, ChannelOptionsValidator>();
 
-        builder.Services.AddSingleton<ConnectionRegistry>();
         // Bridge:Mongo:ChangeStreams lives with the MongoDB settings but decides the resource table's default.
         var changeStreamsByDefault = builder.Configuration.GetValue<bool>($"{MongoOptions.SectionName}:{nameof(MongoOptions.ChangeStreams)}");
         builder.Services.AddSingleton(services => new ResourceTable(

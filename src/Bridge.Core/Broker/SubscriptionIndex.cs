@@ -4,17 +4,21 @@ namespace Bridge.Broker;
 public readonly record struct BrokerBinding(string Exchange, string BindingKey);
 
 /// <summary>
-/// The in-process fan-out shared by both brokers: exchange → binding keys → subscribers. Writers
-/// (subscribe, dispose) serialize on a lock and publish new immutable arrays; the delivery path reads
-/// whatever snapshot is current and takes no lock. Subscribers of the same (exchange, binding key) share
-/// one entry, so the entry's subscriber count is the reference count of the real broker binding.
+/// The in-process fan-out shared by both brokers: exchange → a <see cref="TopicTrie{TValue}"/> of binding keys →
+/// subscribers. Writers (subscribe, dispose) serialize on a lock; the delivery path takes no lock (the trie's
+/// and the subscriber lists' reads are lock-free). Routing a message walks the trie along its words, so its
+/// cost does not grow with the bindings it does not match (issue 17). Subscribers of the same (exchange,
+/// binding key) share one entry, so the entry's subscriber count is the reference count of the real broker binding.
 /// </summary>
 public sealed partial class SubscriptionIndex(ILogger logger)
 {
+    [ThreadStatic]
+    private static List<BindingEntry>? _threadMatches;
+
     private readonly Lock _gate = new();
 
-    // Replaced (never mutated) under _gate; read without a lock by Dispatch.
-    private volatile Dictionary<string, BindingEntry[]> _byExchange = new(StringComparer.Ordinal);
+    // Replaced (never mutated) under _gate when an exchange comes or goes (rare); read without a lock by Dispatch.
+    private volatile Dictionary<string, TopicTrie<BindingEntry>> _byExchange = new(StringComparer.Ordinal);
 
     /// <summary>A registered handler. Identity matters: the same delegate subscribed twice is two subscriptions.</summary>
     public sealed class Subscription
@@ -38,25 +42,18 @@ public sealed partial class SubscriptionIndex(ILogger logger)
         internal bool MarkRemoved() => Interlocked.Exchange(ref _removed, 1) == 0;
     }
 
-    internal sealed class BindingEntry(BrokerBinding binding, TopicPattern pattern)
+    internal sealed class BindingEntry(BrokerBinding binding)
     {
-        private volatile Subscription[] _subscribers = [];
-
         public BrokerBinding Binding { get; } = binding;
 
-        public TopicPattern Pattern { get; } = pattern;
-
-        public Subscription[] Subscribers
-        {
-            get => _subscribers;
-            set => _subscribers = value;
-        }
+        public SubscriberList Subscribers { get; } = new();
     }
 
     /// <summary>The result of <see cref="Add"/>: <see cref="IsNewBinding"/> says the broker must add the binding.</summary>
     public readonly record struct Registration(Subscription Subscription, bool IsNewBinding);
 
     /// <summary>Registers <paramref name="handler"/>. Throws <see cref="ArgumentException"/> on an invalid exchange or key.</summary>
+    /// <remarks>O(words of the key), whatever the number of other bindings and subscribers.</remarks>
     public Registration Add(string exchange, string bindingKey, DeliveryHandler handler)
     {
         ExchangeName.Validate(exchange, nameof(exchange));
@@ -66,18 +63,24 @@ public sealed partial class SubscriptionIndex(ILogger logger)
         lock (_gate)
         {
             var map = _byExchange;
-            map.TryGetValue(exchange, out var entries);
-            entries ??= [];
-            var entry = Array.Find(entries, e => string.Equals(e.Binding.BindingKey, bindingKey, StringComparison.Ordinal));
-            var isNew = entry is null;
-            if (entry is null)
+            if (!map.TryGetValue(exchange, out var trie))
             {
-                entry = new BindingEntry(new BrokerBinding(exchange, bindingKey), TopicPattern.Compile(bindingKey));
-                _byExchange = new Dictionary<string, BindingEntry[]>(map, StringComparer.Ordinal) { [exchange] = [.. entries, entry] };
+                trie = new TopicTrie<BindingEntry>();
+                _byExchange = new Dictionary<string, TopicTrie<BindingEntry>>(map, StringComparer.Ordinal) { [exchange] = trie };
             }
 
+            var entry = trie.Find(bindingKey);
+            var isNew = entry is null;
+            entry ??= new BindingEntry(new BrokerBinding(exchange, bindingKey));
             var subscription = new Subscription(entry, handler);
-            entry.Subscribers = [.. entry.Subscribers, subscription];
+
+            // The subscriber first, then the entry into the trie: a delivery that finds the entry finds its subscriber.
+            entry.Subscribers.Add(subscription);
+            if (isNew)
+            {
+                trie.GetOrAdd(bindingKey, () => entry, out _);
+            }
+
             return new Registration(subscription, isNew);
         }
     }
@@ -97,45 +100,42 @@ public sealed partial class SubscriptionIndex(ILogger logger)
         lock (_gate)
         {
             var entry = subscription.Entry;
-            var remaining = Array.FindAll(entry.Subscribers, s => !ReferenceEquals(s, subscription));
-            entry.Subscribers = remaining;
-            if (remaining.Length > 0)
+            if (entry.Subscribers.Remove() > 0)
             {
                 return false;
             }
 
             var map = _byExchange;
             var exchange = entry.Binding.Exchange;
-            var entries = Array.FindAll(map[exchange], e => !ReferenceEquals(e, entry));
-            var copy = new Dictionary<string, BindingEntry[]>(map, StringComparer.Ordinal);
-            if (entries.Length == 0)
+            var trie = map[exchange];
+            trie.Remove(entry.Binding.BindingKey);
+            if (trie.IsEmpty)
             {
+                var copy = new Dictionary<string, TopicTrie<BindingEntry>>(map, StringComparer.Ordinal);
                 copy.Remove(exchange);
-            }
-            else
-            {
-                copy[exchange] = entries;
+                _byExchange = copy;
             }
 
-            _byExchange = copy;
             return true;
         }
     }
 
     /// <summary>The bindings that have at least one subscription right now.</summary>
-    public IReadOnlyList<BrokerBinding> GetBindings() =>
-        [.. _byExchange.Values.SelectMany(entries => entries).Select(e => e.Binding)];
+    public IReadOnlyList<BrokerBinding> GetBindings()
+    {
+        lock (_gate)
+        {
+            return [.. _byExchange.Values.SelectMany(trie => trie.Values()).Select(e => e.Binding)];
+        }
+    }
 
     /// <summary>How many subscriptions share the binding (its reference count); 0 when it has none.</summary>
     public int SubscriberCount(string exchange, string bindingKey)
     {
-        if (!_byExchange.TryGetValue(exchange, out var entries))
+        lock (_gate)
         {
-            return 0;
+            return _byExchange.TryGetValue(exchange, out var trie) ? trie.Find(bindingKey)?.Subscribers.LiveCount ?? 0 : 0;
         }
-
-        var entry = Array.Find(entries, e => string.Equals(e.Binding.BindingKey, bindingKey, StringComparison.Ordinal));
-        return entry?.Subscribers.Length ?? 0;
     }
 
     /// <summary>
@@ -145,39 +145,46 @@ public sealed partial class SubscriptionIndex(ILogger logger)
     /// </summary>
     public int Dispatch(in BrokerDelivery delivery)
     {
-        if (!_byExchange.TryGetValue(delivery.Exchange, out var entries))
+        if (!_byExchange.TryGetValue(delivery.Exchange, out var trie))
         {
             return 0;
         }
 
-        var called = 0;
-        foreach (var entry in entries)
+        // Rented, not borrowed: a handler that publishes in process dispatches again on this thread.
+        var matches = _threadMatches ?? [];
+        _threadMatches = null;
+        try
         {
-            if (!entry.Pattern.IsMatch(delivery.RoutingKey))
+            trie.Match(delivery.RoutingKey, matches);
+            var called = 0;
+            foreach (var entry in matches)
             {
-                continue;
+                foreach (var subscription in entry.Subscribers.Current)
+                {
+                    if (subscription.IsRemoved)
+                    {
+                        continue;
+                    }
+
+                    called++;
+                    try
+                    {
+                        subscription.Handler(in delivery);
+                    }
+                    catch (Exception ex)
+                    {
+                        Log.HandlerFailed(logger, ex, delivery.Exchange, delivery.RoutingKey, entry.Binding.BindingKey);
+                    }
+                }
             }
 
-            foreach (var subscription in entry.Subscribers)
-            {
-                if (subscription.IsRemoved)
-                {
-                    continue;
-                }
-
-                called++;
-                try
-                {
-                    subscription.Handler(in delivery);
-                }
-                catch (Exception ex)
-                {
-                    Log.HandlerFailed(logger, ex, delivery.Exchange, delivery.RoutingKey, entry.Binding.BindingKey);
-                }
-            }
+            return called;
         }
-
-        return called;
+        finally
+        {
+            matches.Clear();
+            _threadMatches = matches;
+        }
     }
 
     private static partial class Log

@@ -1,7 +1,6 @@
-using System.Buffers;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Bridge.Json;
 
 namespace Bridge.Channels;
 
@@ -11,19 +10,6 @@ namespace Bridge.Channels;
 /// </summary>
 public static class ChannelFrames
 {
-    // Frames are JSON for programs, never embedded in HTML: escape only what JSON requires, so that
-    // messages stay readable ("operator '$where'", not "operator \u0027$where\u0027").
-    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
-    private const int ScratchBytes = 8 * 1024;
-    private const int MaxRetainedScratchBytes = 256 * 1024;
-
-    [ThreadStatic]
-    private static ArrayBufferWriter<byte>? _scratch;
-
-    [ThreadStatic]
-    private static Utf8JsonWriter? _writer;
-
     public static ReadOnlyMemory<byte> Session(Guid id) => Write(writer =>
     {
         writer.WriteString("handler", "session");
@@ -101,31 +87,6 @@ public static class ChannelFrames
         }
     }
 
-    private static ReadOnlyMemory<byte> Write(Action<Utf8JsonWriter> body)
-    {
-        // One writer and scratch buffer per thread, reused; a frame then costs one array of its exact size.
-        // A fresh ArrayBufferWriter grew to the writer's 4 KB request at once, and the frame kept that slack
-        // alive in every queue it sat in (docs/benchmarks.md: about 5 KB allocated per 260-byte frame).
-        var buffer = _scratch ??= new ArrayBufferWriter<byte>(ScratchBytes);
-        var writer = _writer ??= new Utf8JsonWriter(buffer, WriterOptions);
-        buffer.ResetWrittenCount();
-        writer.Reset(buffer);
-        try
-        {
-            writer.WriteStartObject();
-            body(writer);
-            writer.WriteEndObject();
-            writer.Flush();
-            return buffer.WrittenSpan.ToArray();
-        }
-        finally
-        {
-            if (buffer.Capacity > MaxRetainedScratchBytes)
-            {
-                // A large list reply grew it: do not keep that much per thread.
-                _scratch = null;
-                _writer = null;
-            }
-        }
-    }
+    // The one frame writer of every front (escaping and buffers alike).
+    private static ReadOnlyMemory<byte> Write(Action<Utf8JsonWriter> body) => JsonFrames.WriteObject(body);
 }

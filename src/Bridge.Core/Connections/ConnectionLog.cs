@@ -2,7 +2,7 @@ using System.Net.WebSockets;
 
 namespace Bridge.Connections;
 
-public static partial class ConnectionLog
+internal static partial class ConnectionLog
 {
     [LoggerMessage(EventId = 4000, EventName = "ConnectionOpened", Level = LogLevel.Debug,
         Message = "Connection {ConnectionId} opened on {Path} by {Caller}")]

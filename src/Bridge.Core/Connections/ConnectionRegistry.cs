@@ -67,11 +67,8 @@ public sealed class ConnectionRegistry
     public int BroadcastToPath(string path, ReadOnlyMemory<byte> frame) =>
         Broadcast(frame, connection => string.Equals(connection.Path, path, StringComparison.Ordinal));
 
-    public void AbortAll()
-    {
-        foreach (var connection in _connections.Values)
-        {
-            connection.Abort();
-        }
-    }
+    /// <summary>Sends to the connections that are members of <paramref name="resource"/> (<see cref="WebSocketConnection.Join"/>).</summary>
+    public int BroadcastToMembers(string resource, ReadOnlyMemory<byte> frame) =>
+        Broadcast(frame, connection => connection.IsMemberOf(resource));
+
 }

@@ -34,6 +34,8 @@ public sealed class WebSocketConnection
     private volatile bool _outgoingCompleted;
     private volatile bool _discardQueued;
     private int _slowConsumerReported;
+    private readonly Lock _membershipLock = new();
+    private string[] _memberships = [];
 
     public WebSocketConnection(WebSocket socket, string path, Caller caller, ConnectionOptions options, FrontMetrics metrics, ILogger logger)
     {
@@ -63,6 +65,45 @@ public sealed class WebSocketConnection
 
     /// <summary>Number of frames waiting to be sent.</summary>
     public int QueuedFrames => _outgoing.Reader.Count;
+
+    /// <summary>
+    /// The resources whose broadcasts this connection receives (<see cref="ConnectionRegistry.BroadcastToMembers"/>):
+    /// a front decides who is a member (a channel connection of its default resource, a watch of the resource it
+    /// names), so a push finds its clients by resource, whatever path they connected to.
+    /// </summary>
+    public bool IsMemberOf(string resource) => Array.IndexOf(Volatile.Read(ref _memberships), resource) >= 0;
+
+    /// <summary>Adds <paramref name="resource"/> to <see cref="IsMemberOf"/>; false when it was there already.</summary>
+    public bool Join(string resource)
+    {
+        ArgumentNullException.ThrowIfNull(resource);
+        lock (_membershipLock)
+        {
+            if (IsMemberOf(resource))
+            {
+                return false;
+            }
+
+            // Copy on write: broadcasts read the array without a lock; joins are rare and the set is tiny.
+            _memberships = [.. _memberships, resource];
+            return true;
+        }
+    }
+
+    /// <summary>Removes <paramref name="resource"/> from <see cref="IsMemberOf"/>; false when it was not there.</summary>
+    public bool Leave(string resource)
+    {
+        lock (_membershipLock)
+        {
+            if (!IsMemberOf(resource))
+            {
+                return false;
+            }
+
+            _memberships = [.. _memberships.Where(member => member != resource)];
+            return true;
+        }
+    }
 
     /// <summary>
     /// Queues an encoded UTF-8 text frame. Never blocks. The frame may be shared with other connections

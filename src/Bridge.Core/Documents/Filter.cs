@@ -46,38 +46,33 @@ public sealed class Filter
     public JsonObject ToMongoQuery() => (JsonObject)_query.DeepClone();
 
     /// <summary>
-    /// The value the filter requires <paramref name="path"/> to equal at top level (<c>{"id":"x"}</c>,
-    /// <c>{"id":{"$eq":"x"}}</c>, or either inside a top-level <c>$and</c>), if any. Lets a caller narrow a
-    /// broker binding on the id or report the id a <c>get</c> asked for.
+    /// The first top-level condition that a field equals a string, if
+    /// any: a document can only match when that path reaches that string. Lets many watches with such filters be
+    /// found by a dictionary lookup per message instead of being evaluated one by one (issue 17).
     /// </summary>
-    public bool TryGetEquality(string path, [NotNullWhen(true)] out JsonNode? value)
+    public bool TryGetStringEquality([NotNullWhen(true)] out string? path, [NotNullWhen(true)] out string? value)
     {
-        value = _root is null ? null : FindEquality(_root, path);
-        return value is not null;
+        foreach (var field in TopLevelFields(_root))
+        {
+            if (JsonSemantics.AsString(FindEquality(field.Condition)) is { } text)
+            {
+                (path, value) = (field.Path, text);
+                return true;
+            }
+        }
+
+        (path, value) = (null, null);
+        return false;
     }
 
     public override string ToString() => _query.ToJsonString();
 
-    private static JsonNode? FindEquality(FilterNode node, string path)
+    private static IEnumerable<FieldNode> TopLevelFields(FilterNode? node) => node switch
     {
-        switch (node)
-        {
-            case FieldNode field when field.Path == path:
-                return FindEquality(field.Condition);
-            case AllOfNode all:
-                foreach (var child in all.Children)
-                {
-                    if (FindEquality(child, path) is { } found)
-                    {
-                        return found;
-                    }
-                }
-
-                return null;
-            default:
-                return null;
-        }
-    }
+        FieldNode field => [field],
+        AllOfNode all => all.Children.SelectMany(TopLevelFields),
+        _ => [],
+    };
 
     private static JsonNode? FindEquality(ValueCondition condition) => condition switch
     {

@@ -1,4 +1,5 @@
 using Bridge.Broker;
+using Bridge.Kernel;
 using Microsoft.Extensions.Options;
 
 namespace Bridge.Hosting;
@@ -9,7 +10,7 @@ public static class BrokerExtensions
     public static IHostApplicationBuilder AddBridgeBroker(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        if (string.IsNullOrWhiteSpace(builder.Configuration[$"{RabbitMqOptions.SectionName}:Uri"]))
+        if (!BridgeMode.From(builder.Configuration).HasRabbitMq)
         {
             // Without Uri the endpoints would be ignored and the bridge run on the in-process broker: say so at start.
             if (builder.Configuration.GetSection($"{RabbitMqOptions.SectionName}:Endpoints").GetChildren().Any())

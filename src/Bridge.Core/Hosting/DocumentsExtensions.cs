@@ -28,7 +28,7 @@ public static class DocumentsExtensions
             sp.GetRequiredService<ILogger<EmbeddedDocumentStore>>()));
 
         // THE place where the store is chosen.
-        if (string.IsNullOrWhiteSpace(builder.Configuration[$"{MongoOptions.SectionName}:Uri"]))
+        if (!BridgeMode.From(builder.Configuration).HasMongo)
         {
             builder.Services.AddSingleton<IDocumentStore>(static sp => sp.GetRequiredService<EmbeddedDocumentStore>());
             builder.Services.AddSingleton<IChangeFeed, NoChangeFeed>();

@@ -9,6 +9,7 @@ public static class LedgerExtensions
     public static IHostApplicationBuilder AddBridgeLedger(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
+        builder.AddBridgeConnections();
         builder.Services.AddOptions<LedgerOptions>()
             .BindConfiguration(LedgerOptions.SectionName)
             .ValidateDataAnnotations()

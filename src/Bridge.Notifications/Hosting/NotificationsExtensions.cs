@@ -15,6 +15,8 @@ public static class NotificationsExtensions
     public static IHostApplicationBuilder AddBridgeNotifications(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
+        // The live push broadcasts to the registry of connections.
+        builder.AddBridgeConnections();
         var services = builder.Services;
         services.AddOptions<NotificationOptions>()
             .BindConfiguration(NotificationOptions.SectionName)

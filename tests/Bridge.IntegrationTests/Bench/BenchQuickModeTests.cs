@@ -12,8 +12,9 @@ namespace Bridge.IntegrationTests.Bench;
 [Collection(StandaloneNodeCollection.Name)]
 public sealed class BenchQuickModeTests
 {
-    // Quick mode takes about 15 s on an idle 2-core machine; the margin is for a loaded one.
-    private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(3);
+    // Quick mode takes about 15 s on an idle 2-core machine (plus the SignalR peer, the many-connections and the
+    // concurrent-query scenarios: about 15 s more); the margin is for a loaded one (5 min were seen at load 50).
+    private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(10);
 
     [Fact]
     public async Task QuickMode_ProducesEveryFigure()
@@ -29,21 +30,44 @@ public sealed class BenchQuickModeTests
             Assert.True(root.GetProperty("Cores").GetInt32() >= 1);
 
             var throughput = root.GetProperty("Throughput").EnumerateArray().ToList();
-            foreach (var system in new[] { 0, 1, 2 })
+            // Bridge, Web-STOMP, ceiling and the SignalR peer (SystemKind's order).
+            foreach (var system in new[] { 0, 1, 2, 3 })
             {
                 var runs = throughput.Where(t => t.GetProperty("System").GetInt32() == system).ToList();
                 Assert.True(runs.Count > 0, $"no throughput figures for system {system}:\n{log}");
                 Assert.All(runs, run => Assert.All(run.GetProperty("Rates").EnumerateArray(), rate => Assert.True(rate.GetDouble() > 0, log)));
             }
 
-            Assert.Equal(3, root.GetProperty("Latency").GetArrayLength());
+            Assert.Equal(4, root.GetProperty("Latency").GetArrayLength());
             Assert.All(root.GetProperty("Latency").EnumerateArray(), l => Assert.True(l.GetProperty("P99").GetDouble() > 0, log));
-            Assert.Equal(2, root.GetProperty("Memory").GetArrayLength());
+            // The bridge, the SignalR peer and Web-STOMP.
+            Assert.Equal(3, root.GetProperty("Memory").GetArrayLength());
             Assert.All(root.GetProperty("BrokerHop").EnumerateArray(), h => Assert.True(h.GetProperty("P99").GetDouble() > 0, log));
             Assert.Equal(1, root.GetProperty("BrokerHop").GetArrayLength());
             Assert.Equal(8, root.GetProperty("Queries").GetArrayLength());
+
+            // Issue 17 §1: bridge mq, Web-STOMP mq and bridge catalogs, each client getting only its own messages.
+            var distinct = root.GetProperty("DistinctWatches").EnumerateArray().ToList();
+            Assert.Equal(["bridge/Catalogs", "bridge/Mq", "webstomp/Mq"],
+                distinct.Select(d => $"{d.GetProperty("System").GetString()}/{(DistinctVariant)d.GetProperty("Variant").GetInt32()}").Order(StringComparer.Ordinal));
+            Assert.All(distinct, d => Assert.True(d.GetProperty("Complete").GetBoolean(), log));
+            Assert.All(distinct, d => Assert.True(d.GetProperty("MedianRate").GetDouble() > 0, log));
             Assert.Equal(["embedded", "mongodb"], root.GetProperty("Queries").EnumerateArray().Select(q => q.GetProperty("Store").GetString()).Distinct().Order());
-            Assert.Contains("Fan-out throughput", await File.ReadAllTextAsync(Path.Combine(output, "results.md")), StringComparison.Ordinal);
+            // Issue 17 §3: every connection of the many-connections run got every message, and its figures exist.
+            var many = root.GetProperty("ManyConnections");
+            Assert.True(many.GetProperty("Connections").GetInt32() > 0, log);
+            Assert.All(many.GetProperty("Delivered").EnumerateArray(), d => Assert.Equal(many.GetProperty("Expected").GetInt64(), d.GetInt64()));
+            Assert.All(many.GetProperty("AcceptSeconds").EnumerateArray(), s => Assert.True(s.GetDouble() > 0, log));
+            Assert.True(many.GetProperty("DeliveryP99").GetDouble() > 0, log);
+
+            // Issue 17 §4: get and query through the bridge and on the store, on both stores.
+            var concurrent = root.GetProperty("ConcurrentQueries").EnumerateArray().ToList();
+            Assert.Equal(8, concurrent.Count);
+            Assert.All(concurrent, q => Assert.True(q.GetProperty("QueriesPerSecond").GetDouble() > 0, log));
+
+            var markdown = await File.ReadAllTextAsync(Path.Combine(output, "results.md"));
+            Assert.Contains("Fan-out throughput", markdown, StringComparison.Ordinal);
+            Assert.Contains("The .NET peer: SignalR hub + RabbitMQ consumer", markdown, StringComparison.Ordinal);
             Assert.StartsWith("<svg", await File.ReadAllTextAsync(Path.Combine(output, "chart.svg")), StringComparison.Ordinal);
         }
         finally
@@ -115,5 +139,11 @@ public sealed class BenchQuickModeTests
         }
 
         throw new InvalidOperationException($"no Bridge.sln above {here.FullName}");
+    }
+
+    private enum DistinctVariant
+    {
+        Mq,
+        Catalogs,
     }
 }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text;
 using System.Threading.Channels;
 using Bridge.Broker;
+using Bridge.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using RabbitMQ.Client;
@@ -39,19 +40,8 @@ internal static class BrokerTestSupport
         broker.Dispose();
     }
 
-    public static async Task WaitUntilAsync(Func<bool> condition, Func<string> failure, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TestTimeout);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail(failure());
-            }
-
-            await Task.Delay(50);
-        }
-    }
+    public static Task WaitUntilAsync(Func<bool> condition, Func<string> failure, TimeSpan? timeout = null) =>
+        WaitUntil.TrueAsync(condition, failure, timeout ?? TestTimeout);
 
     /// <summary>Whether <paramref name="queue"/> exists on the broker at <paramref name="uri"/> (a passive declare).</summary>
     public static async Task<bool> QueueExistsAsync(string uri, string queue)

@@ -144,7 +144,7 @@ public sealed class BridgeChannelClientTests : IAsyncLifetime
 
         var drained = await watch.ReadAllAsync().ToListAsync().AsTask().WaitAsync(EventTimeout);
         Assert.Empty(drained);
-        await WaitUntilAsync(() => WatchGroups() == 0, "the server to drop the watch");
+        await WaitUntil.TrueAsync(() => WatchGroups() == 0, "the server to drop the watch");
     }
 
     [Fact]
@@ -152,10 +152,10 @@ public sealed class BridgeChannelClientTests : IAsyncLifetime
     {
         var client = await ConnectedClientAsync("nodes");
         await client.WatchAsync();
-        await WaitUntilAsync(() => Connections() == 1, "the connection to register");
+        await WaitUntil.TrueAsync(() => Connections() == 1, "the connection to register");
 
         await client.DisconnectAsync().WaitAsync(EventTimeout);
-        await WaitUntilAsync(() => Connections() == 0, "the connection to close");
+        await WaitUntil.TrueAsync(() => Connections() == 0, "the connection to close");
         await Task.Delay(TimeSpan.FromSeconds(1)); // several reconnect delays: none must happen
 
         Assert.Equal(0, Connections());
@@ -263,21 +263,8 @@ public sealed class BridgeChannelClientTests : IAsyncLifetime
 
     /// <summary>A watch has no reply: wait until the server holds it (each test's host is its own, so the group count is this test's).</summary>
     private Task WaitForWatchAsync(string resource, int count = 1) =>
-        WaitUntilAsync(() => WatchGroups() >= count, $"{count} watch(es) on {resource}");
+        WaitUntil.TrueAsync(() => WatchGroups() >= count, $"{count} watch(es) on {resource}");
 
     private int WatchGroups() => _host.Services.GetRequiredService<Bridge.Channels.WatchRegistry>().GroupCount;
 
-    private static async Task WaitUntilAsync(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + EventTimeout;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"timed out waiting for {what}");
-            }
-
-            await Task.Delay(20);
-        }
-    }
 }

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Bridge.Client.Ledger;
+using Bridge.IntegrationTests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -234,7 +235,7 @@ public sealed class LedgerNotificationClientTests : IAsyncLifetime
         await client.SubscribeAccountAsync(["alice"]).WaitAsync(Timeout);
 
         await client.DisposeAsync().AsTask().WaitAsync(Timeout);
-        await WaitUntilAsync(() => _open.IsEmpty, "the fake to see the client's connection close");
+        await WaitUntil.TrueAsync(() => _open.IsEmpty, "the fake to see the client's connection close");
         await Task.Delay(TimeSpan.FromSeconds(1));
 
         Assert.Equal(1, Volatile.Read(ref _connections));
@@ -279,7 +280,7 @@ public sealed class LedgerNotificationClientTests : IAsyncLifetime
         await using var client = NewClient(new LedgerClientOptions { Token = GoodToken });
         await client.ConnectAsync().WaitAsync(Timeout);
         var call = client.CallAsync("never_answered", null);
-        await WaitUntilAsync(() => RequestsOn(1).Count == 1, "the fake to receive the call");
+        await WaitUntil.TrueAsync(() => RequestsOn(1).Count == 1, "the fake to receive the call");
 
         await DropConnectionsAsync();
 
@@ -293,7 +294,7 @@ public sealed class LedgerNotificationClientTests : IAsyncLifetime
         await client.ConnectAsync().WaitAsync(Timeout);
         _refuseSockets = true;
         await DropConnectionsAsync();
-        await WaitUntilAsync(() => !client.IsConnected, "the client to notice the drop");
+        await WaitUntil.TrueAsync(() => !client.IsConnected, "the client to notice the drop");
 
         var call = client.SubscribeAccountAsync(["alice"]);
         await Task.Delay(TimeSpan.FromMilliseconds(500));
@@ -328,16 +329,6 @@ public sealed class LedgerNotificationClientTests : IAsyncLifetime
         foreach (var connection in _open.Values)
         {
             await connection.CloseAsync().WaitAsync(Timeout);
-        }
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + Timeout;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}");
-            await Task.Delay(20);
         }
     }
 

@@ -40,6 +40,45 @@ public sealed class NotificationPushAndHistoryTests
     }
 
     [Fact]
+    public async Task Publish_ReachesAClientOnTheRootPath_ThatWatchesTheResource_UntilItStops()
+    {
+        // RackHD's own clients connect to "/" and name the resource in every message (issue 13).
+        await using var host = await BridgeHost.StartAsync();
+        await using var watcher = await ChannelClient.ConnectAsync(host.WebSocketUri(""));
+        await using var bystander = await ChannelClient.ConnectAsync(host.WebSocketUri(""));
+        await watcher.SendAsync(new { handler = "watch", resource = "notifications" });
+        await watcher.SyncAsync();
+        await bystander.SyncAsync();
+
+        await PublishAsync(host, "webhook_tx", Message("tx-root", "pending"));
+
+        var frame = await watcher.ReceiveAsync(awaiting: "the notification pushed to the watching root client");
+        Assert.Equal("item", (string?)frame["handler"]);
+        Assert.Equal("notifications", (string?)frame["resource"]);
+        Assert.Equal("tx-root", (string?)frame["id"]);
+        await bystander.AssertNothingAsync(TimeSpan.FromMilliseconds(300));
+
+        await watcher.SendAsync(new { handler = "stop", resource = "notifications" });
+        await watcher.SyncAsync();
+        await PublishAsync(host, "webhook_tx", Message("tx-after-stop", "success"));
+        await watcher.AssertNothingAsync(TimeSpan.FromMilliseconds(500));
+    }
+
+    [Fact]
+    public async Task Stop_OnTheNotificationsChannel_KeepsThePushes()
+    {
+        // The channel's own connections receive every message whatever they send (as before issue 13).
+        await using var host = await BridgeHost.StartAsync();
+        await using var client = await ChannelClient.ConnectAsync(host.WebSocketUri("notifications"));
+        await client.SendAsync(new { handler = "stop" });
+        await client.SyncAsync();
+
+        await PublishAsync(host, "webhook_tx", Message("tx-kept", "pending"));
+
+        Assert.Equal("tx-kept", (string?)(await client.ReceiveAsync(awaiting: "the notification after stop"))["id"]);
+    }
+
+    [Fact]
     public async Task InvalidMessage_IsNeitherPushedNorStored()
     {
         await using var host = await BridgeHost.StartAsync();

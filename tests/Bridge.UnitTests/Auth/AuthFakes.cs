@@ -46,7 +46,7 @@ internal static class AuthFakes
         return new AccountDirectory(
             Options.Create(options),
             Options.Create(new BridgeOptions { PublicUrl = publicUrl }),
-            new BridgeMode(embedded),
+            new BridgeMode(HasRabbitMq: !embedded, HasMongo: !embedded),
             logger ?? new ListLogger<AccountDirectory>());
     }
 

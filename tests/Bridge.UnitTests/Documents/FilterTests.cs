@@ -265,24 +265,28 @@ public sealed class FilterTests
     }
 
     [Theory]
-    [InlineData("""{"id":"n1"}""", "n1")]
-    [InlineData("""{"id":{"$eq":"n1"},"type":"compute"}""", "n1")]
-    [InlineData("""{"$and":[{"type":"compute"},{"id":"n1"}]}""", "n1")]
-    public void TryGetEquality_FindsTopLevelEquality(string json, string expected)
+    [InlineData("""{"node":"n1"}""", "node", "n1")]
+    [InlineData("""{"size":3,"node":{"$eq":"n1","$ne":"n2"}}""", "node", "n1")]
+    [InlineData("""{"$and":[{"size":{"$gt":1}},{"$and":[{"obms.node":"n1"}]}]}""", "obms.node", "n1")]
+    public void TryGetStringEquality_FindsATopLevelStringEquality(string json, string path, string value)
     {
         var filter = FilterParser.ParseFilter(JsonNode.Parse(json), Limits);
-        Assert.True(filter.TryGetEquality("id", out var value));
-        Assert.Equal(expected, value.GetValue<string>());
+        Assert.True(filter.TryGetStringEquality(out var foundPath, out var foundValue));
+        Assert.Equal((path, value), (foundPath, foundValue));
     }
 
     [Theory]
-    [InlineData("""{"$or":[{"id":"n1"},{"id":"n2"}]}""")]
-    [InlineData("""{"id":{"$in":["n1"]}}""")]
-    [InlineData("""{"node":"n1"}""")]
-    public void TryGetEquality_WithoutPlainEquality_IsFalse(string json)
+    [InlineData("""{"$or":[{"node":"n1"},{"node":"n2"}]}""")]
+    [InlineData("""{"node":{"$in":["n1"]}}""")]
+    [InlineData("""{"node":{"$not":{"$eq":"n1"}}}""")]
+    [InlineData("""{"size":3}""")]
+    [InlineData("""{"node":null}""")]
+    [InlineData("""{}""")]
+    public void TryGetStringEquality_WithoutOne_IsFalse(string json)
     {
+        // None of these requires a field to hold one given string, so none can be found by a lookup.
         var filter = FilterParser.ParseFilter(JsonNode.Parse(json), Limits);
-        Assert.False(filter.TryGetEquality("id", out _));
+        Assert.False(filter.TryGetStringEquality(out _, out _));
     }
 
     [Theory]

@@ -1,0 +1,146 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using RabbitMQ.Client;
+
+namespace Bridge.Bench;
+
+/// <summary>
+/// Issue 17 §1: N clients each watching their own node, messages published round robin over the N nodes (one
+/// recipient each). Measures deliveries/s and the CPU per published message of the bridge and of its RabbitMQ
+/// node, beside Web-STOMP (one subscription per client with the same key) and, given --baseline-bridge, beside
+/// the bridge built before the change, all in the same run on the same node.
+/// </summary>
+internal static class DistinctWatchBench
+{
+    public static async Task RunAsync(BenchRunner.RunContext context, CancellationToken cancellationToken)
+    {
+        var options = context.Options;
+        await using var session = await AmqpSession.OpenAsync(context.Node.AmqpUri, "bridge-bench-distinct", cancellationToken);
+        foreach (var exchange in new[] { DistinctWatchFleet.LoggingExchange, DistinctWatchFleet.WaterlineExchange })
+        {
+            // Declared as the bridge declares them, so that Web-STOMP finds them too.
+            await session.Channel.ExchangeDeclareAsync(exchange, ExchangeType.Topic, durable: true, autoDelete: false, cancellationToken: cancellationToken);
+        }
+
+        var nodePid = await context.Node.GetVmPidAsync(cancellationToken);
+        foreach (var variant in new[] { DistinctWatchVariant.Mq, DistinctWatchVariant.Catalogs })
+        {
+            foreach (var watches in options.DistinctWatches)
+            {
+                if (options.Systems.Contains(SystemKind.Bridge))
+                {
+                    await MeasureBridgeAsync(context, session, "bridge", context.BridgeDll, variant, watches, nodePid, cancellationToken);
+                    if (options.BaselineBridgePath is { } baseline)
+                    {
+                        await MeasureBridgeAsync(context, session, "bridge before", baseline, variant, watches, nodePid, cancellationToken);
+                    }
+                }
+
+                // STOMP cannot filter on a body field: the Web-STOMP peer is the mq variant's (same routing keys).
+                if (variant == DistinctWatchVariant.Mq && options.Systems.Contains(SystemKind.WebStomp))
+                {
+                    var result = new DistinctWatchResult("webstomp", variant, watches, options.DistinctMessages);
+                    await using var fleet = await ConnectAsync(true, variant, context.Node.WebStompEndpoint, watches, cancellationToken);
+                    await MeasureAsync(fleet, session, result, bridgePid: null, nodePid, options.Repetitions, cancellationToken);
+                    context.Results.DistinctWatches.Add(result);
+                }
+            }
+        }
+    }
+
+    private static async Task MeasureBridgeAsync(
+        BenchRunner.RunContext context, AmqpSession session, string system, string bridgeDll, DistinctWatchVariant variant, int watches, int nodePid, CancellationToken cancellationToken)
+    {
+        var result = new DistinctWatchResult(system, variant, watches, context.Options.DistinctMessages);
+        await using var bridge = await BenchRunner.StartBridgeAsync(context with { BridgeDll = bridgeDll }, [], cancellationToken);
+        await using var fleet = await ConnectAsync(false, variant, bridge.Endpoint, watches, cancellationToken);
+        await MeasureAsync(fleet, session, result, bridge.Process!.Pid, nodePid, context.Options.Repetitions, cancellationToken);
+        context.Results.DistinctWatches.Add(result);
+    }
+
+    private static async Task<DistinctWatchFleet> ConnectAsync(bool webStomp, DistinctWatchVariant variant, Uri endpoint, int watches, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var fleet = await DistinctWatchFleet.ConnectAsync(webStomp, variant, endpoint, watches, cancellationToken);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{(webStomp ? "webstomp" : "bridge")}: {watches} distinct {variant} watches: ready in {Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s"));
+        return fleet;
+    }
+
+    private static async Task MeasureAsync(
+        DistinctWatchFleet fleet, AmqpSession session, DistinctWatchResult result, int? bridgePid, int nodePid, int repetitions, CancellationToken cancellationToken)
+    {
+        // Warm-up: JIT, the queues' processes, every client's first frame.
+        await RunOnceAsync(fleet, session, result.Variant, Math.Max(2 * fleet.Count, 200), cancellationToken);
+        for (var rep = 0; rep < repetitions; rep++)
+        {
+            var load = BenchRunner.LoadAverage();
+            var bridgeBefore = bridgePid is { } b ? ChildProcess.CpuSecondsOf(b) : double.NaN;
+            var nodeBefore = ChildProcess.CpuSecondsOf(nodePid);
+            var run = await RunOnceAsync(fleet, session, result.Variant, result.Messages, cancellationToken);
+            var bridgeCpu = bridgePid is { } p ? (ChildProcess.CpuSecondsOf(p) - bridgeBefore) * 1e6 / result.Messages : double.NaN;
+            var nodeCpu = (ChildProcess.CpuSecondsOf(nodePid) - nodeBefore) * 1e6 / result.Messages;
+            result.Rates.Add(run.DeliveriesPerSecond);
+            result.Delivered.Add(run.Received);
+            result.Misrouted.Add(run.Misrouted);
+            result.BridgeCpuMicrosPerMessage.Add(bridgeCpu);
+            result.NodeCpuMicrosPerMessage.Add(nodeCpu);
+            result.Load.Add(load);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  distinct {result.Variant,-8} {result.System,-13} N={result.Watches,5}: {run.DeliveriesPerSecond,9:N0} deliveries/s ({run.Received}/{run.Expected}, misrouted {run.Misrouted}); CPU µs/message: bridge {bridgeCpu:F1}, node {nodeCpu:F1}; load {load}"));
+        }
+    }
+
+    private static async Task<DistinctWatchFleet.Counter> RunOnceAsync(
+        DistinctWatchFleet fleet, AmqpSession session, DistinctWatchVariant variant, int messages, CancellationToken cancellationToken)
+    {
+        var run = fleet.Begin(messages);
+        try
+        {
+            await PublishAsync(session, variant, fleet.Count, messages, cancellationToken);
+            var allowed = TimeSpan.FromSeconds(30 + (messages / 2000.0));
+            await run.Completed.WaitAsync(allowed, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            return run;
+        }
+        finally
+        {
+            fleet.End();
+            if (run.Received < run.Expected)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>Message <c>seq</c> goes to node <c>seq % N</c>: a log line on its key, or a catalog of that node.</summary>
+    private static async Task PublishAsync(AmqpSession session, DistinctWatchVariant variant, int nodes, int messages, CancellationToken cancellationToken)
+    {
+        var template = PayloadFormat.Template(200);
+        var properties = new BasicProperties();
+        for (var seq = 0; seq < messages; seq++)
+        {
+            var node = DistinctWatchFleet.NodeName(seq % nodes);
+            byte[] body;
+            string exchange;
+            string routingKey;
+            if (variant == DistinctWatchVariant.Mq)
+            {
+                body = (byte[])template.Clone();
+                PayloadFormat.Stamp(body, 0, seq, Stopwatch.GetTimestamp());
+                (exchange, routingKey) = (DistinctWatchFleet.LoggingExchange, node + ".log.info");
+            }
+            else
+            {
+                // RackHD's Waterline message: {"event","record"}; the record starts with the bench's payload object.
+                var prefix = Encoding.UTF8.GetBytes("{\"event\":\"created\",\"record\":");
+                var suffix = Encoding.UTF8.GetBytes($",\"node\":\"{node}\"}}}}");
+                body = [.. prefix, .. template.AsSpan(0, template.Length - 1), .. suffix];
+                PayloadFormat.Stamp(body, prefix.Length, seq, Stopwatch.GetTimestamp());
+                (exchange, routingKey) = (DistinctWatchFleet.WaterlineExchange, "catalogs.created." + seq.ToString(CultureInfo.InvariantCulture));
+            }
+
+            await session.Channel.BasicPublishAsync(exchange, routingKey, mandatory: false, properties, body, cancellationToken);
+        }
+    }
+}

@@ -1,0 +1,73 @@
+using System.Globalization;
+using System.Text;
+
+namespace Bridge.Bench;
+
+/// <summary>The distinct-watch rows (issue 17 §1) as a markdown table, and their targets checked.</summary>
+public static class DistinctWatchReport
+{
+    private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
+
+    public static void AppendMarkdown(StringBuilder md, BenchResults results)
+    {
+        if (results.DistinctWatches.Count == 0)
+        {
+            return;
+        }
+
+        md.AppendLine("### Distinct watches: N clients, each watching its own node; one recipient per message");
+        md.AppendLine();
+        md.AppendLine("| variant | N | system | deliveries/s | CPU µs/message: server | + its RabbitMQ node = whole path | complete | load at each repetition |");
+        md.AppendLine("|---|---:|---|---:|---:|---:|---|---|");
+        foreach (var result in results.DistinctWatches.OrderBy(r => r.Variant).ThenBy(r => r.Watches).ThenBy(r => r.System, StringComparer.Ordinal))
+        {
+            var server = double.IsNaN(result.MedianBridgeCpu) ? result.MedianNodeCpu : result.MedianBridgeCpu;
+            var node = double.IsNaN(result.MedianBridgeCpu) ? "–" : result.MedianNodeCpu.ToString("F1", Invariant);
+            md.AppendLine(Invariant,
+                $"| {Variant(result.Variant)} | {result.Watches:N0} | {result.System} | {result.MedianRate:N0} | {server:F1} | {node} = {result.MedianTotalCpu:F1} | {(result.Complete ? "yes" : $"**no** ({string.Join(", ", result.Delivered)} of {result.Messages}, misrouted {string.Join(", ", result.Misrouted)})")} | {string.Join("; ", result.Load)} |");
+        }
+
+        md.AppendLine();
+        md.AppendLine("For Web-STOMP the server is the RabbitMQ node itself. Catalogs have no Web-STOMP row: STOMP cannot filter on a body field.");
+        md.AppendLine();
+    }
+
+    public static IEnumerable<(string Target, string Measured, bool Met)> Targets(BenchResults results)
+    {
+        var bridge = results.DistinctWatches.Where(r => r.System == "bridge").ToList();
+        foreach (var result in bridge)
+        {
+            yield return ($"bridge CPU ≤ 20 µs per message with one recipient ({Variant(result.Variant)}, N = {result.Watches:N0})",
+                $"{result.MedianBridgeCpu:F1} µs", result.MedianBridgeCpu <= 20);
+        }
+
+        foreach (var variant in bridge.Select(r => r.Variant).Distinct())
+        {
+            var rows = bridge.Where(r => r.Variant == variant).OrderBy(r => r.Watches).ToList();
+            if (rows.Count >= 2)
+            {
+                var growth = rows[^1].MedianBridgeCpu / rows[0].MedianBridgeCpu;
+                yield return ($"bridge CPU per message grows ≤ 1.3× from N = {rows[0].Watches:N0} to {rows[^1].Watches:N0} ({Variant(variant)})",
+                    $"{rows[0].MedianBridgeCpu:F1} → {rows[^1].MedianBridgeCpu:F1} µs = {growth:F2}×", growth <= 1.3);
+            }
+        }
+
+        foreach (var result in bridge.Where(r => r.Variant == DistinctWatchVariant.Mq))
+        {
+            var stomp = results.DistinctWatches.FirstOrDefault(r => r.System == "webstomp" && r.Watches == result.Watches);
+            if (stomp is null)
+            {
+                continue;
+            }
+
+            var share = result.MedianTotalCpu / stomp.MedianTotalCpu;
+            yield return ($"whole path (bridge + RabbitMQ) CPU ≤ 0.5× Web-STOMP's per message (N = {result.Watches:N0})",
+                $"{result.MedianTotalCpu:F1} vs {stomp.MedianTotalCpu:F1} µs = {share:F2}×", share <= 0.5);
+            var factor = result.MedianRate / stomp.MedianRate;
+            yield return ($"deliveries/s ≥ Web-STOMP's (N = {result.Watches:N0})",
+                $"{result.MedianRate:N0} vs {stomp.MedianRate:N0} = {factor:F2}×", factor >= 1);
+        }
+    }
+
+    private static string Variant(DistinctWatchVariant variant) => variant == DistinctWatchVariant.Mq ? "mq `<node>.#`" : "catalogs `{node}`";
+}
