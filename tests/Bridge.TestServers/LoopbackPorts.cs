@@ -21,6 +21,48 @@ public static class LoopbackPorts
         }
     }
 
+    /// <summary>
+    /// <paramref name="count"/> distinct free ports below the kernel's ephemeral range (32768 and up on Linux), for
+    /// a server that is stopped and started again on the same ports: a port from the ephemeral range can be taken
+    /// meanwhile as the local end of any outgoing connection on the machine (seen: a cluster node's distribution
+    /// port, "dist_port_already_used ... not_erlang", on its restart).
+    /// </summary>
+    public static int[] FreeForRestarts(int count)
+    {
+        var chosen = new List<int>(count);
+        var listeners = new List<TcpListener>(count);
+        try
+        {
+            while (chosen.Count < count)
+            {
+                var port = Random.Shared.Next(20000, 32000);
+                if (chosen.Contains(port))
+                {
+                    continue;
+                }
+
+                var listener = new TcpListener(IPAddress.Loopback, port);
+                try
+                {
+                    listener.Start();
+                }
+                catch (SocketException)
+                {
+                    continue;
+                }
+
+                listeners.Add(listener);
+                chosen.Add(port);
+            }
+
+            return [.. chosen];
+        }
+        finally
+        {
+            listeners.ForEach(listener => listener.Stop());
+        }
+    }
+
     /// <summary>Returns once something accepts connections on <paramref name="port"/>; throws as soon as <paramref name="hasExited"/> says the process that should listen is gone.</summary>
     public static async Task WaitForListenerAsync(int port, Func<bool> hasExited, CancellationToken cancellationToken)
     {

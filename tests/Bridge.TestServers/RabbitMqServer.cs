@@ -112,7 +112,7 @@ public sealed class RabbitMqServer : IAsyncDisposable
         var root = Directory.CreateTempSubdirectory(options.NamePrefix + "-rabbitmq-").FullName;
         Directory.CreateDirectory(Path.Combine(root, "mnesia"));
         Directory.CreateDirectory(Path.Combine(root, "log"));
-        var ports = LoopbackPorts.Free(4);
+        var ports = LoopbackPorts.FreeForRestarts(4);
         int? webStompPort = options.WebStomp ? ports[2] : null;
         var configuration = new StringBuilder()
             .AppendLine(CultureInfo.InvariantCulture, $"listeners.tcp.default = 127.0.0.1:{ports[0]}")
@@ -223,6 +223,18 @@ public sealed class RabbitMqServer : IAsyncDisposable
             _process.Dispose();
             _process = null;
         }
+    }
+
+    /// <summary>
+    /// Kills the node's VM and its watchdog (SIGKILL: no close frames to clients, no goodbye to cluster peers),
+    /// as a crashed machine would; its data stays for <see cref="RestartAsync"/>.
+    /// </summary>
+    public Task KillAsync()
+    {
+        KillProcess();
+        _process?.Dispose();
+        _process = null;
+        return Task.CompletedTask;
     }
 
     /// <summary>Runs <c>rabbitmqctl -n &lt;node&gt; ARGS</c> and returns its stdout; throws with its output when it fails.</summary>

@@ -10,6 +10,9 @@ namespace Bridge.Broker;
 // Durable shared queues (competing consumers across bridge instances), see IBroker.ConsumeQueueAsync.
 public sealed partial class RabbitMqBroker
 {
+    private const int ConsumerCountLooks = 8;
+    private static readonly TimeSpan ConsumerCountInterval = TimeSpan.FromMilliseconds(250);
+
     private readonly ConcurrentDictionary<DurableQueueConsumer, bool> _durableConsumers = new();
 
     public async ValueTask<IQueueConsumer> ConsumeQueueAsync(string queue, string exchange, string bindingKey, QueueHandler handler, QueueConsumerOptions options, CancellationToken cancellationToken)
@@ -47,20 +50,35 @@ public sealed partial class RabbitMqBroker
             return false;
         }
 
-        // A refused queue.delete closes its channel, so each attempt gets a channel of its own.
+        // Quorum queues refuse queue.delete with if-unused or if-empty (NOT_IMPLEMENTED, which closes the whole
+        // connection), so the counts are read with a passive declare first. A consumer that starts between the
+        // read and the delete loses the queue: only an instance that has not yet learnt that the queue is no
+        // longer wanted can do that, and the queue is deleted because nothing should consume it any more.
         try
         {
-            await using (var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken))
+            // A quorum queue forgets a consumer whose channel closed a moment later (through its Raft log), so the
+            // caller's own consumer, disposed just before, may still be counted: look again a few times.
+            var (_, consumers) = await CountAsync(connection, queue, cancellationToken);
+            for (var look = 1; consumers > 0 && look < ConsumerCountLooks; look++)
             {
-                var dropped = await channel.QueueDeleteAsync(queue, ifUnused: true, ifEmpty: false, cancellationToken: cancellationToken);
-                Log.DurableQueueDeleted(_logger, queue, dropped);
+                await Task.Delay(ConsumerCountInterval, _timeProvider, cancellationToken);
+                (_, consumers) = await CountAsync(connection, queue, cancellationToken);
             }
+
+            if (consumers > 0)
+            {
+                // Another instance still consumes it; it deletes the queue when it lets go.
+                Log.DurableQueueInUse(_logger, queue);
+                return false;
+            }
+
+            await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
+            var dropped = await channel.QueueDeleteAsync(queue, ifUnused: false, ifEmpty: false, cancellationToken: cancellationToken);
+            Log.DurableQueueDeleted(_logger, queue, dropped);
         }
-        catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == 406)
+        catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == Constants.NotFound)
         {
-            // PRECONDITION_FAILED: another instance still consumes it; it deletes the queue when it lets go.
-            Log.DurableQueueInUse(_logger, queue);
-            return false;
+            // Never existed, or another instance deleted it first.
         }
         catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or BrokerUnreachableException)
         {
@@ -70,16 +88,38 @@ public sealed partial class RabbitMqBroker
 
         try
         {
-            await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
-            await channel.QueueDeleteAsync(queue + ".dead-letter", ifUnused: false, ifEmpty: true, cancellationToken: cancellationToken);
+            // Only when empty: the refused messages stay for the operator to read.
+            var deadLetter = queue + ".dead-letter";
+            if (await CountAsync(connection, deadLetter, cancellationToken) is (0, 0))
+            {
+                await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
+                await channel.QueueDeleteAsync(deadLetter, ifUnused: false, ifEmpty: false, cancellationToken: cancellationToken);
+            }
         }
         catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException)
         {
-            // Not empty (406): the refused messages stay for the operator to read. Or the connection went: harmless.
+            // Missing (404) or the connection went: harmless.
         }
 
         return true;
     }
+
+    // A passive declare on a channel of its own (a 404 closes it): the queue's messages and consumers.
+    private static async Task<(uint Messages, uint Consumers)> CountAsync(IConnection connection, string queue, CancellationToken cancellationToken)
+    {
+        await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
+        var declared = await channel.QueueDeclarePassiveAsync(queue, cancellationToken);
+        return (declared.MessageCount, declared.ConsumerCount);
+    }
+
+    // Why a registered durable queue cannot be used now, for the status; null when every one can.
+    private string? DurableQueueProblems()
+    {
+        var problems = _durableConsumers.Keys.Select(static consumer => consumer.Problem).OfType<string>().Order(StringComparer.Ordinal).ToList();
+        return problems.Count == 0 ? null : string.Join("; ", problems);
+    }
+
+    private bool AnyDurableQueueUnusable => _durableConsumers.Keys.Any(static consumer => consumer.Problem is not null);
 
     /// <summary>Starts every registered durable consumer that has no open channel (idempotent).</summary>
     private async Task StartDurableConsumersAsync(CancellationToken cancellationToken)
@@ -110,6 +150,7 @@ public sealed partial class RabbitMqBroker
         private readonly CancellationTokenSource _stopping = new();
         private readonly string _deadLetter = queue + ".dead-letter";
         private IChannel? _channel;
+        private string? _problem;
         private string? _consumerTag;
         private bool _disposed;
         private volatile bool _draining;
@@ -117,6 +158,13 @@ public sealed partial class RabbitMqBroker
         private TaskCompletionSource _idle = NewIdle(completed: true);
 
         public string Queue { get; } = queue;
+
+        /// <summary>Why the queue cannot be used now (it exists with other arguments), or null; see <see cref="RabbitMqBroker.Status"/>.</summary>
+        public string? Problem
+        {
+            get => Volatile.Read(ref _problem);
+            private set => Volatile.Write(ref _problem, value);
+        }
 
         public async Task EnsureStartedAsync(CancellationToken cancellationToken)
         {
@@ -131,6 +179,7 @@ public sealed partial class RabbitMqBroker
                 if (_channel is not null)
                 {
                     await _channel.DisposeAsync();
+                    _channel = null;
                 }
 
                 await broker.DeclareExchangeUnderLockAsync(exchange, cancellationToken);
@@ -139,18 +188,37 @@ public sealed partial class RabbitMqBroker
                 var channel = await connection.CreateChannelAsync(
                     new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), cancellationToken);
                 await channel.BasicQosAsync(0, options.Prefetch, global: false, cancellationToken);
-                await channel.QueueDeclareAsync(_deadLetter, durable: true, exclusive: false, autoDelete: false, arguments: null, cancellationToken: cancellationToken);
-                var arguments = new Dictionary<string, object?>
-                {
-                    ["x-dead-letter-exchange"] = "",
-                    ["x-dead-letter-routing-key"] = _deadLetter,
-                };
+                var arguments = QuorumQueue.Arguments(
+                [
+                    new("x-dead-letter-exchange", ""),
+                    new("x-dead-letter-routing-key", _deadLetter),
+                ]);
                 if (options.SingleActiveConsumer)
                 {
                     arguments["x-single-active-consumer"] = true;
                 }
 
-                await channel.QueueDeclareAsync(Queue, durable: true, exclusive: false, autoDelete: false, arguments: arguments, cancellationToken: cancellationToken);
+                try
+                {
+                    await channel.QueueDeclareAsync(_deadLetter, durable: true, exclusive: false, autoDelete: false, arguments: QuorumQueue.Arguments(), cancellationToken: cancellationToken);
+                    await channel.QueueDeclareAsync(Queue, durable: true, exclusive: false, autoDelete: false, arguments: arguments, cancellationToken: cancellationToken);
+                }
+                catch (Exception ex) when (QuorumQueue.IsInequivalent(ex, out var reason))
+                {
+                    // Not transient: a classic queue of this name stays one until an operator migrates it. Reported
+                    // once (log and readiness) and retried slowly by the broker's loop, never thrown at the caller.
+                    await channel.DisposeAsync();
+                    var problem = QuorumQueue.Advice(ex.Message.Contains(_deadLetter, StringComparison.Ordinal) ? _deadLetter : Queue, reason);
+                    if (Problem != problem)
+                    {
+                        Problem = problem;
+                        Log.DurableQueueUnusable(broker._logger, Queue, problem);
+                    }
+
+                    return;
+                }
+
+                Problem = null;
                 await channel.QueueBindAsync(Queue, exchange, bindingKey, arguments: null, noWait: false, cancellationToken);
 
                 var consumer = new AsyncEventingBasicConsumer(channel);
@@ -385,5 +453,9 @@ public sealed partial class RabbitMqBroker
         [LoggerMessage(EventId = 1053, EventName = "DurableQueueInUse", Level = LogLevel.Debug,
             Message = "Durable queue {Queue} is still consumed by another instance; that instance deletes it when it lets go")]
         public static partial void DurableQueueInUse(ILogger logger, string queue);
+
+        [LoggerMessage(EventId = 1054, EventName = "DurableQueueUnusable", Level = LogLevel.Error,
+            Message = "Not consuming durable queue {Queue}: {Problem}. The bridge reports not ready and tries again after each reconnection and every retry delay")]
+        public static partial void DurableQueueUnusable(ILogger logger, string queue, string problem);
     }
 }

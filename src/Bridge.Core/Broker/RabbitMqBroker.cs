@@ -36,6 +36,7 @@ public sealed partial class RabbitMqBroker : BackgroundService, IBroker
     private readonly SubscriptionIndex _index;
     private readonly ConnectionFactory _factory;
     private readonly ResiliencePipeline _retryPipeline;
+    private readonly RabbitMqEndpoints _endpoints;
     private readonly string _address;
     private readonly BridgeMetrics? _metrics;
 
@@ -80,8 +81,8 @@ public sealed partial class RabbitMqBroker : BackgroundService, IBroker
         _ackBatchSize = Math.Max(1, _options.Prefetch / 4);
 
         var uri = new Uri(_options.Uri!);
-        var port = uri.IsDefaultPort || uri.Port < 0 ? (uri.Scheme == "amqps" ? 5671 : 5672) : uri.Port;
-        _address = $"{uri.Scheme}://{uri.Host}:{port}";
+        _endpoints = new RabbitMqEndpoints(_options);
+        _address = _endpoints.Description;
         _status = new StatusSnapshot(false, $"waiting for RabbitMQ at {_address}: not connected yet");
 
         _factory = new ConnectionFactory
@@ -121,6 +122,14 @@ public sealed partial class RabbitMqBroker : BackgroundService, IBroker
         get
         {
             var status = _status;
+
+            // A durable queue that exists with other arguments (a classic queue of an older bridge) is not
+            // transient: not ready, naming the queue and the migration, until an operator deals with it.
+            if (status.IsReady && DurableQueueProblems() is { } problems)
+            {
+                return new DependencyStatus(false, $"{status.Description}; {problems}");
+            }
+
             return new DependencyStatus(status.IsReady, status.Description);
         }
     }
@@ -294,8 +303,15 @@ public sealed partial class RabbitMqBroker : BackgroundService, IBroker
 
             while (!stoppingToken.IsCancellationRequested)
             {
-                await _recoverySignal.WaitAsync(stoppingToken);
-                await _retryPipeline.ExecuteAsync(static (self, ct) => self.ReconcileAsync(ct), this, stoppingToken);
+                if (await _recoverySignal.WaitAsync(_options.ConnectRetryMaxDelay, stoppingToken))
+                {
+                    await _retryPipeline.ExecuteAsync(static (self, ct) => self.ReconcileAsync(ct), this, stoppingToken);
+                }
+                else if (_isConnected && AnyDurableQueueUnusable)
+                {
+                    // An operator may have migrated the queue meanwhile: try again, slowly (one declare per queue).
+                    await StartDurableConsumersAsync(stoppingToken);
+                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -360,7 +376,8 @@ public sealed partial class RabbitMqBroker : BackgroundService, IBroker
         IConnection? connection = null;
         try
         {
-            connection = await _factory.CreateConnectionAsync(cancellationToken);
+            // Through the endpoint list: the client's recovery asks it again, which is how a connection moves to a live node.
+            connection = await _factory.CreateConnectionAsync(_endpoints, _options.ClientName, cancellationToken);
             var consumeChannel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
             await consumeChannel.BasicQosAsync(0, (ushort)_options.Prefetch, global: false, cancellationToken);
             var queue = await consumeChannel.QueueDeclareAsync(
@@ -389,8 +406,8 @@ public sealed partial class RabbitMqBroker : BackgroundService, IBroker
 
             // Ready only once the registered durable consumers run (one registered from now on starts itself).
             await StartDurableConsumersAsync(cancellationToken);
-            SetStatus(true, $"connected to RabbitMQ at {_address}");
-            Log.Connected(_logger, _address, _queueName);
+            SetStatus(true, $"connected to RabbitMQ at {ConnectedNode}");
+            Log.Connected(_logger, ConnectedNode, _queueName);
         }
         finally
         {
@@ -432,8 +449,8 @@ public sealed partial class RabbitMqBroker : BackgroundService, IBroker
             }
 
             _isConnected = true;
-            SetStatus(true, $"connected to RabbitMQ at {_address}");
-            Log.Recovered(_logger, _address, bindings.Count, _queueName);
+            SetStatus(true, $"connected to RabbitMQ at {ConnectedNode}");
+            Log.Recovered(_logger, ConnectedNode, bindings.Count, _queueName);
         }
         finally
         {
@@ -676,7 +693,7 @@ public sealed partial class RabbitMqBroker : BackgroundService, IBroker
         _metrics?.BrokerConnectionChanged("lost");
         var reason = args.ReplyText;
         SetStatus(false, $"waiting for RabbitMQ at {_address}: connection lost ({args.ReplyCode} {reason})");
-        Log.ConnectionLost(_logger, _address, args.ReplyCode, reason);
+        Log.ConnectionLost(_logger, ConnectedNode, args.ReplyCode, reason);
         return Task.CompletedTask;
     }
 
@@ -733,6 +750,9 @@ public sealed partial class RabbitMqBroker : BackgroundService, IBroker
             throw new BrokerUnavailableException($"The broker is not available: {_status.Description}");
         }
     }
+
+    // The node the connection is on (it changes when recovery moves to another), or the whole list before the first connection.
+    private string ConnectedNode => _connection?.Endpoint is { } endpoint ? RabbitMqEndpoints.Describe(endpoint) : _address;
 
     private void SetStatus(bool isReady, string description) => _status = new StatusSnapshot(isReady, description);
 

@@ -12,6 +12,13 @@ public static class BrokerExtensions
         var services = builder.Services;
         if (!BridgeMode.From(builder.Configuration).HasRabbitMq)
         {
+            // Without Uri the endpoints would be ignored and the bridge run on the in-process broker: say so at start.
+            if (builder.Configuration.GetSection($"{RabbitMqOptions.SectionName}:Endpoints").GetChildren().Any())
+            {
+                throw new OptionsValidationException(RabbitMqOptions.SectionName, typeof(RabbitMqOptions),
+                    ["Bridge:RabbitMq:Endpoints is set but Bridge:RabbitMq:Uri is not: set Bridge:RabbitMq:Uri too (it switches RabbitMQ on and gives the credentials and vhost)."]);
+            }
+
             services.AddSingleton<InProcessBroker>();
             services.AddSingleton<IBroker>(static sp => sp.GetRequiredService<InProcessBroker>());
             return builder;
