@@ -34,6 +34,7 @@ public sealed class RabbitMqRecoveryLog : BackgroundService, IRecoveryLog
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<RabbitMqRecoveryLog> _logger;
     private readonly ConnectionFactory _factory;
+    private readonly RabbitMqEndpoints _endpoints;
     private readonly string _address;
     private readonly Dictionary<string, TailState> _tails;
     private readonly ConcurrentDictionary<StreamReader, bool> _readers = new();
@@ -53,7 +54,9 @@ public sealed class RabbitMqRecoveryLog : BackgroundService, IRecoveryLog
         _logger = logger;
         _tails = exchanges.Names.ToDictionary(static name => name, static name => new TailState(name), StringComparer.Ordinal);
         var uri = new Uri(_rabbitOptions.Uri!);
-        _address = $"{uri.Scheme}://{uri.Host}:{(uri.IsDefaultPort ? 5672 : uri.Port)}";
+        // The same node list as the broker's own connection, so the streams follow a cluster's failover too.
+        _endpoints = new RabbitMqEndpoints(_rabbitOptions);
+        _address = _endpoints.Description;
         _factory = new ConnectionFactory
         {
             Uri = uri,
@@ -179,7 +182,7 @@ public sealed class RabbitMqRecoveryLog : BackgroundService, IRecoveryLog
 
     private async Task ConnectAsync(CancellationToken cancellationToken)
     {
-        var connection = await _factory.CreateConnectionAsync(cancellationToken);
+        var connection = await _factory.CreateConnectionAsync(_endpoints, _factory.ClientProvidedName, cancellationToken);
         try
         {
             foreach (var exchange in _tails.Keys)
