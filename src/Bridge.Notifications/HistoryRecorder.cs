@@ -1,4 +1,5 @@
 using Bridge.Broker;
+using Bridge.Subscriptions;
 using Microsoft.Extensions.Options;
 
 namespace Bridge.Notifications;
@@ -56,9 +57,18 @@ public sealed class HistoryRecorder(
             await TryEnsureIndexesAsync(cancellationToken);
         }
 
+        var deliveryId = NotificationGenerator.IdOf(delivery);
         try
         {
-            var item = await history.AppendAsync(message, cancellationToken);
+            // A redelivery follows a consumer that may have stored the message before its acknowledgement was lost
+            // (its node died): the history keeps each message once, so look before storing it again.
+            if (delivery.Redelivered && await history.ContainsDeliveryAsync(deliveryId, cancellationToken))
+            {
+                NotificationsLog.RedeliveryAlreadyStored(logger, TransactionMessage.IdOf(message), deliveryId);
+                return true;
+            }
+
+            var item = await history.AppendAsync(message, cancellationToken, deliveryId);
             NotificationsLog.Stored(logger, TransactionMessage.IdOf(message), TransactionMessage.StatusOf(message), (string)item["storedAt"]!);
             return true;
         }

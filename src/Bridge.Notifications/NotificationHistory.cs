@@ -33,10 +33,22 @@ public sealed class NotificationHistory(IDocumentStore store, IOptions<Notificat
         await store.EnsureIndexAsync(Collection, new IndexSpec("storedAt_id", NewestFirst), cancellationToken);
         await store.EnsureIndexAsync(Collection,
             new IndexSpec("transactionId_storedAt", [new SortField("transactionId", SortDirection.Ascending), .. NewestFirst]), cancellationToken);
+        await store.EnsureIndexAsync(Collection, new IndexSpec("deliveryId", [new SortField("deliveryId", SortDirection.Ascending)]), cancellationToken);
     }
 
-    /// <summary>Stores a validated message; returns the item as the history shows it.</summary>
-    public async Task<JsonObject> AppendAsync(JsonObject message, CancellationToken cancellationToken)
+    /// <summary>Whether a message with this delivery id (<see cref="Bridge.Subscriptions.NotificationGenerator.IdOf"/>) is stored already.</summary>
+    public async Task<bool> ContainsDeliveryAsync(string deliveryId, CancellationToken cancellationToken)
+    {
+        var filter = FilterParser.ParseFilter(new JsonObject { ["deliveryId"] = deliveryId }, new FilterLimits(MaxLimit: 1));
+        var found = await store.FindAsync(Collection, new DocumentQuery(filter, [], 0, 1), cancellationToken);
+        return found.Count > 0;
+    }
+
+    /// <summary>
+    /// Stores a validated message; returns the item as the history shows it. <paramref name="deliveryId"/>, the
+    /// broker message's stable id, is kept so that a redelivery of the same message can be recognised.
+    /// </summary>
+    public async Task<JsonObject> AppendAsync(JsonObject message, CancellationToken cancellationToken, string? deliveryId = null)
     {
         ArgumentNullException.ThrowIfNull(message);
         var milliseconds = NextMilliseconds();
@@ -53,6 +65,11 @@ public sealed class NotificationHistory(IDocumentStore store, IOptions<Notificat
             ["status"] = TransactionMessage.StatusOf(message),
             ["message"] = message.DeepClone(),
         };
+        if (deliveryId is not null)
+        {
+            document["deliveryId"] = deliveryId;
+        }
+
         await store.InsertAsync(Collection, document, cancellationToken);
         return ToItem(document);
     }

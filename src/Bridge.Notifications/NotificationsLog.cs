@@ -41,4 +41,8 @@ internal static partial class NotificationsLog
     [LoggerMessage(EventId = 9009, EventName = "NotificationPushUnavailable", Level = LogLevel.Error,
         Message = "The broker offers no subscriptions: notifications are not pushed ({Reason})")]
     public static partial void PushUnavailable(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 9010, EventName = "NotificationRedeliveryAlreadyStored", Level = LogLevel.Information,
+        Message = "Notification {TransactionId} came again (delivery {DeliveryId}, redelivered after a lost acknowledgement) and is stored already: kept once")]
+    public static partial void RedeliveryAlreadyStored(ILogger logger, string? transactionId, string deliveryId);
 }

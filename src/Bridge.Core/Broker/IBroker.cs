@@ -21,6 +21,13 @@ public readonly record struct BrokerDelivery(
     /// do. It is the same on every redelivery, which is what makes a webhook's <c>webhook-id</c> stable.
     /// </summary>
     public string? MessageId { get; init; }
+
+    /// <summary>
+    /// True when the broker says it may have handed this message out before (AMQP <c>redelivered</c>): a consumer
+    /// whose node died after it acted but before its acknowledgement arrived. A store that must keep each message
+    /// once checks for it then.
+    /// </summary>
+    public bool Redelivered { get; init; }
 }
 
 /// <summary>Receives deliveries for one subscription. Called on the broker's dispatch thread: never block.</summary>

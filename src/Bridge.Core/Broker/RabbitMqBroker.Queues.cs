@@ -261,6 +261,7 @@ public sealed partial class RabbitMqBroker
                 BridgeTracing.ExtractFromHeaders(args.BasicProperties.Headers), Stopwatch.GetTimestamp())
             {
                 MessageId = args.BasicProperties.MessageId,
+                Redelivered = args.Redelivered,
             };
             var verdict = await QueueHandlerRunner.RunAsync(handler, delivery, Queue, broker._logger, _stopping.Token);
             if (verdict.Outcome == QueueOutcome.Abandoned)

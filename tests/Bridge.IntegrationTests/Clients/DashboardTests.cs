@@ -102,9 +102,14 @@ public sealed class DashboardTests(ChromiumFixture chromium) : IClassFixture<Chr
     [Fact]
     public async Task NotificationsPanel_PagesTheHistory()
     {
+        // The demo's own webhook_tx transactions land in the same history, several a second: this host has the demo
+        // off, so the page counts only what the test published.
+        var settings = BrowserClientNodeTests.DemoSettings();
+        settings["Bridge:Demo:Enabled"] = "false";
+        await using var quiet = await BridgeHost.StartAsync(settings);
         for (var i = 0; i < 25; i++)
         {
-            await PublishAsync("notifications", "webhook_tx", new
+            await PublishAsync(quiet, "notifications", "webhook_tx", new
             {
                 type = "webhook_tx",
                 sub_type = (string?)null,
@@ -120,7 +125,7 @@ public sealed class DashboardTests(ChromiumFixture chromium) : IClassFixture<Chr
             });
         }
 
-        var history = await OpenDashboardAsync();
+        var history = await OpenDashboardAsync(quiet);
         await Expect(history.Locator("#notifications li")).ToHaveCountAsync(20, new() { Timeout = Timeout });
         await history.Locator("#notifications-more").ClickAsync();
         await Expect(history.Locator("#notifications li")).ToHaveCountAsync(25, new() { Timeout = Timeout });
@@ -243,16 +248,20 @@ public sealed class DashboardTests(ChromiumFixture chromium) : IClassFixture<Chr
 
     private static ILocatorAssertions Expect(ILocator locator) => Assertions.Expect(locator);
 
-    private async Task<IPage> OpenDashboardAsync(string query = "")
+    private Task<IPage> OpenDashboardAsync(string query = "") => OpenDashboardAsync(_host, query);
+
+    private async Task<IPage> OpenDashboardAsync(BridgeHost host, string query = "")
     {
         var context = await chromium.Browser.NewContextAsync(new() { ViewportSize = new() { Width = 1440, Height = 1000 } });
         var page = await context.NewPageAsync();
-        await page.GotoAsync(new Uri(_host.BaseUri, "/ui/" + query).ToString(), new() { Timeout = Timeout });
+        await page.GotoAsync(new Uri(host.BaseUri, "/ui/" + query).ToString(), new() { Timeout = Timeout });
         return page;
     }
 
-    private Task PublishAsync(string exchange, string routingKey, object body) =>
-        _host.Services.GetRequiredService<IBroker>()
+    private Task PublishAsync(string exchange, string routingKey, object body) => PublishAsync(_host, exchange, routingKey, body);
+
+    private static Task PublishAsync(BridgeHost host, string exchange, string routingKey, object body) =>
+        host.Services.GetRequiredService<IBroker>()
             .PublishAsync(exchange, routingKey, Encoding.UTF8.GetBytes(JsonSerializer.Serialize(body)), CancellationToken.None)
             .AsTask().WaitAsync(TimeSpan.FromSeconds(10));
 

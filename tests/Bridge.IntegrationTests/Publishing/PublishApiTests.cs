@@ -19,8 +19,19 @@ internal sealed class RecordingBroker : IBroker
 
     public DependencyStatus Status => new(true, "recording fake");
 
+    /// <summary>
+    /// The publish API never subscribes, but the host's recovery log (issue 16) binds to its retained exchanges at
+    /// start: those bindings are accepted and never delivered to.
+    /// </summary>
     public ValueTask<IAsyncDisposable> SubscribeAsync(string exchange, string bindingKey, DeliveryHandler handler, CancellationToken cancellationToken) =>
-        throw new NotSupportedException("The publish API does not subscribe.");
+        ValueTask.FromResult<IAsyncDisposable>(NoSubscription.Instance);
+
+    private sealed class NoSubscription : IAsyncDisposable
+    {
+        public static readonly NoSubscription Instance = new();
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
 
     public ValueTask PublishAsync(string exchange, string routingKey, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
     {
