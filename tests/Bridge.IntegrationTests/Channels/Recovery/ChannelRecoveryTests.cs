@@ -73,7 +73,13 @@ public abstract class ChannelRecoveryTests<TFixture>(TFixture fixture) : IClassF
             lastPosition = (await ReceiveNumbersAsync(first, 10))[^1].Position;
         }
 
+        // The instance the client comes back to has read these 50 from its stream before the replay starts (see the
+        // first test), so at least 50 count as missed.
+        await using var sentinel = await ChannelClient.ConnectAsync(Fixture.ReconnectUri("mq"));
+        await sentinel.SendTextAsync(MqWatch(key, since: null));
+        await sentinel.SyncAsync();
         await PublishNumbersAsync(key, 10, 50);
+        await ReceiveNumbersAsync(sentinel, 50);
 
         // Publishing goes on while the second connection replays: the seam falls somewhere in this stream.
         await using var second = await ChannelClient.ConnectAsync(Fixture.ReconnectUri("mq"));
