@@ -44,6 +44,8 @@ public sealed class BenchOptions
           --bridge PATH              the built Bridge.dll (default: found next to this build)
           --filter-cost-events N     issue 11: an ordinary watcher's latency alone and beside 20 costly regex
                                      watches, N events per phase, embedded and RabbitMQ (default 0: skipped)
+          --guessing-cost-events N   issue 11: an ordinary watcher's latency alone and while 8 clients guess
+                                     passwords at full speed, N events per phase (default 0: skipped)
           --telemetry-cost L         issue 15: fan-out throughput with OpenTelemetry on beside off, at these
                                      subscriber counts (200 B, --reps repetitions each; default none: skipped)
         """;
@@ -107,6 +109,9 @@ public sealed class BenchOptions
 
     /// <summary>Events per phase of the filter-cost scenario (<see cref="FilterCostBench"/>); 0 skips it.</summary>
     public int FilterCostEvents { get; private set; }
+
+    /// <summary>Events per phase of the password-guessing scenario (<see cref="GuessingCostBench"/>); 0 skips it.</summary>
+    public int GuessingCostEvents { get; private set; }
 
     /// <summary>Subscriber counts of the telemetry on/off scenario (<see cref="TelemetryCostBench"/>); none skips it.</summary>
     public IReadOnlyList<int> TelemetryCostSubscribers { get; private set; } = [];
@@ -225,6 +230,9 @@ public sealed class BenchOptions
                     break;
                 case "--filter-cost-events":
                     options.FilterCostEvents = Int(name, Value(), min: 0);
+                    break;
+                case "--guessing-cost-events":
+                    options.GuessingCostEvents = Int(name, Value(), min: 0);
                     break;
                 case "--telemetry-cost":
                     options.TelemetryCostSubscribers = IntList(name, Value(), allowEmpty: true);

@@ -161,7 +161,7 @@ public static class BenchRunner
         }
     }
 
-    /// <summary>The opt-in scenarios (issue 11's filter cost, issue 15's telemetry cost); their tables follow the report.</summary>
+    /// <summary>The opt-in scenarios (issue 11's filter and guessing cost, issue 15's telemetry cost); their tables follow the report.</summary>
     private static async Task<string> MeasureScenariosAsync(RunContext context, CancellationToken cancellationToken)
     {
         var options = context.Options;
@@ -170,6 +170,12 @@ public static class BenchRunner
         {
             var filterCost = await FilterCostBench.RunAsync(context.BridgeDll, context.Node.AmqpUri, options.FilterCostEvents, options.Repetitions, context.LogDirectory, cancellationToken);
             report.AppendLine().Append(FilterCostBench.Markdown(filterCost));
+        }
+
+        if (options.GuessingCostEvents > 0)
+        {
+            var guessing = await GuessingCostBench.RunAsync(context.BridgeDll, options.GuessingCostEvents, options.Repetitions, context.LogDirectory, cancellationToken);
+            report.AppendLine().Append(GuessingCostBench.Markdown(guessing));
         }
 
         if (options.TelemetryCostSubscribers.Count > 0)

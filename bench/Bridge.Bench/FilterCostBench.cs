@@ -32,7 +32,7 @@ public static class FilterCostBench
         foreach (var broker in amqpUri is null ? ["embedded"] : new[] { "embedded", "rabbitmq" })
         {
             await using var bridge = await StartAsync(bridgeDll, broker == "rabbitmq" ? amqpUri : null, logDirectory, cancellationToken);
-            using var http = await PublisherAsync(bridge.Port, cancellationToken);
+            using var http = await PublisherAsync(bridge.Port, Account, Password, cancellationToken);
             var result = new FilterCostResult(broker, events, [], []);
             await using var victim = await BenchSocket.ConnectAsync(bridge.Port, "nodes", cancellationToken);
             await victim.SendAsync("""{"handler":"watch"}""", cancellationToken);
@@ -80,7 +80,7 @@ public static class FilterCostBench
         return text.ToString();
     }
 
-    private static LatencySummary Median(List<LatencySummary> reps) => new(
+    internal static LatencySummary Median(List<LatencySummary> reps) => new(
         BenchResults.Median(reps.Select(r => r.P50Ms)), BenchResults.Median(reps.Select(r => r.P99Ms)), BenchResults.Median(reps.Select(r => r.MaxMs)), reps.Sum(r => r.Samples));
 
     /// <summary>A watch whose <c>$or</c> of five catastrophic patterns is evaluated on every node event; distinct params make it a group of its own.</summary>
@@ -94,7 +94,8 @@ public static class FilterCostBench
         },
     }.ToJsonString();
 
-    private static async Task<LatencySummary> MeasureAsync(HttpClient http, BenchSocket victim, string phase, int events, CancellationToken cancellationToken)
+    /// <summary>Publishes <paramref name="events"/> node updates through the publish API, one every 20 ms, and times each one's arrival at <paramref name="victim"/>.</summary>
+    internal static async Task<LatencySummary> MeasureAsync(HttpClient http, BenchSocket victim, string phase, int events, CancellationToken cancellationToken)
     {
         // A name that makes every catastrophic pattern work hardest: long, almost matching, never ending in X.
         var name = new string('a', 3000) + "!";
@@ -173,11 +174,11 @@ public static class FilterCostBench
     }
 
     /// <summary>An HTTP client holding an admin token (one password check, not one per publish).</summary>
-    private static async Task<HttpClient> PublisherAsync(int port, CancellationToken cancellationToken)
+    internal static async Task<HttpClient> PublisherAsync(int port, string account, string password, CancellationToken cancellationToken)
     {
         var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) };
         using var request = new HttpRequestMessage(HttpMethod.Get, "/auth_token");
-        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{Account}:{Password}")));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{account}:{password}")));
         using var response = await http.SendAsync(request, cancellationToken);
         response.EnsureSuccessStatusCode();
         var token = (string)JsonNode.Parse(await response.Content.ReadAsStringAsync(cancellationToken))!["token"]!;
