@@ -44,8 +44,9 @@ public sealed class BenchOptions
           --bridge PATH              the built Bridge.dll (default: found next to this build)
           --filter-cost-events N     issue 11: an ordinary watcher's latency alone and beside 20 costly regex
                                      watches, N events per phase, embedded and RabbitMQ (default 0: skipped)
-          --telemetry-cost L         issue 15: fan-out throughput with OpenTelemetry on beside off, at these
-                                     subscriber counts (200 B, --reps repetitions each; default none: skipped)
+          --telemetry-cost L         issue 15: fan-out throughput with OpenTelemetry off, metrics only and
+                                     metrics + tracing, at these subscriber counts (first --sizes payload,
+                                     --reps repetitions each; default none: skipped)
         """;
 
     public bool ShowHelp { get; private set; }
