@@ -46,8 +46,9 @@ public sealed class BenchOptions
                                      watches, N events per phase, embedded and RabbitMQ (default 0: skipped)
           --guessing-cost-events N   issue 11: an ordinary watcher's latency alone and while 8 clients guess
                                      passwords at full speed, N events per phase (default 0: skipped)
-          --telemetry-cost L         issue 15: fan-out throughput with OpenTelemetry on beside off, at these
-                                     subscriber counts (200 B, --reps repetitions each; default none: skipped)
+          --telemetry-cost L         issue 15: fan-out throughput with OpenTelemetry off, metrics only and
+                                     metrics + tracing, at these subscriber counts (first --sizes payload,
+                                     --reps repetitions each; default none: skipped)
         """;
 
     public bool ShowHelp { get; private set; }

@@ -311,22 +311,30 @@ public sealed class WebSocketConnection
     private async Task SendLoopAsync(CancellationToken cancellationToken)
     {
         var reader = _outgoing.Reader;
+
+        // Neither the wait nor the sends take the token: with a cancelable token the channel allocates a new waiter
+        // (and a registration) every time the queue runs dry, and ManagedWebSocket takes its slow path with a
+        // registration for every frame, which made every delivery to an idle connection allocate (issue 15,
+        // docs/benchmarks.md). One registration per connection does the same job: it aborts the socket, which ends
+        // a send in progress, and completes the queue, which ends the wait.
+        using var stop = cancellationToken.UnsafeRegister(static state => ((WebSocketConnection)state!).StopSending(), this);
         try
         {
-            while (await reader.WaitToReadAsync(cancellationToken))
+            while (await reader.WaitToReadAsync(CancellationToken.None))
             {
                 while (reader.TryRead(out var frame))
                 {
                     if (!_discardQueued)
                     {
-                        await _socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
+                        await _socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
                     }
                 }
             }
 
             // The queue is complete and flushed. A close the server began goes out from here, the only sender,
             // so it never races a data frame; the receive loop then waits for the client's answer.
-            if (Volatile.Read(ref _close) is { } close && _socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+            if (!cancellationToken.IsCancellationRequested
+                && Volatile.Read(ref _close) is { } close && _socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
             {
                 await _socket.CloseOutputAsync(close.Status, close.Reason, cancellationToken);
             }
@@ -336,9 +344,21 @@ public sealed class WebSocketConnection
         }
         catch (Exception ex) when (ex is WebSocketException or IOException or ObjectDisposedException)
         {
-            ConnectionLog.SendFailed(_logger, Id, ex);
+            if (!cancellationToken.IsCancellationRequested)
+            {
+                ConnectionLog.SendFailed(_logger, Id, ex);
+            }
+
             Abort();
         }
+    }
+
+    // The send loop's cancellation: what is queued is dropped, and a send blocked on a client that stopped reading ends.
+    private void StopSending()
+    {
+        _discardQueued = true;
+        CompleteOutgoing();
+        _socket.Abort();
     }
 
     private async Task CloseAsync(WebSocketCloseStatus status, string reason)

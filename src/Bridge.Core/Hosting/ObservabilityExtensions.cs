@@ -61,6 +61,10 @@ public static class ObservabilityExtensions
 
         if (switches.Tracing)
         {
+            // RabbitMQ.Client names its spans "deliver <routing key>" by default: a routing key carries ids (RackHD's
+            // <collection>.<event>.<id>), so span names would be unbounded, as no label here may be, and a new string
+            // would be built for every message. "deliver"/"publish" it is; the key stays in the span's tags.
+            RabbitMQActivitySource.UseRoutingKeyAsOperationName = false;
             telemetry.WithTracing(static tracing => tracing
                 .AddSource(BridgeTracing.SourceName, RabbitMQActivitySource.PublisherSourceName, RabbitMQActivitySource.SubscriberSourceName)
                 .AddAspNetCoreInstrumentation()

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;
 
@@ -14,6 +15,10 @@ public static class BridgeTracing
 
     public const string TraceParentHeader = "traceparent";
     public const string TraceStateHeader = "tracestate";
+
+    private const int MaxCachedSpanNames = 256;
+
+    private static readonly ConcurrentDictionary<string, string> SpanNames = new(StringComparer.Ordinal);
 
     public static ActivitySource Source { get; } = new(SourceName);
 
@@ -83,7 +88,7 @@ public static class BridgeTracing
             return null;
         }
 
-        var activity = Source.StartActivity($"process {destination}", ActivityKind.Consumer, producer);
+        var activity = Source.StartActivity(ProcessSpanName(destination), ActivityKind.Consumer, producer);
         if (activity is { IsAllDataRequested: true })
         {
             activity.SetTag("messaging.system", "rabbitmq");
@@ -94,6 +99,24 @@ public static class BridgeTracing
         }
 
         return activity;
+    }
+
+    // One name per exchange, built once: the bridge only receives from exchanges it binds (configured or allow-listed),
+    // so the names are few; the cap keeps a surprise from growing the cache without bound.
+    private static string ProcessSpanName(string destination)
+    {
+        if (SpanNames.TryGetValue(destination, out var name))
+        {
+            return name;
+        }
+
+        name = "process " + destination;
+        if (SpanNames.Count < MaxCachedSpanNames)
+        {
+            SpanNames.TryAdd(destination, name);
+        }
+
+        return name;
     }
 
     private static string? AsString(object? value) => value switch

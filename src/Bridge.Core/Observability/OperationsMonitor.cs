@@ -14,6 +14,12 @@ public sealed class OperationsMonitor : BackgroundService
     private const int LatencySamples = 4096;
     private static readonly TimeSpan RateWindow = TimeSpan.FromSeconds(5);
 
+    private static readonly HashSet<string> ShownInstruments = new(StringComparer.Ordinal)
+    {
+        "bridge.connections", "bridge.slow_consumer_disconnects", "bridge.client_errors", "bridge.broker.reconnects",
+        "bridge.webhook.attempts", "bridge.delivery.latency",
+    };
+
     private readonly BridgeMetrics _metrics;
     private readonly IBroker _broker;
     private readonly IDocumentStore _store;
@@ -38,7 +44,9 @@ public sealed class OperationsMonitor : BackgroundService
         _timeProvider = timeProvider;
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (ReferenceEquals(instrument.Meter, metrics.Meter))
+            // Only what the strip shows: every other instrument (the broker's per-message counter above all) would
+            // cost a callback and this lock per measurement for nothing.
+            if (ReferenceEquals(instrument.Meter, metrics.Meter) && ShownInstruments.Contains(instrument.Name))
             {
                 listener.EnableMeasurementEvents(instrument);
             }

@@ -13,8 +13,9 @@ namespace Bridge.Broker.Recovery;
 /// The recovery log on RabbitMQ: one stream queue per retained exchange (<c>bridge.recovery.&lt;exchange&gt;</c>,
 /// bound with <c>#</c>, <c>x-max-age</c> and <c>x-max-length-bytes</c> from <c>Bridge:Recovery</c>), read over AMQP
 /// 0-9-1 with <c>x-stream-offset</c> (platform.md: RabbitMQ.Stream.Client is not served). A position is the stream's
-/// own offset, so it means the same on every instance. Each instance follows every stream from its tail with one
-/// reader, which feeds the live frames of recovering watches; a replay is a reader of its own from an offset.
+/// own offset, so it means the same on every instance. While an instance has recovering watches on an exchange it
+/// follows that stream from its tail with one reader, which feeds their live frames; a replay is a reader of its own
+/// from an offset.
 /// </summary>
 /// <remarks>
 /// It has its own connection, beside <see cref="RabbitMqBroker"/>'s, so that the broker needs no hook. Automatic
@@ -22,6 +23,10 @@ namespace Bridge.Broker.Recovery;
 /// consumer recovered as declared would start again from its first offset, or from "next" and skip what was
 /// published meanwhile. Each reader instead resumes after the last offset it handled. Consumer tags are chosen
 /// here, because a stream consumer can see deliveries before its consume-ok (platform.md).
+/// A stream's tail reader runs only while a live subscriber needs it: every message of a retained exchange also
+/// reaches the stream, and following it with no recovering watch on the instance made the bridge receive, parse
+/// and acknowledge each message twice (docs/benchmarks.md, "What was changed"). The stream keeps the messages
+/// whether or not anyone follows it, so a replay still finds them.
 /// </remarks>
 public sealed class RabbitMqRecoveryLog : BackgroundService, IRecoveryLog
 {
@@ -52,7 +57,7 @@ public sealed class RabbitMqRecoveryLog : BackgroundService, IRecoveryLog
         _rabbitOptions = rabbitOptions.Value;
         _timeProvider = timeProvider;
         _logger = logger;
-        _tails = exchanges.Names.ToDictionary(static name => name, static name => new TailState(name), StringComparer.Ordinal);
+        _tails = exchanges.Names.ToDictionary(static name => name, name => new TailState(this, name), StringComparer.Ordinal);
         var uri = new Uri(_rabbitOptions.Uri!);
         // The same node list as the broker's own connection, so the streams follow a cluster's failover too.
         _endpoints = new RabbitMqEndpoints(_rabbitOptions);
@@ -71,7 +76,7 @@ public sealed class RabbitMqRecoveryLog : BackgroundService, IRecoveryLog
 
     public string Epoch => _options.Epoch;
 
-    /// <summary>True once every stream is declared and followed.</summary>
+    /// <summary>True once every stream is declared (each is followed from the first live subscriber on, see the remarks).</summary>
     public bool IsReady { get; private set; }
 
     public static string StreamName(string exchange) => StreamPrefix + exchange;
@@ -84,7 +89,7 @@ public sealed class RabbitMqRecoveryLog : BackgroundService, IRecoveryLog
         return tail < 0 ? null : tail;
     }
 
-    public ValueTask<IAsyncDisposable> SubscribeAsync(string exchange, string bindingKey, RetainedHandler handler, CancellationToken cancellationToken)
+    public async ValueTask<IAsyncDisposable> SubscribeAsync(string exchange, string bindingKey, RetainedHandler handler, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         if (!IsReady)
@@ -92,8 +97,11 @@ public sealed class RabbitMqRecoveryLog : BackgroundService, IRecoveryLog
             throw new BrokerUnavailableException($"the recovery streams at {_address} are not ready yet");
         }
 
-        return ValueTask.FromResult(Tail(exchange).Subscribe(TopicPattern.Compile(bindingKey), handler));
+        return await Tail(exchange).SubscribeAsync(TopicPattern.Compile(bindingKey), handler, cancellationToken);
     }
+
+    /// <summary>Whether this instance follows <paramref name="exchange"/>'s stream now (it has live subscribers), for diagnostics and tests.</summary>
+    public bool IsFollowing(string exchange) => Tail(exchange).IsFollowing;
 
     public async ValueTask<RecoveryReplay> ReplayAsync(string exchange, long after, RetainedHandler handler, CancellationToken cancellationToken)
     {
@@ -189,12 +197,6 @@ public sealed class RabbitMqRecoveryLog : BackgroundService, IRecoveryLog
             {
                 await DeclareStreamAsync(connection, exchange, cancellationToken);
             }
-
-            foreach (var tail in _tails.Values)
-            {
-                var reader = new StreamReader(this, tail.Exchange, tail.Dispatch, lastOffset: null);
-                await reader.StartAsync(connection, cancellationToken);
-            }
         }
         catch
         {
@@ -252,28 +254,133 @@ public sealed class RabbitMqRecoveryLog : BackgroundService, IRecoveryLog
 
     private sealed record LiveSubscriber(TopicPattern Pattern, RetainedHandler Handler);
 
-    /// <summary>This instance's view of one stream's tail: the offset it reached and who listens live.</summary>
-    private sealed class TailState(string exchange)
+    /// <summary>
+    /// This instance's view of one stream's tail: the offset it reached and who listens live. The reader that
+    /// follows the tail starts with the first live subscriber and stops with the last (see the class remarks).
+    /// </summary>
+    private sealed class TailState(RabbitMqRecoveryLog log, string exchange)
     {
+        // Serializes starting and stopping the reader with the subscribers that need it.
+        private readonly SemaphoreSlim _gate = new(1, 1);
+
+        // Orders a reader's offsets against its stop: a reader that is stopping must not leave its offset behind.
+        private readonly Lock _offsetLock = new();
         private ImmutableArray<LiveSubscriber> _live = [];
+        private StreamReader? _reader;
         private long _offset = -1;
+        private int _generation;
 
         public string Exchange { get; } = exchange;
 
-        public long Offset => Interlocked.Read(ref _offset);
+        public long Offset
+        {
+            get
+            {
+                lock (_offsetLock)
+                {
+                    return _offset;
+                }
+            }
+        }
 
-        public IAsyncDisposable Subscribe(TopicPattern pattern, RetainedHandler handler)
+        public bool IsFollowing => Volatile.Read(ref _reader) is not null;
+
+        public async Task<IAsyncDisposable> SubscribeAsync(TopicPattern pattern, RetainedHandler handler, CancellationToken cancellationToken)
         {
             var subscriber = new LiveSubscriber(pattern, handler);
-            ImmutableInterlocked.Update(ref _live, static (list, s) => list.Add(s), subscriber);
+            await _gate.WaitAsync(cancellationToken);
+            try
+            {
+                ImmutableInterlocked.Update(ref _live, static (list, s) => list.Add(s), subscriber);
+                if (_reader is null)
+                {
+                    await StartReaderAsync(subscriber, cancellationToken);
+                }
+            }
+            finally
+            {
+                _gate.Release();
+            }
+
             return new Unsubscriber(this, subscriber);
         }
 
-        public void Dispatch(long offset, in BrokerDelivery delivery)
+        // From "next": what came before is the replays' (a reader of their own); the tail stays unknown until the
+        // first delivery, which RecoveringMember handles as on an instance that has just started.
+        private async Task StartReaderAsync(LiveSubscriber subscriber, CancellationToken cancellationToken)
+        {
+            int generation;
+            lock (_offsetLock)
+            {
+                generation = _generation;
+            }
+
+            var reader = new StreamReader(log, Exchange, (long offset, in BrokerDelivery delivery) => Dispatch(generation, offset, delivery), lastOffset: null);
+            try
+            {
+                if (log._connection is not { IsOpen: true } connection)
+                {
+                    throw new BrokerUnavailableException($"the recovery streams at {log._address} are not connected");
+                }
+
+                await reader.StartAsync(connection, cancellationToken);
+            }
+            catch (Exception ex)
+            {
+                ImmutableInterlocked.Update(ref _live, static (list, s) => list.Remove(s), subscriber);
+                await reader.DisposeAsync();
+                if (ex is OperationCanceledException or BrokerUnavailableException)
+                {
+                    throw;
+                }
+
+                throw new BrokerUnavailableException($"could not follow stream {StreamName(Exchange)} at {log._address}: {ex.Message}", ex);
+            }
+
+            Volatile.Write(ref _reader, reader);
+        }
+
+        private async ValueTask UnsubscribeAsync(LiveSubscriber subscriber)
+        {
+            await _gate.WaitAsync(CancellationToken.None);
+            try
+            {
+                ImmutableInterlocked.Update(ref _live, static (list, s) => list.Remove(s), subscriber);
+                if (!_live.IsEmpty || _reader is not { } reader)
+                {
+                    return;
+                }
+
+                Volatile.Write(ref _reader, null);
+                lock (_offsetLock)
+                {
+                    // Nothing follows the tail from here: the offset reached goes stale, and a later reader starts over.
+                    _generation++;
+                    _offset = -1;
+                }
+
+                await reader.DisposeAsync();
+            }
+            finally
+            {
+                _gate.Release();
+            }
+        }
+
+        private void Dispatch(int generation, long offset, in BrokerDelivery delivery)
         {
             // Before the dispatch, with a full fence: a subscriber that registered and then read the tail sees either
             // this offset (and replays it) or a smaller one (and receives it live).
-            Interlocked.Exchange(ref _offset, offset);
+            lock (_offsetLock)
+            {
+                if (generation != _generation)
+                {
+                    return;
+                }
+
+                _offset = offset;
+            }
+
             foreach (var subscriber in _live)
             {
                 if (subscriber.Pattern.IsMatch(delivery.RoutingKey))
@@ -285,11 +392,10 @@ public sealed class RabbitMqRecoveryLog : BackgroundService, IRecoveryLog
 
         private sealed class Unsubscriber(TailState tail, LiveSubscriber subscriber) : IAsyncDisposable
         {
-            public ValueTask DisposeAsync()
-            {
-                ImmutableInterlocked.Update(ref tail._live, static (list, s) => list.Remove(s), subscriber);
-                return ValueTask.CompletedTask;
-            }
+            private int _disposed;
+
+            public ValueTask DisposeAsync() =>
+                Interlocked.Exchange(ref _disposed, 1) == 0 ? tail.UnsubscribeAsync(subscriber) : ValueTask.CompletedTask;
         }
     }
 
