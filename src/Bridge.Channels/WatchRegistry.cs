@@ -109,7 +109,7 @@ public sealed class WatchRegistry(
                 _groups.Remove(group.Spec.Key);
             }
 
-            if (group.Subscription is { } subscription)
+            if (group.SourceSubscription is { } subscription)
             {
                 try
                 {
@@ -158,7 +158,7 @@ public sealed class WatchRegistry(
                     }
                 }
 
-                group.Subscription = new ChangeStreamGroupSubscription(stream, fromBroker, watch);
+                group.SourceSubscription = new ChangeStreamGroupSubscription(stream, fromBroker, watch);
                 _changeStreamWatches[group] = watch;
                 return group;
             }
@@ -175,7 +175,7 @@ public sealed class WatchRegistry(
         try
         {
             // Groups that filter on a field's string value share their source's index (one lookup per message).
-            onBroker.Subscription = await _equalityIndexes.TrySubscribeAsync(spec, onBroker, cancellationToken)
+            onBroker.SourceSubscription = await _equalityIndexes.TrySubscribeAsync(spec, onBroker, cancellationToken)
                 ?? await broker.SubscribeAsync(spec.Source.Exchange, spec.Source.RoutingKey, onBroker.OnDelivery, cancellationToken);
         }
         catch

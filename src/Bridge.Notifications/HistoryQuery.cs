@@ -110,6 +110,3 @@ public sealed record HistoryQuery(
         return true;
     }
 }
-
-/// <summary>A page of the history: items newest first, and the cursor of the next (older) page, if any.</summary>
-public sealed record HistoryPage(IReadOnlyList<JsonObject> Items, string? Next);

@@ -1,5 +1,4 @@
 using Bridge.Broker;
-using Bridge.Subscriptions;
 using Microsoft.Extensions.Options;
 
 namespace Bridge.Notifications;
@@ -57,7 +56,7 @@ public sealed class HistoryRecorder(
             await TryEnsureIndexesAsync(cancellationToken);
         }
 
-        var deliveryId = NotificationGenerator.IdOf(delivery);
+        var deliveryId = NotificationIds.Of(delivery);
         try
         {
             // A redelivery follows a consumer that may have stored the message before its acknowledgement was lost

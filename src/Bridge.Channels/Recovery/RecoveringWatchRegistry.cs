@@ -116,7 +116,7 @@ public sealed class RecoveringWatchRegistry(IRecoveryLog log, IOptions<RecoveryO
     {
         try
         {
-            if (group.Subscription is { } subscription)
+            if (group.LogSubscription is { } subscription)
             {
                 await subscription.DisposeAsync();
             }

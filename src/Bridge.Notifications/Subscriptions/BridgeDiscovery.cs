@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Bridge.Channels;
 using Bridge.Kernel;
+using Bridge.Webhooks;
 using Microsoft.Extensions.Options;
 
 namespace Bridge.Subscriptions;
@@ -41,7 +42,7 @@ public sealed class BridgeDiscovery(ResourceTable resources, IOptions<BridgeOpti
                 },
                 new JsonObject
                 {
-                    ["type"] = Subscription.WebhookType,
+                    ["type"] = WebhookSubscription.WebhookType,
                     ["subscriptionUrl"] = _baseUrl + SubscriptionsPath,
                     ["resources"] = new JsonArray([.. watchable.Where(n => n != ResourceDefinition.Mq).Select(n => JsonValue.Create(n))]),
                     ["mqExchanges"] = exchanges,

@@ -78,7 +78,7 @@ public sealed class SubscriptionEndpoints(
             return InvalidBody(refusal);
         }
 
-        var subscription = new Subscription(
+        var subscription = new WebhookSubscription(
             DocumentIds.New(timeProvider), caller.Name, request.Type, request.Topic, request.SendTo, WebhookSignature.NewSecret(),
             request.Rate, request.StartAt, request.EndAt, timeProvider.GetUtcNow());
         try
@@ -209,7 +209,7 @@ public sealed class SubscriptionEndpoints(
             return refused;
         }
 
-        Subscription subscription;
+        WebhookSubscription subscription;
         try
         {
             if (await store.GetAsync(caller.Name, id, context.RequestAborted) is not { } found)

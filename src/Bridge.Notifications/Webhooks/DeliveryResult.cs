@@ -1,4 +1,4 @@
-namespace Bridge.Subscriptions;
+namespace Bridge.Webhooks;
 
 /// <summary>What one delivery came to, all attempts included.</summary>
 /// <param name="Delivered">The target answered 2xx.</param>
