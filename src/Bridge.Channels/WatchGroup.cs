@@ -23,7 +23,7 @@ namespace Bridge.Channels;
 /// <c>Bridge:Channels:WatchFilterQueueCapacity</c> deliveries behind disconnects its members, as a slow
 /// consumer is. Unfiltered groups only encode, and stay on the dispatch thread.
 /// </remarks>
-public sealed class WatchGroup
+internal sealed class WatchGroup
 {
     public const int DefaultFilterQueueCapacity = 1024;
 

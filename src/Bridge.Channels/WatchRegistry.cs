@@ -12,7 +12,7 @@ namespace Bridge.Channels;
 /// watching the same exchange and key share the broker's reference-counted binding; groups of a resource that
 /// follows a change stream (<see cref="ResourceDefinition.Changes"/>) share the feed's stream on its collection.
 /// </summary>
-public sealed class WatchRegistry(
+internal sealed class WatchRegistry(
     IBroker broker,
     BridgeMetrics metrics,
     IChangeFeed changeFeed,

@@ -5,7 +5,7 @@ namespace Bridge.Ledger;
 /// types of its all-accounts subscriptions. Immutable: a session swaps in a new set, the broker's dispatch
 /// thread reads whichever set is current, and no lock is shared between them.
 /// </summary>
-public sealed record AccountSubscriptions(IReadOnlyDictionary<string, string> Accounts, IReadOnlyList<string> AllAccounts)
+internal sealed record AccountSubscriptions(IReadOnlyDictionary<string, string> Accounts, IReadOnlyList<string> AllAccounts)
 {
     public static AccountSubscriptions Empty { get; } = new(new Dictionary<string, string>(), []);
 

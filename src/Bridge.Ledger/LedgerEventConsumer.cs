@@ -10,7 +10,7 @@ namespace Bridge.Ledger;
 /// dead-letters malformed events once. Starting never waits for the broker: the subscription is retried until
 /// the broker answers, and the broker itself restores it after a reconnection.
 /// </summary>
-public sealed class LedgerEventConsumer(
+internal sealed class LedgerEventConsumer(
     IBroker broker,
     LedgerUris uris,
     LedgerSubscriptions subscriptions,

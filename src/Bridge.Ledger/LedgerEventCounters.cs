@@ -1,7 +1,7 @@
 namespace Bridge.Ledger;
 
 /// <summary>How many ledger events were refused (visible to tests and in the log lines that report them).</summary>
-public sealed class LedgerEventCounters
+internal sealed class LedgerEventCounters
 {
     private long _malformed;
     private long _skipped;

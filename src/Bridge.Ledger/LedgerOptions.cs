@@ -6,7 +6,7 @@ namespace Bridge.Ledger;
 /// The ledger front (section <c>Bridge:Ledger</c>): what <c>GET /</c> tells five-bells clients about the ledger,
 /// and where ledger events come from. The values describe the upstream ledger the bridge fronts.
 /// </summary>
-public sealed class LedgerOptions
+internal sealed class LedgerOptions
 {
     public const string SectionName = "Bridge:Ledger";
 

@@ -11,7 +11,7 @@ namespace Bridge.Ledger;
 /// The JSON-RPC side of one ledger WebSocket (five-bells-ledger's <c>rpcHandler.js</c>): validates each request,
 /// answers it, and keeps the connection's subscriptions. Requests of a connection are handled one at a time.
 /// </summary>
-public sealed partial class LedgerRpcSession : IConnectionHandler
+internal sealed partial class LedgerRpcSession : IConnectionHandler
 {
     private readonly LedgerUris _uris;
     private readonly LedgerSubscriptions _index;

@@ -9,7 +9,7 @@ namespace Bridge.Ledger;
 /// candidate's own <see cref="AccountSubscriptions"/> has the last word, so a stale index entry can never deliver
 /// an event to a connection that did not ask for it.
 /// </summary>
-public sealed class LedgerSubscriptions(BridgeMetrics metrics)
+internal sealed class LedgerSubscriptions(BridgeMetrics metrics)
 {
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<LedgerRpcSession, byte>> _byAccount = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<LedgerRpcSession, byte> _allAccounts = new();

@@ -1,7 +1,7 @@
 namespace Bridge.Ledger;
 
 /// <summary>Error codes of five-bells-ledger's WebSocket (its <c>rpcHandler.js</c>), plus the JSON-RPC 2.0 ones it uses.</summary>
-public static class RpcErrorCodes
+internal static class RpcErrorCodes
 {
     public const int InvalidRequest = -32600;
     public const int UnknownMethod = -32601;

@@ -4,7 +4,7 @@ namespace Bridge.Ledger;
 /// A request that cannot be answered with a result. <see cref="Name"/> and <see cref="Exception.Message"/> end up as
 /// <c>"message":"&lt;Name&gt;: &lt;Message&gt;"</c> and in <c>data</c>, as five-bells reports its JavaScript errors.
 /// </summary>
-public sealed class RpcException(int code, string name, string message, ValidationError? validationError = null) : Exception(message)
+internal sealed class RpcException(int code, string name, string message, ValidationError? validationError = null) : Exception(message)
 {
     public int Code { get; } = code;
 

@@ -4,7 +4,7 @@ using Bridge.Json;
 namespace Bridge.Ledger;
 
 /// <summary>Encodes the frames of the ledger WebSocket.</summary>
-public static class RpcFrames
+internal static class RpcFrames
 {
     /// <summary><c>{"jsonrpc":"2.0","id":null,"method":"connect"}</c>, the first frame of every authenticated connection.</summary>
     public static readonly ReadOnlyMemory<byte> Connect = """{"jsonrpc":"2.0","id":null,"method":"connect"}"""u8.ToArray();

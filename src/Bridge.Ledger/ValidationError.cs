@@ -1,4 +1,4 @@
 namespace Bridge.Ledger;
 
 /// <summary>One entry of <c>data.validationErrors</c>, in the shape ajv 4 gives them.</summary>
-public sealed record ValidationError(string Keyword, string DataPath, string SchemaPath, string? ParamName, object? ParamValue, string Message);
+internal sealed record ValidationError(string Keyword, string DataPath, string SchemaPath, string? ParamName, object? ParamValue, string Message);

@@ -10,7 +10,7 @@ namespace Bridge.Notifications;
 /// same set whatever arrives later: new messages land before the first page, never inside a later one.
 /// Clients see it as an opaque base64url token.
 /// </summary>
-public sealed record HistoryCursor(string StoredAt, string Key)
+internal sealed record HistoryCursor(string StoredAt, string Key)
 {
     public const int MaxKeyLength = 64;
 

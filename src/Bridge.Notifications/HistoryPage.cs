@@ -3,4 +3,4 @@ using System.Text.Json.Nodes;
 namespace Bridge.Notifications;
 
 /// <summary>A page of the history: items newest first, and the cursor of the next (older) page, if any.</summary>
-public sealed record HistoryPage(IReadOnlyList<JsonObject> Items, string? Next);
+internal sealed record HistoryPage(IReadOnlyList<JsonObject> Items, string? Next);

@@ -8,7 +8,7 @@ namespace Bridge.Notifications;
 /// message is stored once however many instances run. A message that is not a valid webhook_tx notification,
 /// or that cannot be stored, is refused and so dead-lettered (<c>&lt;queue&gt;.dead-letter</c>).
 /// </summary>
-public sealed class HistoryRecorder(
+internal sealed class HistoryRecorder(
     IBroker broker,
     NotificationHistory history,
     IOptions<NotificationOptions> options,

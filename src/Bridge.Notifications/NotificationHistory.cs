@@ -12,7 +12,7 @@ namespace Bridge.Notifications;
 /// keeps its own <c>id</c> (the transaction's), which cannot be the document's since every state change of a
 /// transaction is kept.
 /// </summary>
-public sealed class NotificationHistory(IDocumentStore store, IOptions<NotificationOptions> options, TimeProvider timeProvider)
+internal sealed class NotificationHistory(IDocumentStore store, IOptions<NotificationOptions> options, TimeProvider timeProvider)
 {
     public const string Collection = "notifications";
 

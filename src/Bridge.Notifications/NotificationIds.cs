@@ -8,7 +8,7 @@ namespace Bridge.Notifications;
 /// Ids of notifications, shared by the history (which keeps a redelivered message once by it) and the webhook
 /// pipeline (whose receivers dedupe on it): here, below both, so that neither reaches into the other.
 /// </summary>
-public static class NotificationIds
+internal static class NotificationIds
 {
     /// <summary>
     /// The notification id of a broker message, the same on every redelivery and every instance: a UUID derived

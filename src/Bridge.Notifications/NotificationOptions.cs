@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace Bridge.Notifications;
 
 /// <summary>Operator notifications (section <c>Bridge:Notifications</c>), see docs/notifications.md.</summary>
-public sealed class NotificationOptions
+internal sealed class NotificationOptions
 {
     public const string SectionName = "Bridge:Notifications";
 

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Bridge.Notifications;
 
 /// <summary>The one timestamp format of the history: ISO-8601 UTC with milliseconds, which also sorts as text.</summary>
-public static class NotificationTime
+internal static class NotificationTime
 {
     private const string Pattern = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
 

@@ -18,7 +18,7 @@ namespace Bridge.Notifications;
 /// <param name="OnStep">The step it is on.</param>
 /// <param name="TotalSteps">Its number of steps.</param>
 /// <param name="By">Who runs it.</param>
-public sealed record TransactionStatus(
+internal sealed record TransactionStatus(
     string Type,
     string? SubType,
     string Id,

@@ -10,7 +10,7 @@ namespace Bridge.Channels.Recovery;
 /// live subscription per group, each message encoded once and positioned once, then handed to every member,
 /// which sends it or holds it while its own replay runs (<see cref="RecoveringMember"/>).
 /// </summary>
-public sealed class RecoveringWatchGroup
+internal sealed class RecoveringWatchGroup
 {
     private readonly IRecoveryLog _log;
     private readonly RetainedFrameEncoder _encoder;

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Bridge.Auth;
 
 /// <summary>A parsed <c>pbkdf2-sha256$&lt;iterations&gt;$&lt;salt&gt;$&lt;hash&gt;</c> password hash.</summary>
-public sealed class PasswordHash
+internal sealed class PasswordHash
 {
     internal PasswordHash(int iterations, byte[] salt, byte[] hash)
     {

@@ -9,7 +9,7 @@ namespace Bridge.Auth;
 /// PBKDF2-HMAC-SHA256 password hashes in the text form that <c>Bridge:Accounts:N:PasswordHash</c> holds
 /// and <c>Bridge hash-password</c> prints.
 /// </summary>
-public static class PasswordHasher
+internal static class PasswordHasher
 {
     public const string Scheme = "pbkdf2-sha256";
 

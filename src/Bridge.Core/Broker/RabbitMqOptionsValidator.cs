@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 namespace Bridge.Broker;
 
 /// <summary>What DataAnnotations cannot say: the URI's shape and the order of the retry delays.</summary>
-public sealed class RabbitMqOptionsValidator : IValidateOptions<RabbitMqOptions>
+internal sealed class RabbitMqOptionsValidator : IValidateOptions<RabbitMqOptions>
 {
     public ValidateOptionsResult Validate(string? name, RabbitMqOptions options)
     {

@@ -1,7 +1,7 @@
 namespace Bridge.Documents;
 
 /// <summary>An insert named an id that the collection already holds.</summary>
-public sealed class DuplicateDocumentException(string collection, string id)
+internal sealed class DuplicateDocumentException(string collection, string id)
     : Exception($"collection '{collection}' already holds a document with id '{id}'")
 {
     public string Collection { get; } = collection;

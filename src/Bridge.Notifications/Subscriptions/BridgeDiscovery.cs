@@ -11,7 +11,7 @@ namespace Bridge.Subscriptions;
 /// offers, where to subscribe to each, and the resources and features each supports. Other endpoints (the
 /// ledger front's <c>GET /</c>) include <see cref="DescribeSubscriptions"/> as their <c>subscriptions</c> member.
 /// </summary>
-public sealed class BridgeDiscovery(ResourceTable resources, IOptions<BridgeOptions> options)
+internal sealed class BridgeDiscovery(ResourceTable resources, IOptions<BridgeOptions> options)
 {
     public const string Path = "/.well-known/bridge";
     public const string SubscriptionsPath = "/api/subscriptions";

@@ -11,7 +11,7 @@ namespace Bridge.Subscriptions;
 /// The generator and serializer of the pipeline: a broker event becomes
 /// <c>{"id","type","published","topic":{"exchange","routingKey"},"data"}</c> once, serialized once.
 /// </summary>
-public static class NotificationGenerator
+internal static class NotificationGenerator
 {
     public static OutgoingNotification Generate(BrokerDelivery delivery, JsonNode? data, WatchFormat format, DateTimeOffset published)
     {

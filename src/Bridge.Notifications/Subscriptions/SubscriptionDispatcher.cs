@@ -18,7 +18,7 @@ namespace Bridge.Subscriptions;
 /// <see cref="WebhookOptions.RefreshInterval"/> (to see those made on other instances) and at once after a
 /// change made here; subscriptions past their <c>endAt</c> are removed then.
 /// </summary>
-public sealed class SubscriptionDispatcher : BackgroundService
+internal sealed class SubscriptionDispatcher : BackgroundService
 {
     private readonly IBroker _broker;
     private readonly SubscriptionStore _store;

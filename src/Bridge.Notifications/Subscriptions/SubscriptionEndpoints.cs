@@ -18,7 +18,7 @@ namespace Bridge.Subscriptions;
 /// For an id the caller has no subscription with: 404, or 410 with the reason when it expired and was removed.
 /// Every call needs credentials (a token, or an account over Basic).
 /// </summary>
-public sealed class SubscriptionEndpoints(
+internal sealed class SubscriptionEndpoints(
     RequestAuthenticator authenticator,
     SubscriptionStore store,
     SubscriptionDispatcher dispatcher,

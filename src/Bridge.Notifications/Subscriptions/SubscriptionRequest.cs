@@ -16,7 +16,7 @@ namespace Bridge.Subscriptions;
 /// "rate":"PT10S"?,"startAt":iso?,"endAt":iso?}</c>. A caller may only subscribe to what it may watch: a
 /// resource of the channel front that can be watched, or an exchange on the mq allow-list.
 /// </summary>
-public sealed record SubscriptionRequest(string Type, JsonObject Topic, TopicBinding Binding, Uri SendTo, TimeSpan? Rate, DateTimeOffset? StartAt, DateTimeOffset? EndAt)
+internal sealed record SubscriptionRequest(string Type, JsonObject Topic, TopicBinding Binding, Uri SendTo, TimeSpan? Rate, DateTimeOffset? StartAt, DateTimeOffset? EndAt)
 {
     public const int MaxUrlLength = 2048;
 

@@ -9,7 +9,7 @@ namespace Bridge.Subscriptions;
 /// How a subscription's deliveries went, as <c>GET /api/subscriptions/{id}</c> shows it (collection
 /// <c>subscriptionStatus</c>, one document per subscription, written by whichever instance delivers).
 /// </summary>
-public sealed record SubscriptionStatus(
+internal sealed record SubscriptionStatus(
     string Id,
     long Delivered = 0,
     long DeadLettered = 0,

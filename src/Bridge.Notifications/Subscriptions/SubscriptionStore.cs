@@ -10,7 +10,7 @@ namespace Bridge.Subscriptions;
 /// delivery status in <c>subscriptionStatus</c>; and what is left of removed (expired) ones in
 /// <c>subscriptionsRemoved</c>, so that the API can say why one is gone.
 /// </summary>
-public sealed class SubscriptionStore(IDocumentStore store)
+internal sealed class SubscriptionStore(IDocumentStore store)
 {
     public const string Collection = "subscriptions";
     public const string StatusCollection = "subscriptionStatus";

@@ -8,4 +8,4 @@ namespace Bridge.Subscriptions;
 /// <param name="BindingKey">Binding key on it.</param>
 /// <param name="Format">Waterline bodies are filtered on their <c>record</c>; raw bodies as they are.</param>
 /// <param name="Filter">Which events (empty: all).</param>
-public sealed record TopicBinding(string Exchange, string BindingKey, WatchFormat Format, Filter Filter);
+internal sealed record TopicBinding(string Exchange, string BindingKey, WatchFormat Format, Filter Filter);

@@ -1,7 +1,7 @@
 namespace Bridge.Webhooks;
 
 /// <summary>Sends notifications over one channel type (seed 002 "NotificationEmitter"); adding a type adds one.</summary>
-public interface INotificationEmitter
+internal interface INotificationEmitter
 {
     /// <summary>The subscription <c>type</c> this emitter serves, e.g. <c>webhook</c>.</summary>
     string ChannelType { get; }

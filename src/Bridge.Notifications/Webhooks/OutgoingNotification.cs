@@ -4,4 +4,4 @@ namespace Bridge.Webhooks;
 /// <param name="Id">The notification's id: the same for every subscription and every retry (receivers dedupe on it).</param>
 /// <param name="Body">The JSON bytes every emitter sends as they are.</param>
 /// <param name="TraceContext">The producer's trace context, so that the delivery (a webhook POST's <c>traceparent</c>) joins its trace.</param>
-public sealed record OutgoingNotification(string Id, ReadOnlyMemory<byte> Body, System.Diagnostics.ActivityContext TraceContext = default);
+internal sealed record OutgoingNotification(string Id, ReadOnlyMemory<byte> Body, System.Diagnostics.ActivityContext TraceContext = default);

@@ -20,7 +20,7 @@ namespace Bridge.Webhooks;
 /// <see cref="WebhookOptions.MaxAttempts"/> attempts. A target the <see cref="WebhookTargetPolicy"/> refuses
 /// is not retried: nothing was sent to it.
 /// </summary>
-public sealed partial class WebhookEmitter : INotificationEmitter
+internal sealed partial class WebhookEmitter : INotificationEmitter
 {
     public const string HttpClientName = "Bridge.Webhooks";
     public const string SubscriptionHeader = "X-Bridge-Subscription";

@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace Bridge.Webhooks;
 
 /// <summary>Webhook delivery (section <c>Bridge:Webhooks</c>), see docs/notifications.md.</summary>
-public sealed class WebhookOptions
+internal sealed class WebhookOptions
 {
     public const string SectionName = "Bridge:Webhooks";
 

@@ -6,7 +6,7 @@ namespace Bridge.Webhooks;
 /// A webhook subscription: where its deliveries go, signed with which secret, at what pace and in which window.
 /// Stored in collection <c>subscriptions</c> (<see cref="Subscriptions.SubscriptionDocuments"/> maps it).
 /// </summary>
-public sealed record WebhookSubscription(
+internal sealed record WebhookSubscription(
     string Id,
     string Owner,
     string Type,

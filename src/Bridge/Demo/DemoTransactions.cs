@@ -13,7 +13,7 @@ namespace Bridge.Demo;
 /// (the operator-notifications panel and history), and a ledger transfer between two demo accounts that is
 /// prepared when the run starts and executed or rejected when it ends (the ledger panel).
 /// </summary>
-public sealed class DemoTransactions(IOptions<NotificationOptions> notifications, IOptions<LedgerOptions> ledger, LedgerUris uris)
+internal sealed class DemoTransactions(IOptions<NotificationOptions> notifications, IOptions<LedgerOptions> ledger, LedgerUris uris)
 {
     /// <summary>The demo's two ledger accounts: the payer and the payee of every transfer.</summary>
     public static readonly (string Payer, string Payee) Accounts = ("alice", "bob");

@@ -11,7 +11,7 @@ namespace Bridge.Publishing;
 /// <c>POST /api/publish</c> <c>{"exchange":..,"routingKey":..,"payload":&lt;JSON&gt;}</c>: an admin puts a message
 /// on the broker (the demo and operators use it to inject ledger or RackHD events by hand).
 /// </summary>
-public sealed partial class PublishEndpoint(
+internal sealed partial class PublishEndpoint(
     RequestAuthenticator authenticator,
     IBroker broker,
     PublishTargets targets,

@@ -2,4 +2,4 @@ using System.Text.Json.Serialization;
 
 namespace Bridge.Publishing;
 
-public sealed record PublishResponse([property: JsonPropertyName("published")] bool Published);
+internal sealed record PublishResponse([property: JsonPropertyName("published")] bool Published);

@@ -23,7 +23,7 @@ namespace Bridge.Broker.Recovery;
 /// published meanwhile. Each reader instead resumes after the last offset it handled. Consumer tags are chosen
 /// here, because a stream consumer can see deliveries before its consume-ok (platform.md).
 /// </remarks>
-public sealed class RabbitMqRecoveryLog : BackgroundService, IRecoveryLog
+internal sealed class RabbitMqRecoveryLog : BackgroundService, IRecoveryLog
 {
     private const string StreamPrefix = "bridge.recovery.";
     private const ushort Prefetch = 1000;

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 namespace Bridge.Broker.Recovery;
 
 /// <summary>Exchange names in <see cref="RecoveryOptions.Exchanges"/> must be valid and distinct.</summary>
-public sealed class RecoveryOptionsValidator : IValidateOptions<RecoveryOptions>
+internal sealed class RecoveryOptionsValidator : IValidateOptions<RecoveryOptions>
 {
     public ValidateOptionsResult Validate(string? name, RecoveryOptions options)
     {
