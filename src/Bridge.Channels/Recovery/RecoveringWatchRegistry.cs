@@ -123,6 +123,8 @@ internal sealed class RecoveringWatchRegistry(IRecoveryLog log, IOptions<Recover
         }
         finally
         {
+            // No live message can arrive any more: let a filtered group's encoding finish what it holds.
+            await group.CompleteAsync();
             if (group.OnEnd is { } onEnd)
             {
                 await onEnd();
