@@ -127,7 +127,7 @@ public static class QueryBench
     }
 
     /// <summary>An <see cref="EmbeddedDocumentStore"/> in this process on a copy of what the bridge loaded, and the copy's folder.</summary>
-    public static (EmbeddedDocumentStore Store, string Folder) OpenEmbeddedCopy(string dataDirectory)
+    internal static (EmbeddedDocumentStore Store, string Folder) OpenEmbeddedCopy(string dataDirectory)
     {
         var copy = Directory.CreateTempSubdirectory("bridge-bench-store-").FullName;
         File.Copy(Path.Combine(dataDirectory, EmbeddedDocumentStore.FolderName, Collection + ".jsonl"), Path.Combine(copy, Collection + ".jsonl"));

@@ -9,7 +9,7 @@ namespace Bridge.Channels;
 /// JSON with object members in ordinal order at every level, so that two requests that differ only in key
 /// order name the same watch (RackHD compared <c>JSON.stringify</c> output and missed those).
 /// </summary>
-public static class CanonicalJson
+internal static class CanonicalJson
 {
     public static string Write(JsonNode? node)
     {

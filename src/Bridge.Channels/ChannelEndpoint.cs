@@ -8,7 +8,7 @@ using Microsoft.Extensions.Options;
 namespace Bridge.Channels;
 
 /// <summary>Accepts <c>ws://host/{channel}</c>: authenticates the upgrade, then runs the connection with a channel session.</summary>
-public sealed partial class ChannelEndpoint(
+internal sealed partial class ChannelEndpoint(
     RequestAuthenticator authenticator,
     ChannelRouter router,
     WatchRegistry watches,

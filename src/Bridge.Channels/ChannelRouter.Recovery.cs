@@ -6,7 +6,7 @@ using Bridge.Documents;
 namespace Bridge.Channels;
 
 /// <summary>Recovery on the channel protocol (issue 16 §1): <c>watch</c> with <c>"recover"</c> and <c>"since"</c>.</summary>
-public sealed partial class ChannelRouter
+internal sealed partial class ChannelRouter
 {
     /// <summary>
     /// Takes a recovering <c>watch</c> (and the recovering half of a <c>stop</c>); false for everything else,

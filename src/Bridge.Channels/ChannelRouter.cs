@@ -13,7 +13,7 @@ namespace Bridge.Channels;
 /// Routes a channel message on its <c>handler</c> field (contract: "Handlers") and answers it. Bad input
 /// always gets an <c>error</c> reply with a specific code; the connection stays usable.
 /// </summary>
-public sealed partial class ChannelRouter(
+internal sealed partial class ChannelRouter(
     ResourceTable resources,
     IDocumentStore store,
     WatchRegistry watches,

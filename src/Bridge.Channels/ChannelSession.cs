@@ -8,7 +8,7 @@ namespace Bridge.Channels;
 /// The channel protocol's state for one connection: its default resource and its watches. Messages of a
 /// connection are handled one at a time, so the watch table needs no lock.
 /// </summary>
-public sealed class ChannelSession(WebSocketConnection connection, string channel, ChannelRouter router) : IConnectionHandler
+internal sealed class ChannelSession(WebSocketConnection connection, string channel, ChannelRouter router) : IConnectionHandler
 {
     private readonly Dictionary<(string Resource, string Params), WatchGroup> _watches = [];
 

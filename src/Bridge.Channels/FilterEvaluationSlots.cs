@@ -6,7 +6,7 @@ namespace Bridge.Channels;
 /// filters clients send (issue 11, item 4). A singleton, so that every group of the process takes turns on one
 /// gate (and a test can see that evaluation waits for it rather than running on the dispatch thread).
 /// </summary>
-public sealed class FilterEvaluationSlots : IDisposable
+internal sealed class FilterEvaluationSlots : IDisposable
 {
     private readonly SemaphoreSlim _slots;
 

@@ -20,7 +20,7 @@ namespace Bridge.Channels;
 /// </list>
 /// Raw (<c>mq</c>) frames carry no record identity; snapshots are only taken of collection resources.
 /// </remarks>
-public static class SnapshotMerge
+internal static class SnapshotMerge
 {
     public static IEnumerable<ReadOnlyMemory<byte>> Unreflected(IReadOnlyList<JsonObject> snapshot, string idField, IReadOnlyList<ReadOnlyMemory<byte>> held)
     {

@@ -11,12 +11,6 @@ using Bridge.Observability;
 
 namespace Bridge.Channels;
 
-/// <summary>What a watch asks for, in a form where equal requests compare equal (key order does not matter).</summary>
-public sealed record WatchSpec(ResourceDefinition Resource, string CanonicalParams, WatchSource Source, Filter Filter)
-{
-    public (string Resource, string Params) Key => (Resource.Name, CanonicalParams);
-}
-
 /// <summary>
 /// All connections watching the same resource with the same params. The group holds one broker
 /// subscription, turns each delivery into a frame once, and queues that frame to every member.
@@ -29,7 +23,7 @@ public sealed record WatchSpec(ResourceDefinition Resource, string CanonicalPara
 /// <c>Bridge:Channels:WatchFilterQueueCapacity</c> deliveries behind disconnects its members, as a slow
 /// consumer is. Unfiltered groups only encode, and stay on the dispatch thread.
 /// </remarks>
-public sealed class WatchGroup
+internal sealed class WatchGroup
 {
     public const int DefaultFilterQueueCapacity = 1024;
 
@@ -77,7 +71,8 @@ public sealed class WatchGroup
 
     public WatchSpec Spec { get; }
 
-    internal IAsyncDisposable? Subscription { get; set; }
+    /// <summary>What feeds the group (a broker binding, a share of an equality index, or a change stream with its broker binding); disposed when the group ends.</summary>
+    internal IAsyncDisposable? SourceSubscription { get; set; }
 
     internal void Add(WebSocketConnection connection, bool bufferUntilSnapshot = false)
     {

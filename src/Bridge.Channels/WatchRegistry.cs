@@ -12,7 +12,7 @@ namespace Bridge.Channels;
 /// watching the same exchange and key share the broker's reference-counted binding; groups of a resource that
 /// follows a change stream (<see cref="ResourceDefinition.Changes"/>) share the feed's stream on its collection.
 /// </summary>
-public sealed class WatchRegistry(
+internal sealed class WatchRegistry(
     IBroker broker,
     BridgeMetrics metrics,
     IChangeFeed changeFeed,
@@ -109,7 +109,7 @@ public sealed class WatchRegistry(
                 _groups.Remove(group.Spec.Key);
             }
 
-            if (group.Subscription is { } subscription)
+            if (group.SourceSubscription is { } subscription)
             {
                 try
                 {
@@ -159,7 +159,7 @@ public sealed class WatchRegistry(
                     }
                 }
 
-                group.Subscription = new ChangeStreamGroupSubscription(stream, fromBroker, watch);
+                group.SourceSubscription = new ChangeStreamGroupSubscription(stream, fromBroker, watch);
                 _changeStreamWatches[group] = watch;
                 return group;
             }
@@ -176,7 +176,7 @@ public sealed class WatchRegistry(
         try
         {
             // Groups that filter on a field's string value share their source's index (one lookup per message).
-            onBroker.Subscription = await _equalityIndexes.TrySubscribeAsync(spec, onBroker, cancellationToken)
+            onBroker.SourceSubscription = await _equalityIndexes.TrySubscribeAsync(spec, onBroker, cancellationToken)
                 ?? await broker.SubscribeAsync(spec.Source.Exchange, spec.Source.RoutingKey, onBroker.OnDelivery, cancellationToken);
         }
         catch

@@ -5,7 +5,7 @@ namespace Bridge.Ledger;
 /// ledger WebSocket's -32700 errors read as five-bells-ledger's do. Only used once a real parser has
 /// already refused the text; it scans, it does not build anything.
 /// </summary>
-public static class JavaScriptJsonErrors
+internal static class JavaScriptJsonErrors
 {
     // V8 shows the whole text when it is shorter than this, otherwise 10 characters of context each side.
     private const int ContextCharacters = 10;

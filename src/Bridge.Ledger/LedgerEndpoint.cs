@@ -11,7 +11,7 @@ namespace Bridge.Ledger;
 /// connection without valid credentials is accepted and closed at once (1000) and never sees <c>connect</c>;
 /// an authenticated one gets <c>connect</c> first, then answers to its requests and its notifications.
 /// </summary>
-public sealed class LedgerEndpoint(
+internal sealed class LedgerEndpoint(
     RequestAuthenticator authenticator,
     LedgerUris uris,
     LedgerSubscriptions subscriptions,

@@ -16,7 +16,7 @@ namespace Bridge.Ledger;
 /// dropped before encoding: ilp-plugin-bells checks transfers against five-bells' <c>TransferTemplate</c>
 /// schema, which has no nullable members.
 /// </remarks>
-public sealed class LedgerEvent
+internal sealed class LedgerEvent
 {
     public const string TransferCreate = "transfer.create";
     public const string TransferUpdate = "transfer.update";

@@ -4,30 +4,13 @@ using Microsoft.Extensions.Options;
 
 namespace Bridge.Ledger;
 
-/// <summary>How many ledger events were refused (visible to tests and in the log lines that report them).</summary>
-public sealed class LedgerEventCounters
-{
-    private long _malformed;
-    private long _skipped;
-
-    /// <summary>Events the shared validation queue dead-lettered (once per event, whatever the number of instances).</summary>
-    public long Malformed => Interlocked.Read(ref _malformed);
-
-    /// <summary>Events this instance did not deliver because they were malformed.</summary>
-    public long Skipped => Interlocked.Read(ref _skipped);
-
-    internal long AddMalformed() => Interlocked.Increment(ref _malformed);
-
-    internal long AddSkipped() => Interlocked.Increment(ref _skipped);
-}
-
 /// <summary>
 /// Feeds ledger events from the broker to the ledger WebSockets: a per-instance subscription to the ledger
 /// exchange (every instance delivers to its own sockets) and the shared durable validation queue that
 /// dead-letters malformed events once. Starting never waits for the broker: the subscription is retried until
 /// the broker answers, and the broker itself restores it after a reconnection.
 /// </summary>
-public sealed class LedgerEventConsumer(
+internal sealed class LedgerEventConsumer(
     IBroker broker,
     LedgerUris uris,
     LedgerSubscriptions subscriptions,

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 namespace Bridge.Ledger;
 
 /// <summary>The HTTP side of the ledger front: <c>GET /</c> (metadata) and <c>GET /accounts/{name}</c>.</summary>
-public static partial class LedgerHttpEndpoints
+internal static partial class LedgerHttpEndpoints
 {
     private const string JsonContentType = "application/json; charset=utf-8";
 

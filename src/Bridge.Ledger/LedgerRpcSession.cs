@@ -11,13 +11,13 @@ namespace Bridge.Ledger;
 /// The JSON-RPC side of one ledger WebSocket (five-bells-ledger's <c>rpcHandler.js</c>): validates each request,
 /// answers it, and keeps the connection's subscriptions. Requests of a connection are handled one at a time.
 /// </summary>
-public sealed partial class LedgerRpcSession : IConnectionHandler
+internal sealed partial class LedgerRpcSession : IConnectionHandler
 {
     private readonly LedgerUris _uris;
     private readonly LedgerSubscriptions _index;
     private readonly bool _strict;
     private readonly ILogger _logger;
-    private volatile SubscriptionSet _subscriptions = SubscriptionSet.Empty;
+    private volatile AccountSubscriptions _subscriptions = AccountSubscriptions.Empty;
 
     public LedgerRpcSession(WebSocketConnection connection, LedgerUris uris, LedgerSubscriptions index, bool strictFiveBells, ILogger logger)
     {
@@ -33,7 +33,7 @@ public sealed partial class LedgerRpcSession : IConnectionHandler
     public Caller Caller => Connection.Caller;
 
     /// <summary>The current subscriptions (read by the broker's dispatch thread).</summary>
-    public SubscriptionSet Subscriptions => _subscriptions;
+    public AccountSubscriptions Subscriptions => _subscriptions;
 
     public ValueTask HandleMessageAsync(ReadOnlyMemory<byte> message, WebSocketMessageType type, CancellationToken cancellationToken)
     {
@@ -45,7 +45,7 @@ public sealed partial class LedgerRpcSession : IConnectionHandler
     public void Close()
     {
         var previous = _subscriptions;
-        _subscriptions = SubscriptionSet.Empty;
+        _subscriptions = AccountSubscriptions.Empty;
         _index.Remove(this, previous);
     }
 
@@ -141,7 +141,7 @@ public sealed partial class LedgerRpcSession : IConnectionHandler
             replaced[name] = eventType!;
         }
 
-        Replace(new SubscriptionSet(replaced, []));
+        Replace(new AccountSubscriptions(replaced, []));
         return accounts.GetArrayLength();
     }
 
@@ -182,7 +182,7 @@ public sealed partial class LedgerRpcSession : IConnectionHandler
         return current.AllAccounts.Count;
     }
 
-    private void Replace(SubscriptionSet next)
+    private void Replace(AccountSubscriptions next)
     {
         var previous = _subscriptions;
         _index.Update(this, previous, next);

@@ -4,58 +4,12 @@ using Bridge.Observability;
 namespace Bridge.Ledger;
 
 /// <summary>
-/// What one connection has subscribed to: account names (lower case) with their event type, and the event
-/// types of its all-accounts subscriptions. Immutable: a session swaps in a new set, the broker's dispatch
-/// thread reads whichever set is current, and no lock is shared between them.
-/// </summary>
-public sealed record SubscriptionSet(IReadOnlyDictionary<string, string> Accounts, IReadOnlyList<string> AllAccounts)
-{
-    public static SubscriptionSet Empty { get; } = new(new Dictionary<string, string>(), []);
-
-    public int Count => Accounts.Count + AllAccounts.Count;
-
-    public bool Wants(LedgerEvent ledgerEvent)
-    {
-        ArgumentNullException.ThrowIfNull(ledgerEvent);
-        foreach (var eventType in AllAccounts)
-        {
-            if (EventTypeMatches(eventType, ledgerEvent.EventName))
-            {
-                return true;
-            }
-        }
-
-        foreach (var account in ledgerEvent.Accounts)
-        {
-            if (Accounts.TryGetValue(account, out var eventType) && EventTypeMatches(eventType, ledgerEvent.EventName))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    /// <summary><c>*</c>, the exact event name, or a prefix wildcard such as <c>transfer.*</c>.</summary>
-    public static bool EventTypeMatches(string eventType, string eventName)
-    {
-        ArgumentNullException.ThrowIfNull(eventType);
-        ArgumentNullException.ThrowIfNull(eventName);
-        return eventType == "*"
-            || string.Equals(eventType, eventName, StringComparison.Ordinal)
-            || (eventType.EndsWith(".*", StringComparison.Ordinal)
-                && eventName.Length > eventType.Length - 1
-                && eventName.AsSpan().StartsWith(eventType.AsSpan(0, eventType.Length - 1), StringComparison.Ordinal));
-    }
-}
-
-/// <summary>
 /// Which connections listen to which accounts, for routing a ledger event to its debit and credit accounts
 /// (or a message's recipient) and to all-accounts listeners. The index only narrows the candidates; each
-/// candidate's own <see cref="SubscriptionSet"/> has the last word, so a stale index entry can never deliver
+/// candidate's own <see cref="AccountSubscriptions"/> has the last word, so a stale index entry can never deliver
 /// an event to a connection that did not ask for it.
 /// </summary>
-public sealed class LedgerSubscriptions(BridgeMetrics metrics)
+internal sealed class LedgerSubscriptions(BridgeMetrics metrics)
 {
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<LedgerRpcSession, byte>> _byAccount = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<LedgerRpcSession, byte> _allAccounts = new();
@@ -67,7 +21,7 @@ public sealed class LedgerSubscriptions(BridgeMetrics metrics)
     public int AllAccountsListeners => _allAccounts.Count;
 
     /// <summary>Records that <paramref name="session"/> moved from <paramref name="previous"/> to <paramref name="current"/>.</summary>
-    public void Update(LedgerRpcSession session, SubscriptionSet previous, SubscriptionSet current)
+    public void Update(LedgerRpcSession session, AccountSubscriptions previous, AccountSubscriptions current)
     {
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(previous);
@@ -83,7 +37,7 @@ public sealed class LedgerSubscriptions(BridgeMetrics metrics)
         }
     }
 
-    private void Apply(LedgerRpcSession session, SubscriptionSet previous, SubscriptionSet current)
+    private void Apply(LedgerRpcSession session, AccountSubscriptions previous, AccountSubscriptions current)
     {
         foreach (var account in current.Accounts.Keys)
         {
@@ -108,11 +62,11 @@ public sealed class LedgerSubscriptions(BridgeMetrics metrics)
         }
     }
 
-    public void Remove(LedgerRpcSession session, SubscriptionSet current)
+    public void Remove(LedgerRpcSession session, AccountSubscriptions current)
     {
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(current);
-        Update(session, current, SubscriptionSet.Empty);
+        Update(session, current, AccountSubscriptions.Empty);
     }
 
     /// <summary>Queues the event's frame (encoded once) to every connection that wants it, at most once each.</summary>

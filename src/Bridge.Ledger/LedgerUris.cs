@@ -10,7 +10,7 @@ namespace Bridge.Ledger;
 /// The ledger's identity as five-bells clients see it: its base URI (<c>Bridge:PublicUrl</c>), account URIs
 /// <c>&lt;base&gt;/accounts/&lt;name&gt;</c>, and the metadata document of <c>GET /</c>, encoded once.
 /// </summary>
-public sealed partial class LedgerUris
+internal sealed partial class LedgerUris
 {
     /// <summary>JSON as JavaScript's <c>JSON.stringify</c> writes it: no escaping of <c>&amp;</c>, <c>+</c>, quotes or non-ASCII text.</summary>
     public static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };

@@ -3,40 +3,8 @@ using Bridge.Json;
 
 namespace Bridge.Ledger;
 
-/// <summary>Error codes of five-bells-ledger's WebSocket (its <c>rpcHandler.js</c>), plus the JSON-RPC 2.0 ones it uses.</summary>
-public static class RpcErrorCodes
-{
-    public const int InvalidRequest = -32600;
-    public const int UnknownMethod = -32601;
-    public const int InvalidParams = -32602;
-    public const int SyntaxError = -32700;
-    public const int InvalidId = 40000;
-    public const int InvalidAccountName = 40001;
-    public const int InvalidAccount = 40002;
-    public const int Unauthorized = 40300;
-    public const int InternalError = 50000;
-}
-
-/// <summary>
-/// A request that cannot be answered with a result. <see cref="Name"/> and <see cref="Exception.Message"/> end up as
-/// <c>"message":"&lt;Name&gt;: &lt;Message&gt;"</c> and in <c>data</c>, as five-bells reports its JavaScript errors.
-/// </summary>
-public sealed class RpcException(int code, string name, string message, ValidationError? validationError = null) : Exception(message)
-{
-    public int Code { get; } = code;
-
-    public string Name { get; } = name;
-
-    public ValidationError? ValidationError { get; } = validationError;
-
-    public static RpcException Rpc(int code, string message) => new(code, "RpcError", message);
-}
-
-/// <summary>One entry of <c>data.validationErrors</c>, in the shape ajv 4 gives them.</summary>
-public sealed record ValidationError(string Keyword, string DataPath, string SchemaPath, string? ParamName, object? ParamValue, string Message);
-
 /// <summary>Encodes the frames of the ledger WebSocket.</summary>
-public static class RpcFrames
+internal static class RpcFrames
 {
     /// <summary><c>{"jsonrpc":"2.0","id":null,"method":"connect"}</c>, the first frame of every authenticated connection.</summary>
     public static readonly ReadOnlyMemory<byte> Connect = """{"jsonrpc":"2.0","id":null,"method":"connect"}"""u8.ToArray();

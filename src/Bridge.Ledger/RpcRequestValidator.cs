@@ -8,7 +8,7 @@ namespace Bridge.Ledger;
 /// does (five-bells-ledger sends it back in <c>data.validationErrors</c>): the type, then the first member
 /// not in the schema (in JavaScript's key order), then <c>jsonrpc</c>, <c>id</c>, <c>method</c>, <c>params</c> in turn.
 /// </summary>
-public static class RpcRequestValidator
+internal static class RpcRequestValidator
 {
     private static readonly string[] SchemaProperties = ["jsonrpc", "id", "method", "params"];
     private static readonly string[] AllowedVersions = ["2.0"];

@@ -1,6 +1,5 @@
 using System.Buffers.Text;
 using System.Diagnostics.CodeAnalysis;
-using System.Globalization;
 using System.Text;
 
 namespace Bridge.Notifications;
@@ -11,7 +10,7 @@ namespace Bridge.Notifications;
 /// same set whatever arrives later: new messages land before the first page, never inside a later one.
 /// Clients see it as an opaque base64url token.
 /// </summary>
-public sealed record HistoryCursor(string StoredAt, string Key)
+internal sealed record HistoryCursor(string StoredAt, string Key)
 {
     public const int MaxKeyLength = 64;
 
@@ -52,17 +51,4 @@ public sealed record HistoryCursor(string StoredAt, string Key)
         cursor = new HistoryCursor(storedAt, key);
         return true;
     }
-}
-
-/// <summary>The one timestamp format of the history: ISO-8601 UTC with milliseconds, which also sorts as text.</summary>
-public static class NotificationTime
-{
-    private const string Pattern = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
-
-    public static string Format(DateTimeOffset time) => time.UtcDateTime.ToString(Pattern, CultureInfo.InvariantCulture);
-
-    /// <summary>Parses an ISO-8601 time; one without an offset is taken as UTC.</summary>
-    public static bool TryParse(string? text, out DateTimeOffset time) =>
-        DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out time)
-        && text!.Contains('T', StringComparison.Ordinal);
 }

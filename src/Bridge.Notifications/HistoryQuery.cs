@@ -12,7 +12,7 @@ namespace Bridge.Notifications;
 /// <param name="Statuses">Only these statuses (any of them).</param>
 /// <param name="Since">Stored at or after this time.</param>
 /// <param name="Until">Stored before this time.</param>
-public sealed record HistoryQuery(
+internal sealed record HistoryQuery(
     int Limit,
     HistoryCursor? Before = null,
     string? TransactionId = null,
@@ -110,6 +110,3 @@ public sealed record HistoryQuery(
         return true;
     }
 }
-
-/// <summary>A page of the history: items newest first, and the cursor of the next (older) page, if any.</summary>
-public sealed record HistoryPage(IReadOnlyList<JsonObject> Items, string? Next);

@@ -1,5 +1,4 @@
 using Bridge.Broker;
-using Bridge.Subscriptions;
 using Microsoft.Extensions.Options;
 
 namespace Bridge.Notifications;
@@ -9,7 +8,7 @@ namespace Bridge.Notifications;
 /// message is stored once however many instances run. A message that is not a valid webhook_tx notification,
 /// or that cannot be stored, is refused and so dead-lettered (<c>&lt;queue&gt;.dead-letter</c>).
 /// </summary>
-public sealed class HistoryRecorder(
+internal sealed class HistoryRecorder(
     IBroker broker,
     NotificationHistory history,
     IOptions<NotificationOptions> options,
@@ -57,7 +56,7 @@ public sealed class HistoryRecorder(
             await TryEnsureIndexesAsync(cancellationToken);
         }
 
-        var deliveryId = NotificationGenerator.IdOf(delivery);
+        var deliveryId = NotificationIds.Of(delivery);
         try
         {
             // A redelivery follows a consumer that may have stored the message before its acknowledgement was lost

@@ -12,7 +12,7 @@ namespace Bridge.Notifications;
 /// <c>{"items":[...],"next":"&lt;cursor&gt;"|null}</c>, newest first. Any valid token (or account) may read it;
 /// without credentials only where channels admit anonymous connections.
 /// </summary>
-public sealed class NotificationEndpoints(
+internal sealed class NotificationEndpoints(
     RequestAuthenticator authenticator,
     NotificationHistory history,
     IOptions<NotificationOptions> options,

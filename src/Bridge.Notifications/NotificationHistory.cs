@@ -12,7 +12,7 @@ namespace Bridge.Notifications;
 /// keeps its own <c>id</c> (the transaction's), which cannot be the document's since every state change of a
 /// transaction is kept.
 /// </summary>
-public sealed class NotificationHistory(IDocumentStore store, IOptions<NotificationOptions> options, TimeProvider timeProvider)
+internal sealed class NotificationHistory(IDocumentStore store, IOptions<NotificationOptions> options, TimeProvider timeProvider)
 {
     public const string Collection = "notifications";
 
@@ -36,7 +36,7 @@ public sealed class NotificationHistory(IDocumentStore store, IOptions<Notificat
         await store.EnsureIndexAsync(Collection, new IndexSpec("deliveryId", [new SortField("deliveryId", SortDirection.Ascending)]), cancellationToken);
     }
 
-    /// <summary>Whether a message with this delivery id (<see cref="Bridge.Subscriptions.NotificationGenerator.IdOf"/>) is stored already.</summary>
+    /// <summary>Whether a message with this delivery id (<see cref="NotificationIds.Of"/>) is stored already.</summary>
     public async Task<bool> ContainsDeliveryAsync(string deliveryId, CancellationToken cancellationToken)
     {
         var filter = FilterParser.ParseFilter(new JsonObject { ["deliveryId"] = deliveryId }, new FilterLimits(MaxLimit: 1));

@@ -12,7 +12,7 @@ namespace Bridge.Notifications;
 /// at once to every connection on the <c>notifications</c> channel, no <c>watch</c> needed. Each instance
 /// subscribes for itself (its own server-named queue), so every UI on every instance gets every message.
 /// </summary>
-public sealed class NotificationPush(
+internal sealed class NotificationPush(
     IBroker broker,
     ConnectionRegistry connections,
     IOptions<NotificationOptions> options,

@@ -17,7 +17,7 @@ namespace Bridge.Notifications;
 /// A <c>watch</c> with <c>"recover": true</c> (issue 16 §1) moves the connection's push to the recovery log, with
 /// positions and a replay after <c>"since"</c>; the router handles it through <see cref="Encoder"/>.
 /// </summary>
-public sealed class NotificationsChannelResource(NotificationHistory history, IOptions<NotificationOptions> options) : IRecoverableChannelResource
+internal sealed class NotificationsChannelResource(NotificationHistory history, IOptions<NotificationOptions> options) : IRecoverableChannelResource
 {
     private readonly NotificationOptions _options = options.Value;
 

@@ -11,7 +11,7 @@ namespace Bridge.Notifications;
 /// statuses"): <c>{"type":"webhook_tx","sub_type":null|"template","id":..,"status":..,"message":..,
 /// "ts_display":0,"ts_started":0,"ts_completed":0,"on_step":1,"total_steps":3,"by":..}</c>.
 /// </summary>
-public static class TransactionMessage
+internal static class TransactionMessage
 {
     public const string Type = "webhook_tx";
 

@@ -18,7 +18,7 @@ namespace Bridge.Channels.Recovery;
 /// started), <c>recovered</c> goes out once the replay has been quiet for <c>Bridge:Recovery:QuietPeriod</c>; the
 /// replay still feeds the watch until it meets the first live frame, so a late message is neither lost nor repeated.
 /// </remarks>
-public sealed class RecoveringMember
+internal sealed class RecoveringMember
 {
     private readonly object _lock = new();
     private readonly RecoveringWatchGroup _group;

@@ -13,7 +13,7 @@ namespace Bridge.Channels.Recovery;
 /// <see cref="FilterEvaluationQueue"/> of its own, so that its filter cannot delay another watch's frames
 /// (issue 11, item 4); falling too far behind there lets its members go, as a filtered plain watch does.
 /// </summary>
-public sealed class RecoveringWatchGroup
+internal sealed class RecoveringWatchGroup
 {
     private readonly IRecoveryLog _log;
     private readonly RetainedFrameEncoder _encoder;
@@ -64,17 +64,16 @@ public sealed class RecoveringWatchGroup
 
     public string BindingKey { get; }
 
-    public int MemberCount => _members.Length;
-
     internal IRecoveryLog Log => _log;
 
-    internal IAsyncDisposable? Subscription { get; private set; }
+    /// <summary>The group's live subscription through the recovery log (which binds the broker).</summary>
+    internal IAsyncDisposable? LogSubscription { get; private set; }
 
     /// <summary>Runs when the group ends (the encoder's own resources).</summary>
     internal Func<ValueTask>? OnEnd { get; }
 
     internal async Task StartAsync(CancellationToken cancellationToken) =>
-        Subscription = await _log.SubscribeAsync(Exchange, BindingKey, OnLive, cancellationToken);
+        LogSubscription = await _log.SubscribeAsync(Exchange, BindingKey, OnLive, cancellationToken);
 
     /// <summary>
     /// Adds a member, then reads the log's known tail: the order (with the log updating its tail before it

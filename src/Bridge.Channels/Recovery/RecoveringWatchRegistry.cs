@@ -11,7 +11,7 @@ namespace Bridge.Channels.Recovery;
 /// watching the same thing with <c>"recover": true</c> share a <see cref="RecoveringWatchGroup"/> and its live
 /// subscription to the recovery log; the group goes with its last member.
 /// </summary>
-public sealed class RecoveringWatchRegistry(IRecoveryLog log, IOptions<RecoveryOptions> options, TimeProvider timeProvider, BridgeMetrics metrics) : IRecoveringWatchers
+internal sealed class RecoveringWatchRegistry(IRecoveryLog log, IOptions<RecoveryOptions> options, TimeProvider timeProvider, BridgeMetrics metrics) : IRecoveringWatchers
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Dictionary<(string Resource, string Params), RecoveringWatchGroup> _groups = [];
@@ -116,7 +116,7 @@ public sealed class RecoveringWatchRegistry(IRecoveryLog log, IOptions<RecoveryO
     {
         try
         {
-            if (group.Subscription is { } subscription)
+            if (group.LogSubscription is { } subscription)
             {
                 await subscription.DisposeAsync();
             }

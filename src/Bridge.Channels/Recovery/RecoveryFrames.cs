@@ -5,7 +5,7 @@ using System.Text.Json;
 namespace Bridge.Channels.Recovery;
 
 /// <summary>The frames of recovery (issue 16 §1): a watch frame with its <c>position</c>, and <c>recovered</c>.</summary>
-public static class RecoveryFrames
+internal static class RecoveryFrames
 {
     private static readonly byte[] PositionMember = Encoding.UTF8.GetBytes(",\"position\":\"");
 

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net.WebSockets;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -41,13 +40,13 @@ public sealed class BridgeChannelClient : IAsyncDisposable
     private readonly string _defaultResource;
     private readonly ILogger _logger;
     private readonly ResiliencePipeline _reconnectPipeline;
-    private readonly SemaphoreSlim _sendLock = new(1, 1);
+    private readonly FrameSender _sender = new();
+    private readonly ReadySignal _ready = new();
     private readonly Lock _stateLock = new();
     private readonly Dictionary<(string Kind, string Resource), LinkedList<PendingRequest>> _pending = [];
     private readonly List<ChannelWatch> _watches = [];
 
     private ClientWebSocket? _socket;
-    private TaskCompletionSource _ready = NewSignal();
     private TaskCompletionSource<Guid>? _sessionReply;
     private readonly ClientLifecycle _lifecycle = new();
 
@@ -85,7 +84,7 @@ public sealed class BridgeChannelClient : IAsyncDisposable
     /// <summary>The session id of the current connection, or null while disconnected.</summary>
     public Guid? SessionId { get; private set; }
 
-    public bool IsConnected => _ready.Task.IsCompletedSuccessfully && _lifecycle.IsRunning;
+    public bool IsConnected => _ready.IsReady && _lifecycle.IsRunning;
 
     /// <summary>
     /// Opens the connection and waits for the session. The first attempt's failure is thrown (a wrong URL
@@ -205,7 +204,7 @@ public sealed class BridgeChannelClient : IAsyncDisposable
         }
 
         FailPending(new ChannelDisconnectedException("the client was disconnected"));
-        _ready.TrySetException(new ObjectDisposedException(nameof(BridgeChannelClient)));
+        _ready.Fail(new ObjectDisposedException(nameof(BridgeChannelClient)));
         List<ChannelWatch> watches;
         lock (_stateLock)
         {
@@ -223,7 +222,7 @@ public sealed class BridgeChannelClient : IAsyncDisposable
     {
         await DisconnectAsync();
         _lifecycle.Dispose();
-        _sendLock.Dispose();
+        _sender.Dispose();
     }
 
     private Task RunAsync(ClientWebSocket socket, Task receiving, CancellationToken lifetime) =>
@@ -268,7 +267,7 @@ public sealed class BridgeChannelClient : IAsyncDisposable
             _sessionReply = session;
             _socket = socket;
             receiving = ReceiveLoopAsync(socket, _lifecycle.Lifetime);
-            await SendRawAsync(socket, Frame("init", null, null), timeout.Token);
+            await _sender.SendAsync(socket, Frame("init", null, null), timeout.Token);
             var sessionId = await session.Task.WaitAsync(timeout.Token);
 
             List<ChannelWatch> active;
@@ -279,58 +278,30 @@ public sealed class BridgeChannelClient : IAsyncDisposable
 
             foreach (var watch in active)
             {
-                await SendRawAsync(socket, WatchFrame(watch), timeout.Token);
+                await _sender.SendAsync(socket, WatchFrame(watch), timeout.Token);
             }
 
             SessionId = sessionId;
             ClientLog.ChannelConnected(_logger, _uri, sessionId, active.Count, isReconnect);
-            _ready.TrySetResult();
+            _ready.SetReady();
             Raise(Ready, new ChannelReadyEventArgs(sessionId, isReconnect, active.Count), nameof(Ready));
             return (socket, receiving);
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            socket.Abort();
-            await ObserveAsync(receiving);
-            socket.Dispose();
+            await WebSocketMessages.AbandonAsync(socket, receiving);
             throw new TimeoutException($"no session from {_uri} within {_options.ConnectTimeout.TotalSeconds} s");
         }
         catch
         {
-            socket.Abort();
-            await ObserveAsync(receiving);
-            socket.Dispose();
+            await WebSocketMessages.AbandonAsync(socket, receiving);
             throw;
-        }
-    }
-
-    private static async Task ObserveAsync(Task? receiving)
-    {
-        if (receiving is null)
-        {
-            return;
-        }
-
-        try
-        {
-            await receiving.WaitAsync(TimeSpan.FromSeconds(2));
-        }
-        catch (Exception ex) when (ex is WebSocketException or BridgeClosedException or OperationCanceledException or ObjectDisposedException or TimeoutException)
-        {
-            // The handshake failed: the receive loop ended with the aborted socket.
         }
     }
 
     private void MarkDisconnected(Exception? error, bool willReconnect)
     {
-        lock (_stateLock)
-        {
-            if (_ready.Task.IsCompleted)
-            {
-                _ready = NewSignal();
-            }
-        }
-
+        _ready.Reset();
         SessionId = null;
         FailPending(new ChannelDisconnectedException("the channel connection closed before the reply arrived"));
         ClientLog.ChannelDisconnected(_logger, _uri, willReconnect, error);
@@ -348,39 +319,23 @@ public sealed class BridgeChannelClient : IAsyncDisposable
         {
             await WaitReadyAsync(timeout.Token);
             var frame = Frame(handler, name, parameters);
-            await _sendLock.WaitAsync(timeout.Token);
-            LinkedListNode<PendingRequest> node;
+            LinkedListNode<PendingRequest>? node = null;
             try
             {
                 // Enqueued under the send lock so queue order is wire order, which is reply order.
-                lock (_stateLock)
-                {
-                    var key = (kind, name);
-                    if (!_pending.TryGetValue(key, out var queue))
-                    {
-                        _pending[key] = queue = new LinkedList<PendingRequest>();
-                    }
-
-                    node = queue.AddLast(pending);
-                }
-
-                try
-                {
-                    await CurrentSocket().SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, timeout.Token);
-                }
-                catch
+                await _sender.SendAsync(CurrentSocket, frame, () => node = Enqueue((kind, name), pending), timeout.Token);
+            }
+            catch
+            {
+                if (node is not null)
                 {
                     lock (_stateLock)
                     {
                         node.List?.Remove(node);
                     }
-
-                    throw;
                 }
-            }
-            finally
-            {
-                _sendLock.Release();
+
+                throw;
             }
 
             // On cancellation the request stays queued: its reply will still come and must be consumed by it.
@@ -393,12 +348,25 @@ public sealed class BridgeChannelClient : IAsyncDisposable
         }
     }
 
+    private LinkedListNode<PendingRequest> Enqueue((string Kind, string Resource) key, PendingRequest pending)
+    {
+        lock (_stateLock)
+        {
+            if (!_pending.TryGetValue(key, out var queue))
+            {
+                _pending[key] = queue = new LinkedList<PendingRequest>();
+            }
+
+            return queue.AddLast(pending);
+        }
+    }
+
     private async Task SendWhenReadyAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.RequestTimeout);
         await WaitReadyAsync(timeout.Token);
-        await SendRawAsync(CurrentSocket(), frame, timeout.Token);
+        await _sender.SendAsync(CurrentSocket(), frame, timeout.Token);
     }
 
     private async Task WaitReadyAsync(CancellationToken cancellationToken)
@@ -409,56 +377,23 @@ public sealed class BridgeChannelClient : IAsyncDisposable
         }
 
         ObjectDisposedException.ThrowIf(_lifecycle.IsClosed, this);
-        Task ready;
-        lock (_stateLock)
-        {
-            ready = _ready.Task;
-        }
-
-        await ready.WaitAsync(cancellationToken);
+        await _ready.WaitAsync(cancellationToken);
     }
 
     private ClientWebSocket CurrentSocket() => _socket ?? throw new ChannelDisconnectedException("not connected");
 
-    private async Task SendRawAsync(ClientWebSocket socket, ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
-    {
-        await _sendLock.WaitAsync(cancellationToken);
-        try
-        {
-            await socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
-        }
-        finally
-        {
-            _sendLock.Release();
-        }
-    }
-
     private async Task ReceiveLoopAsync(ClientWebSocket socket, CancellationToken cancellationToken)
     {
-        // Yield so the caller can send 'init' before the first read blocks.
-        await Task.Yield();
-        var buffer = new ArrayBufferWriter<byte>(8192);
-        while (true)
+        await WebSocketMessages.ReceiveAsync(socket, (type, payload) =>
         {
-            buffer.ResetWrittenCount();
-            ValueWebSocketReceiveResult result;
-            do
+            if (type == WebSocketMessageType.Text)
             {
-                result = await socket.ReceiveAsync(buffer.GetMemory(8192), cancellationToken);
-                if (result.MessageType == WebSocketMessageType.Close)
-                {
-                    throw new BridgeClosedException(socket.CloseStatus, socket.CloseStatusDescription);
-                }
-
-                buffer.Advance(result.Count);
+                Dispatch(payload);
             }
-            while (!result.EndOfMessage);
+        }, cancellationToken);
 
-            if (result.MessageType == WebSocketMessageType.Text)
-            {
-                Dispatch(buffer.WrittenSpan);
-            }
-        }
+        // The server closed the connection: the reconnection loop sees why.
+        throw new BridgeClosedException(socket.CloseStatus, socket.CloseStatusDescription);
     }
 
     private void Dispatch(ReadOnlySpan<byte> utf8)
@@ -652,18 +587,7 @@ public sealed class BridgeChannelClient : IAsyncDisposable
         return JsonSerializer.SerializeToUtf8Bytes(frame);
     }
 
-    private void Raise<TArgs>(EventHandler<TArgs>? handler, TArgs args, string name)
-    {
-        try
-        {
-            handler?.Invoke(this, args);
-        }
-        catch (Exception ex)
-        {
-            // A subscriber's bug must not kill the receive loop.
-            ClientLog.EventHandlerFailed(_logger, name, ex);
-        }
-    }
+    private void Raise<TArgs>(EventHandler<TArgs>? handler, TArgs args, string name) => ClientEvents.Raise(this, handler, args, name, _logger);
 
     private string ResolveResource(string? resource)
     {
@@ -686,8 +610,6 @@ public sealed class BridgeChannelClient : IAsyncDisposable
 
         return JsonSerializer.SerializeToUtf8Bytes(frame);
     }
-
-    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private sealed class PendingRequest(JsonNode? parameters)
     {

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.WebSockets;
@@ -31,7 +30,8 @@ public sealed class LedgerNotificationClient : IAsyncDisposable
     private readonly Uri _baseUri;
     private readonly ILogger _logger;
     private readonly ResiliencePipeline _reconnectPipeline;
-    private readonly SemaphoreSlim _sendLock = new(1, 1);
+    private readonly FrameSender _sender = new();
+    private readonly ReadySignal _ready = new();
     private readonly Lock _stateLock = new();
     private readonly Lock _pendingLock = new();
     private readonly Dictionary<long, PendingCall> _pending = [];
@@ -40,7 +40,6 @@ public sealed class LedgerNotificationClient : IAsyncDisposable
         new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropOldest, SingleWriter = true });
 
     private ClientWebSocket? _socket;
-    private TaskCompletionSource _ready = NewSignal();
     private long _nextId;
     private readonly ClientLifecycle _lifecycle = new();
 
@@ -76,7 +75,7 @@ public sealed class LedgerNotificationClient : IAsyncDisposable
     public string? Token { get; private set; }
 
     /// <summary>True while a connection is open and its subscriptions are in place.</summary>
-    public bool IsConnected => _ready.Task.IsCompletedSuccessfully && _lifecycle.IsRunning;
+    public bool IsConnected => _ready.IsReady && _lifecycle.IsRunning;
 
     /// <summary><c>GET /auth_token</c> with HTTP Basic: <c>{"token":"...","token_max_age":ms}</c>.</summary>
     public static async Task<LedgerToken> GetTokenAsync(HttpClient http, Uri baseUri, string account, string password, CancellationToken cancellationToken = default)
@@ -206,7 +205,7 @@ public sealed class LedgerNotificationClient : IAsyncDisposable
         await DisconnectAsync();
         _socket?.Dispose();
         _lifecycle.Dispose();
-        _sendLock.Dispose();
+        _sender.Dispose();
     }
 
     private static bool IsSubscriptionMethod(string method) =>
@@ -270,7 +269,7 @@ public sealed class LedgerNotificationClient : IAsyncDisposable
                 throw new HttpRequestException($"{endpoint} refused the token (401)", ex, HttpStatusCode.Unauthorized);
             }
 
-            var connected = NewSignal();
+            var connected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             receiving = ReceiveLoopAsync(socket, connected, _lifecycle.Lifetime);
             await connected.Task.WaitAsync(timeout.Token);
             Token = token;
@@ -304,11 +303,7 @@ public sealed class LedgerNotificationClient : IAsyncDisposable
                 ClientLog.LedgerConnected(_logger, endpoint);
             }
 
-            lock (_stateLock)
-            {
-                _ready.TrySetResult();
-            }
-
+            _ready.SetReady();
             if (isReconnect)
             {
                 Raise(Reconnected, new LedgerReconnectedEventArgs(subscriptions.Count), nameof(Reconnected));
@@ -318,44 +313,19 @@ public sealed class LedgerNotificationClient : IAsyncDisposable
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            await AbandonAsync(socket, receiving);
+            await WebSocketMessages.AbandonAsync(socket, receiving);
             throw new TimeoutException($"no 'connect' notification (or no reply to a re-sent subscription) from {_baseUri} within {_options.ConnectTimeout.TotalSeconds} s");
         }
         catch
         {
-            await AbandonAsync(socket, receiving);
+            await WebSocketMessages.AbandonAsync(socket, receiving);
             throw;
         }
     }
 
-    private static async Task AbandonAsync(ClientWebSocket socket, Task? receiving)
-    {
-        socket.Abort();
-        if (receiving is not null)
-        {
-            try
-            {
-                await receiving.WaitAsync(TimeSpan.FromSeconds(2));
-            }
-            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException or TimeoutException)
-            {
-                // The handshake failed: the receive loop ended with the aborted socket.
-            }
-        }
-
-        socket.Dispose();
-    }
-
     private void MarkDisconnected(Exception? error, bool willReconnect, CancellationToken lifetime)
     {
-        lock (_stateLock)
-        {
-            if (_ready.Task.IsCompleted)
-            {
-                _ready = NewSignal();
-            }
-        }
-
+        _ready.Reset();
         FailPending(new LedgerDisconnectedException("the ledger connection closed", error));
         if (!lifetime.IsCancellationRequested)
         {
@@ -367,10 +337,7 @@ public sealed class LedgerNotificationClient : IAsyncDisposable
     private void CloseForGood(Exception reason)
     {
         _lifecycle.MarkClosed();
-        lock (_stateLock)
-        {
-            _ready.TrySetException(reason);
-        }
+        _ready.Fail(reason);
 
         FailPending(reason);
         _notifications.Writer.TryComplete();
@@ -383,13 +350,7 @@ public sealed class LedgerNotificationClient : IAsyncDisposable
             throw new InvalidOperationException("call ConnectAsync first");
         }
 
-        Task ready;
-        lock (_stateLock)
-        {
-            ready = _ready.Task;
-        }
-
-        await ready.WaitAsync(cancellationToken);
+        await _ready.WaitAsync(cancellationToken);
     }
 
     private async Task<JsonNode?> SendRequestAsync(ClientWebSocket socket, string method, JsonObject parameters, bool remember, CancellationToken cancellationToken)
@@ -404,18 +365,13 @@ public sealed class LedgerNotificationClient : IAsyncDisposable
         try
         {
             var request = new JsonObject { ["jsonrpc"] = "2.0", ["id"] = id, ["method"] = method, ["params"] = parameters.DeepClone() };
-            await _sendLock.WaitAsync(cancellationToken);
             try
             {
-                await socket.SendAsync(JsonSerializer.SerializeToUtf8Bytes(request), WebSocketMessageType.Text, true, cancellationToken);
+                await _sender.SendAsync(socket, JsonSerializer.SerializeToUtf8Bytes(request), cancellationToken);
             }
             catch (Exception ex) when (ex is WebSocketException or ObjectDisposedException)
             {
                 throw new LedgerDisconnectedException("the ledger connection closed", ex);
-            }
-            finally
-            {
-                _sendLock.Release();
             }
 
             return await call.Reply.Task.WaitAsync(cancellationToken);
@@ -469,29 +425,11 @@ public sealed class LedgerNotificationClient : IAsyncDisposable
 
     private async Task ReceiveLoopAsync(ClientWebSocket socket, TaskCompletionSource connected, CancellationToken cancellationToken)
     {
-        await Task.Yield();
-        var buffer = new ArrayBufferWriter<byte>(8192);
         Exception? error = null;
         try
         {
-            while (true)
-            {
-                buffer.ResetWrittenCount();
-                ValueWebSocketReceiveResult result;
-                do
-                {
-                    result = await socket.ReceiveAsync(buffer.GetMemory(8192), cancellationToken);
-                    if (result.MessageType == WebSocketMessageType.Close)
-                    {
-                        return;
-                    }
-
-                    buffer.Advance(result.Count);
-                }
-                while (!result.EndOfMessage);
-
-                Dispatch(buffer.WrittenSpan, connected);
-            }
+            // Every message is read as JSON, a binary one too (it is then reported as unexpected).
+            await WebSocketMessages.ReceiveAsync(socket, (_, payload) => Dispatch(payload, connected), cancellationToken);
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
         {
@@ -596,20 +534,7 @@ public sealed class LedgerNotificationClient : IAsyncDisposable
         ClientLog.LedgerUnexpectedMessage(_logger, "neither a notification nor a reply");
     }
 
-    private void Raise<TArgs>(EventHandler<TArgs>? handler, TArgs args, string name)
-    {
-        try
-        {
-            handler?.Invoke(this, args);
-        }
-        catch (Exception ex)
-        {
-            // A subscriber's bug must not kill the receive loop or the reconnection.
-            ClientLog.EventHandlerFailed(_logger, name, ex);
-        }
-    }
-
-    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private void Raise<TArgs>(EventHandler<TArgs>? handler, TArgs args, string name) => ClientEvents.Raise(this, handler, args, name, _logger);
 
     /// <summary>A call that changed the connection's subscriptions, replayed on the next connection.</summary>
     private sealed record SubscriptionCall(string Method, JsonObject Parameters);

@@ -1,5 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using Microsoft.Extensions.Options;
 
 namespace Bridge.Auth;
 
@@ -62,26 +61,4 @@ public sealed class AuthOptions
     /// <summary>How long a password check may wait for a hash slot before it is answered 503 with <c>Retry-After</c>.</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00", ErrorMessage = "Bridge:Auth:PasswordCheckQueueTimeout must be between {1} and {2}.")]
     public TimeSpan PasswordCheckQueueTimeout { get; set; } = TimeSpan.FromSeconds(2);
-}
-
-internal sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
-{
-    public ValidateOptionsResult Validate(string? name, AuthOptions options) =>
-        options.SigningKey is null || TryDecodeSigningKey(options.SigningKey, out _)
-            ? ValidateOptionsResult.Success
-            : ValidateOptionsResult.Fail(
-                $"{AuthOptions.SectionName}:SigningKey must be base64 of at least {AuthOptions.MinimumSigningKeyBytes} bytes.");
-
-    public static bool TryDecodeSigningKey(string text, out byte[] key)
-    {
-        key = [];
-        var buffer = new byte[text.Length];
-        if (!Convert.TryFromBase64String(text.Trim(), buffer, out var written) || written < AuthOptions.MinimumSigningKeyBytes)
-        {
-            return false;
-        }
-
-        key = buffer[..written];
-        return true;
-    }
 }

@@ -6,7 +6,7 @@ namespace Bridge.Auth;
 /// HTTP answer by <see cref="PasswordCheckRefusalMiddleware"/>, so that every endpoint and WebSocket upgrade
 /// that accepts HTTP Basic answers the same way without each of them knowing.
 /// </summary>
-public sealed class PasswordCheckRefusedException : Exception
+internal sealed class PasswordCheckRefusedException : Exception
 {
     public PasswordCheckRefusedException()
     {

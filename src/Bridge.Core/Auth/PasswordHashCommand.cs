@@ -4,7 +4,7 @@ namespace Bridge.Auth;
 /// <c>Bridge hash-password &lt;password&gt;</c> (or <c>-</c> to read it from standard input, which keeps it
 /// out of the shell history and the process list): prints a value for <c>Bridge:Accounts:N:PasswordHash</c>.
 /// </summary>
-public static class PasswordHashCommand
+internal static class PasswordHashCommand
 {
     private const string Usage = """
         usage: Bridge hash-password <password>

@@ -5,32 +5,11 @@ using System.Text;
 
 namespace Bridge.Auth;
 
-/// <summary>A parsed <c>pbkdf2-sha256$&lt;iterations&gt;$&lt;salt&gt;$&lt;hash&gt;</c> password hash.</summary>
-public sealed class PasswordHash
-{
-    internal PasswordHash(int iterations, byte[] salt, byte[] hash)
-    {
-        Iterations = iterations;
-        Salt = salt;
-        Hash = hash;
-    }
-
-    public int Iterations { get; }
-
-    internal byte[] Salt { get; }
-
-    internal byte[] Hash { get; }
-
-    public override string ToString() =>
-        string.Join('$', PasswordHasher.Scheme, Iterations.ToString(CultureInfo.InvariantCulture),
-            Convert.ToBase64String(Salt), Convert.ToBase64String(Hash));
-}
-
 /// <summary>
 /// PBKDF2-HMAC-SHA256 password hashes in the text form that <c>Bridge:Accounts:N:PasswordHash</c> holds
 /// and <c>Bridge hash-password</c> prints.
 /// </summary>
-public static class PasswordHasher
+internal static class PasswordHasher
 {
     public const string Scheme = "pbkdf2-sha256";
 

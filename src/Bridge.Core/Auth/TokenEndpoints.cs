@@ -1,11 +1,4 @@
-using System.Text.Json.Serialization;
-
 namespace Bridge.Auth;
-
-/// <summary>The answer of the token endpoints; <c>token_max_age</c> is in milliseconds as five-bells-ledger sends it.</summary>
-public sealed record TokenResponse(
-    [property: JsonPropertyName("token")] string Token,
-    [property: JsonPropertyName("token_max_age")] long TokenMaxAgeMilliseconds);
 
 /// <summary>
 /// <c>GET /auth_token</c> (five-bells-ledger) and <c>POST /authenticate</c> (seed 001): HTTP Basic, or a

@@ -6,9 +6,6 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace Bridge.Auth;
 
-/// <summary>A token and how long it lives (<c>token_max_age</c> in the token endpoints' answer).</summary>
-public sealed record IssuedToken(string Token, DateTimeOffset ExpiresAt, TimeSpan MaxAge);
-
 /// <summary>
 /// Issues and validates the bridge's tokens: HS256 JWTs with <c>sub</c> = account URI, <c>iss</c> = public
 /// URL, <c>name</c>, <c>admin</c>, <c>iat</c>, <c>exp</c>. A token names an account; whether that account

@@ -9,7 +9,7 @@ namespace Bridge.Broker;
 /// The broker of the embedded mode (no <c>Bridge:RabbitMq:Uri</c>): publishing calls the matching
 /// subscribers synchronously, in process, with RabbitMQ's topic semantics. Nothing leaves the process.
 /// </summary>
-public sealed partial class InProcessBroker(ILogger<InProcessBroker> logger, BridgeMetrics? metrics = null) : IBroker
+internal sealed partial class InProcessBroker(ILogger<InProcessBroker> logger, BridgeMetrics? metrics = null) : IBroker
 {
     private static readonly DependencyStatus Ready = new(true, "in-process broker");
 

@@ -2,26 +2,6 @@ using Bridge.Observability;
 
 namespace Bridge.Broker;
 
-/// <summary>What became of one durable-queue message.</summary>
-internal enum QueueOutcome
-{
-    Accepted,
-
-    /// <summary>Refused or failed: dead-letter it.</summary>
-    Refused,
-
-    /// <summary>The consumer is stopping mid-message: leave it for redelivery.</summary>
-    Abandoned,
-}
-
-/// <summary>The outcome of one message, and for a refused one the reason that goes with it to the dead-letter queue.</summary>
-internal readonly record struct QueueVerdict(QueueOutcome Outcome, string Reason = "")
-{
-    public static QueueVerdict Accepted { get; } = new(QueueOutcome.Accepted);
-
-    public static QueueVerdict Abandoned { get; } = new(QueueOutcome.Abandoned);
-}
-
 /// <summary>Runs a <see cref="QueueHandler"/> the same way for every broker: a handler that throws has refused the message.</summary>
 internal static partial class QueueHandlerRunner
 {

@@ -1,8 +1,5 @@
 namespace Bridge.Broker;
 
-/// <summary>One broker binding: messages on <paramref name="Exchange"/> whose routing key matches <paramref name="BindingKey"/>.</summary>
-public readonly record struct BrokerBinding(string Exchange, string BindingKey);
-
 /// <summary>
 /// The in-process fan-out shared by both brokers: exchange → a <see cref="TopicTrie{TValue}"/> of binding keys →
 /// subscribers. Writers (subscribe, dispose) serialize on a lock; the delivery path takes no lock (the trie's

@@ -3,20 +3,6 @@ using Bridge.Broker;
 
 namespace Bridge.Channels;
 
-/// <summary>Where a resource's live changes come from.</summary>
-public sealed record WatchSource(string Exchange, string RoutingKey, WatchFormat Format);
-
-/// <summary>A resolved resource: its collection (if any), its id field and its watch source (if any).</summary>
-public sealed record ResourceDefinition(string Name, string? Collection, string IdField, WatchSource? Watch)
-{
-    public const string Mq = "mq";
-
-    /// <summary>Where live changes come from; a change stream needs <see cref="Collection"/>.</summary>
-    public ChangeSource Changes { get; init; } = ChangeSource.Broker;
-
-    public bool IsMq => Name == Mq;
-}
-
 /// <summary>
 /// The resources channels serve: RackHD's table (so the bridge works against a RackHD deployment out of the
 /// box) merged with <see cref="ChannelOptions.Resources"/>, plus the raw <c>mq</c> resource.

@@ -7,7 +7,7 @@ namespace Bridge.Connections;
 /// the IANA registry): a client can tell a deploy (1012: reconnect now) and a slow-consumer cut-off (1013: try
 /// again later) from a crash (1006, no close frame).
 /// </summary>
-public static class CloseCodes
+internal static class CloseCodes
 {
     /// <summary>1012 Service Restart: the bridge is stopping; reconnect now (to this or another instance).</summary>
     public const WebSocketCloseStatus ServiceRestart = (WebSocketCloseStatus)1012;

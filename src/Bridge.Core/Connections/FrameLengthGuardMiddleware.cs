@@ -8,7 +8,7 @@ namespace Bridge.Connections;
 /// upgrade features that ASP.NET Core's WebSocket middleware takes its stream from (HTTP/1.1 upgrade and
 /// HTTP/2 extended CONNECT). Must run before <c>UseWebSockets</c>.
 /// </summary>
-public sealed class FrameLengthGuardMiddleware(RequestDelegate next, IOptions<ConnectionOptions> options, ILoggerFactory loggerFactory)
+internal sealed class FrameLengthGuardMiddleware(RequestDelegate next, IOptions<ConnectionOptions> options, ILoggerFactory loggerFactory)
 {
     private readonly long _maxMessageBytes = options.Value.MaxMessageBytes;
     private readonly ILogger _logger = loggerFactory.CreateLogger<WebSocketConnection>();

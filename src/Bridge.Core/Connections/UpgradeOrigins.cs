@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Bridge.Connections;
 
 /// <summary>Origins as browsers send them (<c>scheme://host[:port]</c>, RFC 6454), compared in one normal form.</summary>
-public static class UpgradeOrigins
+internal static class UpgradeOrigins
 {
     /// <summary><c>scheme://host:port</c> in lower case with the port always spelled out, or null when <paramref name="text"/> is no origin.</summary>
     public static string? Normalize(string? text)

@@ -6,16 +6,6 @@ using Bridge.Observability;
 
 namespace Bridge.Connections;
 
-/// <summary>What a protocol front does with the messages of one connection.</summary>
-public interface IConnectionHandler
-{
-    /// <summary>
-    /// Handles one complete message. Messages of a connection are handled one at a time, in order;
-    /// the buffer is only valid until the returned task completes.
-    /// </summary>
-    ValueTask HandleMessageAsync(ReadOnlyMemory<byte> message, WebSocketMessageType type, CancellationToken cancellationToken);
-}
-
 /// <summary>
 /// One accepted WebSocket, protocol-agnostic: a receive loop that hands whole messages to a front, and a
 /// bounded outgoing queue drained by a single send loop, so that any thread (the broker's dispatch above

@@ -48,12 +48,3 @@ public static class DocumentIds
             : throw new ArgumentException($"the document's '{property}' must be a non-empty string", nameof(document));
     }
 }
-
-/// <summary>An insert named an id that the collection already holds.</summary>
-public sealed class DuplicateDocumentException(string collection, string id)
-    : Exception($"collection '{collection}' already holds a document with id '{id}'")
-{
-    public string Collection { get; } = collection;
-
-    public string Id { get; } = id;
-}

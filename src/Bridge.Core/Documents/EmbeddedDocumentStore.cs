@@ -15,7 +15,7 @@ namespace Bridge.Documents;
 /// re-created from <see cref="SampleData"/> at every start (when seeding is on); every other collection is
 /// persisted as a JSON-lines log under <c>{DataDirectory}/embedded</c> so that it survives a restart.
 /// </summary>
-public sealed partial class EmbeddedDocumentStore : IDocumentStore, IDisposable
+internal sealed partial class EmbeddedDocumentStore : IDocumentStore, IDisposable
 {
     /// <summary>Folder under the data directory that holds the persisted collections.</summary>
     public const string FolderName = "embedded";

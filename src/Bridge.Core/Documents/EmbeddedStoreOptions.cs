@@ -1,7 +1,7 @@
 namespace Bridge.Documents;
 
 /// <summary>Settings of the embedded document store (section <c>Bridge:Embedded</c>).</summary>
-public sealed class EmbeddedStoreOptions
+internal sealed class EmbeddedStoreOptions
 {
     public const string SectionName = "Bridge:Embedded";
 

@@ -35,9 +35,3 @@ public interface IDocumentStore
     /// </summary>
     Task EnsureIndexAsync(string collection, IndexSpec index, CancellationToken cancellationToken);
 }
-
-/// <summary>An index on a collection; <see cref="ExpireAfter"/> makes it a TTL index on its one key.</summary>
-public sealed record IndexSpec(string Name, IReadOnlyList<SortField> Keys, TimeSpan? ExpireAfter = null, bool Unique = false);
-
-/// <summary>The store could not be reached or did not answer in time.</summary>
-public sealed class StoreUnavailableException(string message, Exception? inner = null) : Exception(message, inner);

@@ -4,23 +4,6 @@ using System.Text.Json.Nodes;
 
 namespace Bridge.Documents;
 
-/// <summary>The kinds of JSON value in MongoDB's cross-type sort order (null and missing first).</summary>
-public enum JsonKind
-{
-    Null = 0,
-    Number = 1,
-    String = 2,
-    Object = 3,
-    Array = 4,
-    Boolean = 5,
-}
-
-/// <summary>A value found at a path, or the fact that the path led nowhere (which MongoDB treats like null).</summary>
-public readonly record struct PathValue(JsonNode? Value, bool Exists)
-{
-    public static PathValue Missing => new(null, false);
-}
-
 /// <summary>Equality, ordering and path resolution of JSON values with MongoDB's semantics.</summary>
 public static class JsonSemantics
 {

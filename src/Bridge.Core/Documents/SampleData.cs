@@ -8,7 +8,7 @@ namespace Bridge.Documents;
 /// models (on-core <c>lib/models</c>): fixed ids, timestamps at fixed offsets from <see cref="BaseTime"/>.
 /// Ids are ObjectId-shaped: <c>65e18b00</c> (the base time), a two-digit collection tag, a counter.
 /// </summary>
-public static class SampleData
+internal static class SampleData
 {
     public const string Nodes = "nodes";
     public const string Catalogs = "catalogs";

@@ -9,7 +9,7 @@ namespace Bridge.Documents;
 /// timestamp moves by the same amount, so their order and spacing stay as <see cref="SampleData"/> wrote them.
 /// Ids keep their fixed ObjectId prefix: tests and links name them.
 /// </summary>
-public static class SampleDates
+internal static class SampleDates
 {
     /// <summary>How long before the start the newest sample timestamp lies.</summary>
     public static readonly TimeSpan Margin = TimeSpan.FromMinutes(5);

@@ -1,7 +1,7 @@
 namespace Bridge.Observability;
 
 /// <summary>Values of the <c>front</c> label.</summary>
-public static class Front
+internal static class Front
 {
     public const string Channels = "channels";
     public const string Ledger = "ledger";

@@ -9,7 +9,7 @@ namespace Bridge.Observability;
 /// Times every operation of the configured store into <c>bridge_store_operation_duration_seconds</c>
 /// (<c>store</c>, <c>operation</c>, <c>outcome</c> = ok, unavailable, error), whichever store it is.
 /// </summary>
-public sealed class InstrumentedDocumentStore(IDocumentStore inner, string storeName, BridgeMetrics metrics) : IDocumentStore
+internal sealed class InstrumentedDocumentStore(IDocumentStore inner, string storeName, BridgeMetrics metrics) : IDocumentStore
 {
     public IDocumentStore Inner => inner;
 

@@ -7,7 +7,7 @@ namespace Bridge.Observability;
 /// Who may read metrics: anyone on loopback (the scraper beside the bridge, the dashboard on a developer's
 /// machine), an admin token from anywhere else, or everyone when <see cref="MetricsOptions.AllowAnonymous"/> says so.
 /// </summary>
-public sealed class MetricsAccess(RequestAuthenticator authenticator, Microsoft.Extensions.Options.IOptions<MetricsOptions> options)
+internal sealed class MetricsAccess(RequestAuthenticator authenticator, Microsoft.Extensions.Options.IOptions<MetricsOptions> options)
 {
     /// <summary>Null when the request may read metrics, else the response to send.</summary>
     public async ValueTask<IResult?> CheckAsync(HttpContext context)

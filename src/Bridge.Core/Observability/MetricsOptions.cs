@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace Bridge.Observability;
 
 /// <summary>Settings under <c>Bridge:Metrics</c>.</summary>
-public sealed class MetricsOptions
+internal sealed class MetricsOptions
 {
     public const string SectionName = "Bridge:Metrics";
 

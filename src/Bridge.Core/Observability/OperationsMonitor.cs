@@ -9,7 +9,7 @@ namespace Bridge.Observability;
 /// <see cref="MeterListener"/> on this host's own <c>Bridge</c> meter keeps the few figures the strip shows, and a
 /// one-second tick turns the delivery counter into a rate. Nothing here parses Prometheus text.
 /// </summary>
-public sealed class OperationsMonitor : BackgroundService
+internal sealed class OperationsMonitor : BackgroundService
 {
     private const int LatencySamples = 4096;
     private static readonly TimeSpan RateWindow = TimeSpan.FromSeconds(5);

@@ -1,7 +1,7 @@
 namespace Bridge.Observability;
 
 /// <summary>What <c>GET /api/operations</c> answers.</summary>
-public sealed record OperationsSnapshot(
+internal sealed record OperationsSnapshot(
     IReadOnlyDictionary<string, long> Connections,
     double DeliveriesPerSecond,
     long DeliveriesTotal,

@@ -7,7 +7,7 @@ namespace Bridge.Observability;
 /// <param name="Metrics"><c>Bridge:Metrics:Enabled</c> (default true): the OpenTelemetry meter provider and <c>/metrics</c>.</param>
 /// <param name="Tracing"><c>Bridge:Tracing:Enabled</c> (default: on when an OTLP endpoint is set): spans.</param>
 /// <param name="Otlp">An OTLP endpoint is configured (<c>OTEL_EXPORTER_OTLP_ENDPOINT</c>).</param>
-public sealed record TelemetrySwitches(bool Metrics, bool Tracing, bool Otlp)
+internal sealed record TelemetrySwitches(bool Metrics, bool Tracing, bool Otlp)
 {
     public const string MetricsKey = MetricsOptions.SectionName + ":Enabled";
     public const string TracingKey = TracingOptions.SectionName + ":Enabled";

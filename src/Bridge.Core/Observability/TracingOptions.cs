@@ -1,7 +1,7 @@
 namespace Bridge.Observability;
 
 /// <summary>Settings under <c>Bridge:Tracing</c>.</summary>
-public sealed class TracingOptions
+internal sealed class TracingOptions
 {
     public const string SectionName = "Bridge:Tracing";
 

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Bridge.Channels;
 using Bridge.Kernel;
+using Bridge.Webhooks;
 using Microsoft.Extensions.Options;
 
 namespace Bridge.Subscriptions;
@@ -10,7 +11,7 @@ namespace Bridge.Subscriptions;
 /// offers, where to subscribe to each, and the resources and features each supports. Other endpoints (the
 /// ledger front's <c>GET /</c>) include <see cref="DescribeSubscriptions"/> as their <c>subscriptions</c> member.
 /// </summary>
-public sealed class BridgeDiscovery(ResourceTable resources, IOptions<BridgeOptions> options)
+internal sealed class BridgeDiscovery(ResourceTable resources, IOptions<BridgeOptions> options)
 {
     public const string Path = "/.well-known/bridge";
     public const string SubscriptionsPath = "/api/subscriptions";
@@ -41,7 +42,7 @@ public sealed class BridgeDiscovery(ResourceTable resources, IOptions<BridgeOpti
                 },
                 new JsonObject
                 {
-                    ["type"] = Subscription.WebhookType,
+                    ["type"] = WebhookSubscription.WebhookType,
                     ["subscriptionUrl"] = _baseUrl + SubscriptionsPath,
                     ["resources"] = new JsonArray([.. watchable.Where(n => n != ResourceDefinition.Mq).Select(n => JsonValue.Create(n))]),
                     ["mqExchanges"] = exchanges,

@@ -18,7 +18,7 @@ namespace Bridge.Subscriptions;
 /// <see cref="WebhookOptions.RefreshInterval"/> (to see those made on other instances) and at once after a
 /// change made here; subscriptions past their <c>endAt</c> are removed then.
 /// </summary>
-public sealed class SubscriptionDispatcher : BackgroundService
+internal sealed class SubscriptionDispatcher : BackgroundService
 {
     private readonly IBroker _broker;
     private readonly SubscriptionStore _store;
@@ -85,7 +85,7 @@ public sealed class SubscriptionDispatcher : BackgroundService
         {
             var active = await _store.ListActiveAsync(cancellationToken);
             var now = _timeProvider.GetUtcNow();
-            var wanted = new Dictionary<string, (Subscription Subscription, TopicBinding Binding, INotificationEmitter Emitter)>(StringComparer.Ordinal);
+            var wanted = new Dictionary<string, (WebhookSubscription Subscription, TopicBinding Binding, INotificationEmitter Emitter)>(StringComparer.Ordinal);
             foreach (var subscription in active)
             {
                 if (subscription.EndAt is { } end && end <= now)
@@ -170,7 +170,7 @@ public sealed class SubscriptionDispatcher : BackgroundService
     /// <summary>The durable queue of one subscription: the same name on every instance.</summary>
     public static string QueueName(string subscriptionId) => "bridge.webhooks." + subscriptionId;
 
-    private async Task ExpireAsync(Subscription subscription, DateTimeOffset end, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task ExpireAsync(WebhookSubscription subscription, DateTimeOffset end, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var reason = $"subscription {subscription.Id} expired at {Notifications.NotificationTime.Format(end)} (its endAt) and was removed";
         await _store.RemoveAsync(subscription, reason, now, cancellationToken);
@@ -235,7 +235,7 @@ public sealed class SubscriptionDispatcher : BackgroundService
         }
     }
 
-    private async Task DisableAsync(Subscription subscription, string reason)
+    private async Task DisableAsync(WebhookSubscription subscription, string reason)
     {
         try
         {

@@ -18,7 +18,7 @@ namespace Bridge.Subscriptions;
 /// For an id the caller has no subscription with: 404, or 410 with the reason when it expired and was removed.
 /// Every call needs credentials (a token, or an account over Basic).
 /// </summary>
-public sealed class SubscriptionEndpoints(
+internal sealed class SubscriptionEndpoints(
     RequestAuthenticator authenticator,
     SubscriptionStore store,
     SubscriptionDispatcher dispatcher,
@@ -78,7 +78,7 @@ public sealed class SubscriptionEndpoints(
             return InvalidBody(refusal);
         }
 
-        var subscription = new Subscription(
+        var subscription = new WebhookSubscription(
             DocumentIds.New(timeProvider), caller.Name, request.Type, request.Topic, request.SendTo, WebhookSignature.NewSecret(),
             request.Rate, request.StartAt, request.EndAt, timeProvider.GetUtcNow());
         try
@@ -209,7 +209,7 @@ public sealed class SubscriptionEndpoints(
             return refused;
         }
 
-        Subscription subscription;
+        WebhookSubscription subscription;
         try
         {
             if (await store.GetAsync(caller.Name, id, context.RequestAborted) is not { } found)

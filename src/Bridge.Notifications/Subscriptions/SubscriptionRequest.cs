@@ -6,6 +6,7 @@ using Bridge.Broker;
 using Bridge.Channels;
 using Bridge.Documents;
 using Bridge.Notifications;
+using Bridge.Webhooks;
 
 namespace Bridge.Subscriptions;
 
@@ -15,7 +16,7 @@ namespace Bridge.Subscriptions;
 /// "rate":"PT10S"?,"startAt":iso?,"endAt":iso?}</c>. A caller may only subscribe to what it may watch: a
 /// resource of the channel front that can be watched, or an exchange on the mq allow-list.
 /// </summary>
-public sealed record SubscriptionRequest(string Type, JsonObject Topic, TopicBinding Binding, Uri SendTo, TimeSpan? Rate, DateTimeOffset? StartAt, DateTimeOffset? EndAt)
+internal sealed record SubscriptionRequest(string Type, JsonObject Topic, TopicBinding Binding, Uri SendTo, TimeSpan? Rate, DateTimeOffset? StartAt, DateTimeOffset? EndAt)
 {
     public const int MaxUrlLength = 2048;
 
@@ -29,7 +30,7 @@ public sealed record SubscriptionRequest(string Type, JsonObject Topic, TopicBin
             return false;
         }
 
-        if (Text(obj, "type") != Subscription.WebhookType)
+        if (Text(obj, "type") != WebhookSubscription.WebhookType)
         {
             error = "'type' must be \"webhook\" (WebSocket clients subscribe by connecting to ws://host/{resource})";
             return false;
@@ -74,7 +75,7 @@ public sealed record SubscriptionRequest(string Type, JsonObject Topic, TopicBin
                 return false;
             }
 
-            if (rate <= TimeSpan.Zero || rate > Subscription.MaxRate)
+            if (rate <= TimeSpan.Zero || rate > WebhookSubscription.MaxRate)
             {
                 error = "'rate' must be positive and at most ten minutes (PT10M): a delivery waiting for its turn is held on the broker";
                 return false;
@@ -92,7 +93,7 @@ public sealed record SubscriptionRequest(string Type, JsonObject Topic, TopicBin
             return false;
         }
 
-        request = new SubscriptionRequest(Subscription.WebhookType, (JsonObject)topic.DeepClone(), binding, sendTo, rate, startAt, endAt);
+        request = new SubscriptionRequest(WebhookSubscription.WebhookType, (JsonObject)topic.DeepClone(), binding, sendTo, rate, startAt, endAt);
         return true;
     }
 

@@ -1,5 +1,7 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Bridge.Notifications;
+using Bridge.Webhooks;
 
 namespace Bridge.Subscriptions;
 
@@ -7,7 +9,7 @@ namespace Bridge.Subscriptions;
 /// How a subscription's deliveries went, as <c>GET /api/subscriptions/{id}</c> shows it (collection
 /// <c>subscriptionStatus</c>, one document per subscription, written by whichever instance delivers).
 /// </summary>
-public sealed record SubscriptionStatus(
+internal sealed record SubscriptionStatus(
     string Id,
     long Delivered = 0,
     long DeadLettered = 0,
@@ -25,16 +27,17 @@ public sealed record SubscriptionStatus(
             : this with { DeadLettered = DeadLettered + 1, Attempts = Attempts + result.Attempts, LastError = result.Error, LastErrorAt = now };
     }
 
-    public JsonObject ToDocument() => new()
-    {
-        ["id"] = Id,
-        ["delivered"] = Delivered,
-        ["deadLettered"] = DeadLettered,
-        ["attempts"] = Attempts,
-        ["lastSuccessAt"] = LastSuccessAt is { } success ? NotificationTime.Format(success) : null,
-        ["lastError"] = LastError,
-        ["lastErrorAt"] = LastErrorAt is { } error ? NotificationTime.Format(error) : null,
-    };
+    public JsonObject ToDocument() =>
+        JsonSerializer.SerializeToNode(
+            new SubscriptionStatusDocument(
+                Id,
+                Delivered,
+                DeadLettered,
+                Attempts,
+                LastSuccessAt is { } success ? NotificationTime.Format(success) : null,
+                LastError,
+                LastErrorAt is { } error ? NotificationTime.Format(error) : null),
+            SubscriptionsJsonContext.Default.SubscriptionStatusDocument)!.AsObject();
 
     /// <summary>The view inside a subscription's answer (no id: it is the subscription's).</summary>
     public JsonObject ToView()
@@ -44,14 +47,20 @@ public sealed record SubscriptionStatus(
         return view;
     }
 
-    public static SubscriptionStatus FromDocument(string id, JsonObject? document) => document is null
-        ? new SubscriptionStatus(id)
-        : new SubscriptionStatus(
+    public static SubscriptionStatus FromDocument(string id, JsonObject? document)
+    {
+        if (document?.Deserialize(SubscriptionsJsonContext.Default.SubscriptionStatusDocument) is not { } stored)
+        {
+            return new SubscriptionStatus(id);
+        }
+
+        return new SubscriptionStatus(
             id,
-            (long?)document["delivered"] ?? 0,
-            (long?)document["deadLettered"] ?? 0,
-            (long?)document["attempts"] ?? 0,
-            NotificationTime.TryParse((string?)document["lastSuccessAt"], out var success) ? success : null,
-            (string?)document["lastError"],
-            NotificationTime.TryParse((string?)document["lastErrorAt"], out var error) ? error : null);
+            stored.Delivered ?? 0,
+            stored.DeadLettered ?? 0,
+            stored.Attempts ?? 0,
+            NotificationTime.TryParse(stored.LastSuccessAt, out var success) ? success : null,
+            stored.LastError,
+            NotificationTime.TryParse(stored.LastErrorAt, out var error) ? error : null);
+    }
 }

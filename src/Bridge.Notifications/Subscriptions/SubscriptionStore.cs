@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Bridge.Documents;
 using Bridge.Notifications;
+using Bridge.Webhooks;
 
 namespace Bridge.Subscriptions;
 
@@ -9,27 +10,27 @@ namespace Bridge.Subscriptions;
 /// delivery status in <c>subscriptionStatus</c>; and what is left of removed (expired) ones in
 /// <c>subscriptionsRemoved</c>, so that the API can say why one is gone.
 /// </summary>
-public sealed class SubscriptionStore(IDocumentStore store)
+internal sealed class SubscriptionStore(IDocumentStore store)
 {
     public const string Collection = "subscriptions";
     public const string StatusCollection = "subscriptionStatus";
     public const string RemovedCollection = "subscriptionsRemoved";
 
-    public Task CreateAsync(Subscription subscription, CancellationToken cancellationToken)
+    public Task CreateAsync(WebhookSubscription subscription, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(subscription);
         return store.InsertAsync(Collection, subscription.ToDocument(), cancellationToken);
     }
 
-    public async Task<IReadOnlyList<Subscription>> ListAsync(string owner, CancellationToken cancellationToken) =>
+    public async Task<IReadOnlyList<WebhookSubscription>> ListAsync(string owner, CancellationToken cancellationToken) =>
         await FindAsync(new JsonObject { ["owner"] = owner }, cancellationToken);
 
     /// <summary>The caller's subscription with this id, or null.</summary>
-    public async Task<Subscription?> GetAsync(string owner, string id, CancellationToken cancellationToken) =>
+    public async Task<WebhookSubscription?> GetAsync(string owner, string id, CancellationToken cancellationToken) =>
         (await FindAsync(new JsonObject { ["id"] = id, ["owner"] = owner }, cancellationToken)).FirstOrDefault();
 
     /// <summary>Every subscription that may still deliver.</summary>
-    public async Task<IReadOnlyList<Subscription>> ListActiveAsync(CancellationToken cancellationToken) =>
+    public async Task<IReadOnlyList<WebhookSubscription>> ListActiveAsync(CancellationToken cancellationToken) =>
         await FindAsync(new JsonObject { ["disabled"] = new JsonObject { ["$ne"] = true } }, cancellationToken);
 
     /// <summary>Deletes the caller's subscription; false when it has none with this id.</summary>
@@ -46,13 +47,13 @@ public sealed class SubscriptionStore(IDocumentStore store)
     }
 
     /// <summary>Replaces the stored subscription (same id).</summary>
-    public Task UpdateAsync(Subscription subscription, CancellationToken cancellationToken)
+    public Task UpdateAsync(WebhookSubscription subscription, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(subscription);
         return store.UpsertAsync(Collection, subscription.Id, subscription.ToDocument(), cancellationToken);
     }
 
-    public Task DisableAsync(Subscription subscription, string reason, CancellationToken cancellationToken)
+    public Task DisableAsync(WebhookSubscription subscription, string reason, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(subscription);
         var disabled = subscription with { Disabled = true, DisabledReason = reason };
@@ -60,7 +61,7 @@ public sealed class SubscriptionStore(IDocumentStore store)
     }
 
     /// <summary>Removes a subscription and keeps a note of why (idempotent: several instances may do it).</summary>
-    public async Task RemoveAsync(Subscription subscription, string reason, DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task RemoveAsync(WebhookSubscription subscription, string reason, DateTimeOffset now, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(subscription);
         await store.UpsertAsync(RemovedCollection, subscription.Id, new JsonObject
@@ -93,10 +94,10 @@ public sealed class SubscriptionStore(IDocumentStore store)
         return store.UpsertAsync(StatusCollection, status.Id, status.ToDocument(), cancellationToken);
     }
 
-    private async Task<IReadOnlyList<Subscription>> FindAsync(JsonObject filter, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<WebhookSubscription>> FindAsync(JsonObject filter, CancellationToken cancellationToken)
     {
         var documents = await store.FindAsync(Collection, Query(filter), cancellationToken);
-        return [.. documents.Select(Subscription.FromDocument).OfType<Subscription>()];
+        return [.. documents.Select(SubscriptionDocuments.FromDocument).OfType<WebhookSubscription>()];
     }
 
     private static DocumentQuery Query(JsonObject filter) =>

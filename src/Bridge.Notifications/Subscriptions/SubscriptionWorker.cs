@@ -22,7 +22,7 @@ internal sealed class SubscriptionWorker
     private readonly SubscriptionStore _store;
     private readonly WebhookOptions _options;
     private readonly TimeProvider _timeProvider;
-    private readonly Func<Subscription, string, Task> _disable;
+    private readonly Func<WebhookSubscription, string, Task> _disable;
     private readonly ILogger _logger;
     private SubscriptionStatus? _status;
     private DateTimeOffset? _lastStart;
@@ -31,8 +31,8 @@ internal sealed class SubscriptionWorker
     private long _delivered;
     private long _givenUp;
 
-    public SubscriptionWorker(Subscription subscription, TopicBinding binding, INotificationEmitter emitter, SubscriptionStore store,
-        WebhookOptions options, TimeProvider timeProvider, Func<Subscription, string, Task> disable, ILogger logger)
+    public SubscriptionWorker(WebhookSubscription subscription, TopicBinding binding, INotificationEmitter emitter, SubscriptionStore store,
+        WebhookOptions options, TimeProvider timeProvider, Func<WebhookSubscription, string, Task> disable, ILogger logger)
     {
         Subscription = subscription;
         Binding = binding;
@@ -44,7 +44,7 @@ internal sealed class SubscriptionWorker
         _logger = logger;
     }
 
-    public Subscription Subscription { get; private set; }
+    public WebhookSubscription Subscription { get; private set; }
 
     public TopicBinding Binding { get; }
 
@@ -53,7 +53,7 @@ internal sealed class SubscriptionWorker
     public long GivenUp => Interlocked.Read(ref _givenUp);
 
     /// <summary>A refreshed copy of the subscription (same id, binding and target; a new secret, say) replaces the one read.</summary>
-    public void Update(Subscription subscription) => Subscription = subscription;
+    public void Update(WebhookSubscription subscription) => Subscription = subscription;
 
     public async ValueTask<bool> HandleAsync(BrokerDelivery delivery, CancellationToken cancellationToken)
     {
@@ -115,12 +115,12 @@ internal sealed class SubscriptionWorker
         }
     }
 
-    private async Task WaitForRateAsync(Subscription subscription, CancellationToken cancellationToken)
+    private async Task WaitForRateAsync(WebhookSubscription subscription, CancellationToken cancellationToken)
     {
         if (subscription.Rate is { } rate && _lastStart is { } last)
         {
-            // Bounded by Subscription.MaxRate: the message waits unacknowledged (see WebhookOptions.BrokerAckTimeout).
-            var wait = last + TimeSpan.FromTicks(Math.Min(rate.Ticks, Subscription.MaxRate.Ticks)) - _timeProvider.GetUtcNow();
+            // Bounded by WebhookSubscription.MaxRate: the message waits unacknowledged (see WebhookOptions.BrokerAckTimeout).
+            var wait = last + TimeSpan.FromTicks(Math.Min(rate.Ticks, WebhookSubscription.MaxRate.Ticks)) - _timeProvider.GetUtcNow();
             if (wait > TimeSpan.Zero)
             {
                 await Task.Delay(wait, _timeProvider, cancellationToken);

@@ -7,7 +7,7 @@ namespace Bridge.Webhooks;
 /// Which addresses a webhook may not reach unless the operator allows them: anything that is not a public
 /// unicast address, because a target there is a service of the bridge's own network (SSRF).
 /// </summary>
-public static class AddressClass
+internal static class AddressClass
 {
     private static readonly (IPNetwork Network, string Kind)[] NotPublic =
     [

@@ -3,7 +3,6 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using Bridge.Observability;
-using Bridge.Subscriptions;
 using Microsoft.Extensions.Options;
 using Polly;
 using Polly.Retry;
@@ -21,7 +20,7 @@ namespace Bridge.Webhooks;
 /// <see cref="WebhookOptions.MaxAttempts"/> attempts. A target the <see cref="WebhookTargetPolicy"/> refuses
 /// is not retried: nothing was sent to it.
 /// </summary>
-public sealed partial class WebhookEmitter : INotificationEmitter
+internal sealed partial class WebhookEmitter : INotificationEmitter
 {
     public const string HttpClientName = "Bridge.Webhooks";
     public const string SubscriptionHeader = "X-Bridge-Subscription";
@@ -76,7 +75,7 @@ public sealed partial class WebhookEmitter : INotificationEmitter
         _once = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = timeProvider }.AddTimeout(settings.Timeout).Build();
     }
 
-    public string ChannelType => Subscription.WebhookType;
+    public string ChannelType => WebhookSubscription.WebhookType;
 
     /// <summary>The <c>webhook-id</c> of one notification to one subscription: derived, so every instance and attempt agrees.</summary>
     public static string WebhookId(string subscriptionId, string notificationId)
@@ -85,14 +84,14 @@ public sealed partial class WebhookEmitter : INotificationEmitter
         return "msg_" + Convert.ToHexStringLower(hash.AsSpan(0, 16));
     }
 
-    public Task<DeliveryResult> EmitAsync(Subscription subscription, OutgoingNotification notification, CancellationToken cancellationToken) =>
+    public Task<DeliveryResult> EmitAsync(WebhookSubscription subscription, OutgoingNotification notification, CancellationToken cancellationToken) =>
         SendAsync(subscription, notification, _retrying, cancellationToken);
 
     /// <summary>One attempt, no retry (a test delivery, <c>POST /api/subscriptions/{id}/ping</c>).</summary>
-    public Task<DeliveryResult> SendOnceAsync(Subscription subscription, OutgoingNotification notification, CancellationToken cancellationToken) =>
+    public Task<DeliveryResult> SendOnceAsync(WebhookSubscription subscription, OutgoingNotification notification, CancellationToken cancellationToken) =>
         SendAsync(subscription, notification, _once, cancellationToken);
 
-    private async Task<DeliveryResult> SendAsync(Subscription subscription, OutgoingNotification notification,
+    private async Task<DeliveryResult> SendAsync(WebhookSubscription subscription, OutgoingNotification notification,
         ResiliencePipeline<HttpResponseMessage> pipeline, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(subscription);
@@ -186,11 +185,11 @@ public sealed partial class WebhookEmitter : INotificationEmitter
         return delay is { } d ? TimeSpan.FromTicks(Math.Clamp(d.Ticks, 0, max.Ticks)) : null;
     }
 
-    private sealed class Attempt(HttpClient client, Subscription subscription, OutgoingNotification notification, string webhookId, TimeProvider time)
+    private sealed class Attempt(HttpClient client, WebhookSubscription subscription, OutgoingNotification notification, string webhookId, TimeProvider time)
     {
         public HttpClient Client { get; } = client;
 
-        public Subscription Subscription { get; } = subscription;
+        public WebhookSubscription Subscription { get; } = subscription;
 
         public OutgoingNotification Notification { get; } = notification;
 

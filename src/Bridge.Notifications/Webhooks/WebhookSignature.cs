@@ -11,7 +11,7 @@ namespace Bridge.Webhooks;
 /// holds either secret verifies. Every language has a library that checks this; we do not ask receivers to
 /// copy a recipe of ours.
 /// </summary>
-public static class WebhookSignature
+internal static class WebhookSignature
 {
     public const string IdHeader = "webhook-id";
     public const string TimestampHeader = "webhook-timestamp";

@@ -12,7 +12,7 @@ namespace Bridge.Webhooks;
 /// address connected to: a name that resolved to a public address yesterday and to 127.0.0.1 now (DNS
 /// rebinding) is refused at that point, before a byte is sent.
 /// </summary>
-public sealed class WebhookTargetPolicy
+internal sealed class WebhookTargetPolicy
 {
     private static readonly TimeSpan ResolveTimeout = TimeSpan.FromSeconds(5);
 

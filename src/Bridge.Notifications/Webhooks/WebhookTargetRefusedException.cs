@@ -1,4 +1,4 @@
 namespace Bridge.Webhooks;
 
 /// <summary>A webhook connection refused by <see cref="WebhookTargetPolicy"/>: nothing was sent, and retrying cannot help.</summary>
-public sealed class WebhookTargetRefusedException(string reason) : Exception(reason);
+internal sealed class WebhookTargetRefusedException(string reason) : Exception(reason);

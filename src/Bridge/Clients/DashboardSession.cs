@@ -11,7 +11,7 @@ namespace Bridge.Clients;
 /// names its own host), and a browser's <c>Sec-Fetch-Site</c>, when sent, says same-origin. Everywhere else the
 /// answer is 404 and the dashboard asks for a token as before. docs/security.md weighs this.
 /// </summary>
-public static class DashboardSession
+internal static class DashboardSession
 {
     public const string Path = "/api/dashboard/session";
 

@@ -11,7 +11,7 @@ namespace Bridge.Clients;
 /// endpoints rather than the static-files middleware: the channel route <c>/{channel}</c> matches
 /// <c>/ui/</c> too, and an endpoint chosen by routing makes static files step aside.
 /// </summary>
-public sealed class EmbeddedAssets
+internal sealed class EmbeddedAssets
 {
     private const string Prefix = "wwwroot/";
 

@@ -3,4 +3,4 @@ using System.Text.Json.Nodes;
 namespace Bridge.Demo;
 
 /// <summary>One message the demo publishes: where to, and its body.</summary>
-public sealed record DemoMessage(string Exchange, string RoutingKey, JsonObject Body);
+internal sealed record DemoMessage(string Exchange, string RoutingKey, JsonObject Body);

@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace Bridge.Demo;
 
 /// <summary>Settings of the demo producer (section <c>Bridge:Demo</c>).</summary>
-public sealed class DemoOptions
+internal sealed class DemoOptions
 {
     public const string SectionName = "Bridge:Demo";
 

@@ -18,7 +18,7 @@ namespace Bridge.Demo;
 /// transaction and a ledger transfer; every <see cref="FailingRunEvery"/>th run fails its last task, so the
 /// feeds show errors and rejections too.
 /// </summary>
-public sealed class DemoProducer(
+internal sealed class DemoProducer(
     IBroker broker,
     IDocumentStore store,
     TimeProvider timeProvider,

@@ -13,7 +13,7 @@ namespace Bridge.Demo;
 /// (the operator-notifications panel and history), and a ledger transfer between two demo accounts that is
 /// prepared when the run starts and executed or rejected when it ends (the ledger panel).
 /// </summary>
-public sealed class DemoTransactions(IOptions<NotificationOptions> notifications, IOptions<LedgerOptions> ledger, LedgerUris uris)
+internal sealed class DemoTransactions(IOptions<NotificationOptions> notifications, IOptions<LedgerOptions> ledger, LedgerUris uris)
 {
     /// <summary>The demo's two ledger accounts: the payer and the payee of every transfer.</summary>
     public static readonly (string Payer, string Payee) Accounts = ("alice", "bob");
@@ -25,20 +25,18 @@ public sealed class DemoTransactions(IOptions<NotificationOptions> notifications
 
     /// <summary>A <c>webhook_tx</c> status of the run's transaction (the routing key is the type: no sub_type).</summary>
     public DemoMessage Status(string transactionId, string status, string message, int onStep, int totalSteps, DateTimeOffset started, DateTimeOffset now, bool completed) =>
-        new(_notificationsExchange, TransactionMessage.Type, new JsonObject
-        {
-            ["type"] = TransactionMessage.Type,
-            ["sub_type"] = null,
-            ["id"] = transactionId,
-            ["status"] = status,
-            ["message"] = message,
-            ["ts_display"] = now.ToUnixTimeSeconds(),
-            ["ts_started"] = started.ToUnixTimeSeconds(),
-            ["ts_completed"] = completed ? now.ToUnixTimeSeconds() : 0,
-            ["on_step"] = onStep,
-            ["total_steps"] = totalSteps,
-            ["by"] = By,
-        });
+        new(_notificationsExchange, TransactionMessage.Type, new TransactionStatus(
+            TransactionMessage.Type,
+            SubType: null,
+            transactionId,
+            status,
+            message,
+            TsDisplay: now.ToUnixTimeSeconds(),
+            TsStarted: started.ToUnixTimeSeconds(),
+            TsCompleted: completed ? now.ToUnixTimeSeconds() : 0,
+            onStep,
+            totalSteps,
+            By).ToJsonObject());
 
     /// <summary>
     /// The run's transfer from <see cref="Accounts"/>' payer to its payee in <paramref name="state"/>: <c>prepared</c>

@@ -7,7 +7,7 @@ namespace Bridge.Health;
 /// <c>/healthz</c> says the process is alive (for restarts); <c>/readyz</c> says whether it can serve
 /// (for load balancers): the broker and the document store must both be reachable.
 /// </summary>
-public static class HealthEndpoints
+internal static class HealthEndpoints
 {
     public static IEndpointRouteBuilder MapBridgeHealth(this IEndpointRouteBuilder endpoints)
     {

@@ -1,7 +1,7 @@
 namespace Bridge.Hosting;
 
 /// <summary>The composition root, shared by <c>Program</c> and the integration tests.</summary>
-public static class BridgeApplication
+internal static class BridgeApplication
 {
     /// <param name="args">Command line, as for any ASP.NET Core host (<c>--urls</c>, <c>--Bridge:...</c>).</param>
     /// <param name="overrides">Configuration that wins over every other source (tests use it).</param>

@@ -2,7 +2,7 @@ using Bridge.Clients;
 
 namespace Bridge.Hosting;
 
-public static class ClientsExtensions
+internal static class ClientsExtensions
 {
     /// <summary>
     /// Serves the browser client at <c>/client/bridge.js</c> and the dashboard at <c>/ui/</c> (<c>/ui</c>

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 
 namespace Bridge.Hosting;
 
-public static class CoreExtensions
+internal static class CoreExtensions
 {
     public static IHostApplicationBuilder AddBridgeCore(this IHostApplicationBuilder builder)
     {

@@ -3,7 +3,7 @@ using Bridge.Kernel;
 
 namespace Bridge.Hosting;
 
-public static class DemoExtensions
+internal static class DemoExtensions
 {
     /// <summary>
     /// Registers the <see cref="DemoProducer"/> when <c>Bridge:Demo:Enabled</c> is true, or when it is unset

@@ -3,7 +3,7 @@ using Bridge.Health;
 
 namespace Bridge.Hosting;
 
-public static class EndpointExtensions
+internal static class EndpointExtensions
 {
     public static WebApplication MapBridgeEndpoints(this WebApplication app)
     {

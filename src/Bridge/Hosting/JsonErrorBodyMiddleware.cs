@@ -10,7 +10,7 @@ namespace Bridge.Hosting;
 /// line or header, 414, 431) still get Kestrel's empty answer: it offers no hook for those
 /// (aspnet/KestrelHttpServer#2947); docs/security.md lists them.
 /// </summary>
-public sealed partial class JsonErrorBodyMiddleware(RequestDelegate next, ILogger<JsonErrorBodyMiddleware> logger)
+internal sealed partial class JsonErrorBodyMiddleware(RequestDelegate next, ILogger<JsonErrorBodyMiddleware> logger)
 {
     public async Task InvokeAsync(HttpContext context)
     {

@@ -2,7 +2,7 @@ using Bridge.Publishing;
 
 namespace Bridge.Hosting;
 
-public static class PublishingExtensions
+internal static class PublishingExtensions
 {
     /// <summary>Registers <see cref="PublishEndpoint"/> and <see cref="PublishOptions"/>.</summary>
     public static IHostApplicationBuilder AddBridgePublishing(this IHostApplicationBuilder builder)

@@ -11,7 +11,7 @@ namespace Bridge.Hosting;
 /// Recovery on the channel protocol (issue 16 §1), under <c>Bridge:Recovery</c>: the recovery log (memory beside
 /// the in-process broker, stream queues beside RabbitMQ) and the recovering watches that read it.
 /// </summary>
-public static class RecoveryExtensions
+internal static class RecoveryExtensions
 {
     public static IHostApplicationBuilder AddBridgeRecovery(this IHostApplicationBuilder builder)
     {

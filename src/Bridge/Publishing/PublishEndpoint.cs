@@ -1,7 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Bridge.Auth;
 using Bridge.Broker;
 using Bridge.Json;
@@ -12,7 +11,7 @@ namespace Bridge.Publishing;
 /// <c>POST /api/publish</c> <c>{"exchange":..,"routingKey":..,"payload":&lt;JSON&gt;}</c>: an admin puts a message
 /// on the broker (the demo and operators use it to inject ledger or RackHD events by hand).
 /// </summary>
-public sealed partial class PublishEndpoint(
+internal sealed partial class PublishEndpoint(
     RequestAuthenticator authenticator,
     IBroker broker,
     PublishTargets targets,
@@ -192,7 +191,3 @@ public sealed partial class PublishEndpoint(
         Message = "Publishing to exchange '{Exchange}' with routing key '{RoutingKey}' failed: the broker is unavailable")]
     private static partial void LogBrokerUnavailable(ILogger logger, string exchange, string routingKey, Exception exception);
 }
-
-internal readonly record struct PublishRequest(string Exchange, string RoutingKey, byte[] Payload);
-
-public sealed record PublishResponse([property: JsonPropertyName("published")] bool Published);

@@ -1,7 +1,7 @@
 namespace Bridge.Publishing;
 
 /// <summary>Settings of <c>POST /api/publish</c> under <c>Bridge:Publish</c>.</summary>
-public sealed class PublishOptions
+internal sealed class PublishOptions
 {
     public const string SectionName = "Bridge:Publish";
 

@@ -1,7 +1,7 @@
 namespace Bridge.Publishing;
 
 /// <summary>What <c>POST /api/publish</c> may do with an exchange name (see <see cref="PublishTargets"/>).</summary>
-public enum PublishTarget
+internal enum PublishTarget
 {
     /// <summary>Not in <c>Bridge:Publish:AllowedExchanges</c>, which is set: 403.</summary>
     Forbidden,

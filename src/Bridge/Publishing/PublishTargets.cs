@@ -12,7 +12,7 @@ namespace Bridge.Publishing;
 /// exchanges, the ledger's and the notifications' exchanges. Any other name must already exist.
 /// When <c>AllowedExchanges</c> is set it is also the only list that may be published to at all.
 /// </summary>
-public sealed class PublishTargets
+internal sealed class PublishTargets
 {
     private readonly HashSet<string> _allowed;
     private readonly HashSet<string> _configured;

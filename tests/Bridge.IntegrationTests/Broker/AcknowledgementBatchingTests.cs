@@ -68,13 +68,9 @@ public sealed class AcknowledgementBatchingTests(AcknowledgementBatchingTests.No
         }
 
         await WaitUntilAsync(() => recorder.Count == 3, () => $"delivered {recorder.Count} of 3");
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        string unacknowledged;
-        while ((unacknowledged = await UnacknowledgedAsync(Broker.QueueName)) != "0")
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"queue {Broker.QueueName} still has {unacknowledged} unacknowledged messages");
-            await Task.Delay(100);
-        }
+        await WaitUntil.ValueAsync(() => UnacknowledgedAsync(Broker.QueueName), static unacknowledged => unacknowledged == "0",
+            unacknowledged => $"queue {Broker.QueueName} still has {unacknowledged} unacknowledged messages",
+            TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(100));
     }
 
     private async Task<string> UnacknowledgedAsync(string queue)

@@ -58,12 +58,19 @@ public sealed class ChannelConnectionTests
 
         // The slow client never reads; big frames fill the socket buffers and then its queue of 8.
         var frame = Encoding.UTF8.GetBytes($$"""{"handler":"item","resource":"mq","id":"x","data":"{{new string('x', 256 * 1024)}}"}""");
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (registry.Count == 2 && DateTime.UtcNow < deadline)
-        {
-            registry.BroadcastToPath("mq", frame);
-            await fast.ReceiveAsync(awaiting: "broadcast on the fast client");
-        }
+        await WaitUntil.TrueAsync(
+            async () =>
+            {
+                if (registry.Count != 2)
+                {
+                    return true;
+                }
+
+                registry.BroadcastToPath("mq", frame);
+                await fast.ReceiveAsync(awaiting: "broadcast on the fast client");
+                return false;
+            },
+            () => $"the slow client was never cut off ({registry.Count} connections)", TimeSpan.FromSeconds(20), TimeSpan.Zero);
 
         Assert.Equal(1, registry.Count);
         await fast.SendAsync(new { handler = "init" });
@@ -106,13 +113,8 @@ public sealed class ChannelConnectionTests
 
         await a.DisposeAsync();
         await b.DisposeAsync();
-        var deadline = DateTime.UtcNow + ChannelClient.DefaultTimeout;
-        while (watches.GroupCount > 0 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50);
-        }
-
-        Assert.Equal(0, watches.GroupCount);
+        await WaitUntil.TrueAsync(() => watches.GroupCount == 0, () => $"{watches.GroupCount} watch groups left after both clients went",
+            ChannelClient.DefaultTimeout, TimeSpan.FromMilliseconds(50));
     }
 
     [Fact]
@@ -137,13 +139,14 @@ public sealed class ChannelConnectionTests
         await Readiness.WaitUntilReadyAsync(host, TimeSpan.FromSeconds(60));
 
         // The bridge re-applies its bindings just after it reports ready: publish until the item arrives.
-        JsonObject? after = null;
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (after is null && DateTime.UtcNow < deadline)
-        {
-            await PublishAsync(rabbit.AmqpUri, "catalogs.created.after", """{"event":"created","record":{"id":"after"}}""");
-            after = await client.TryReceiveAsync(TimeSpan.FromMilliseconds(500));
-        }
+        var after = await WaitUntil.ValueAsync(
+            async () =>
+            {
+                await PublishAsync(rabbit.AmqpUri, "catalogs.created.after", """{"event":"created","record":{"id":"after"}}""");
+                return await client.TryReceiveAsync(TimeSpan.FromMilliseconds(500));
+            },
+            static after => after is not null, static _ => "no item arrived after the broker restart",
+            TimeSpan.FromSeconds(30), TimeSpan.Zero);
 
         Assert.NotNull(after);
         Assert.Equal("after", (string?)after["id"]![1]);

@@ -188,13 +188,18 @@ public sealed class DashboardTests(ChromiumFixture chromium) : IClassFixture<Chr
         await Expect(page.Locator("#status")).ToHaveAttributeAsync("data-state", "open", new() { Timeout = 20_000 });
         // 'live' means the watches were re-sent; the bridge may still be joining them, so publish until one lands.
         var marker = page.Locator("#logs li", new() { HasText = "marker after restart" });
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (await marker.CountAsync() == 0)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the dashboard's log did not receive events after the restart");
-            await PublishAsync("on.logging", "warning", new { level = "warning", message = "marker after restart", module = "test" });
-            await Task.Delay(500);
-        }
+        await WaitUntil.TrueAsync(
+            async () =>
+            {
+                if (await marker.CountAsync() > 0)
+                {
+                    return true;
+                }
+
+                await PublishAsync("on.logging", "warning", new { level = "warning", message = "marker after restart", module = "test" });
+                return false;
+            },
+            () => "the dashboard's log did not receive events after the restart", TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(500));
         await page.Context.CloseAsync();
     }
 

@@ -243,15 +243,10 @@ public sealed class ClusterFailoverTests(RabbitMqClusterFixture fixture) : IAsyn
 
         public TimeSpan LongestGap => TimeSpan.FromTicks(Interlocked.Read(ref _longestGapTicks));
 
-        public async Task WaitForAsync(int n, TimeSpan timeout)
-        {
-            var deadline = Stopwatch.StartNew();
-            while (!_received.Contains(n))
-            {
-                Assert.True(deadline.Elapsed < timeout, $"the watch never received {n}; it has {_received.Count} items, the last {_received.LastOrDefault()}");
-                await Task.Delay(50);
-            }
-        }
+        public Task WaitForAsync(int n, TimeSpan timeout) =>
+            WaitUntil.TrueAsync(() => _received.Contains(n),
+                () => $"the watch never received {n}; it has {_received.Count} items, the last {_received.LastOrDefault()}",
+                timeout, TimeSpan.FromMilliseconds(50));
 
         private async Task ReadAsync()
         {

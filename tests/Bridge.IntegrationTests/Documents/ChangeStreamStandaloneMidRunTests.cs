@@ -73,13 +73,8 @@ public sealed class ChangeStreamStandaloneMidRunTests : IAsyncLifetime
         Assert.Equal("before", (string?)before["data"]!["name"]);
 
         await _mongo.RestartAsync(StandInMode.Standalone);
-        var deadline = DateTime.UtcNow + Timeout;
-        while (!feed.IsUnsupported && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(100);
-        }
-
-        Assert.True(feed.IsUnsupported, "the standalone server's 40573 was not noticed by the open stream");
+        await WaitUntil.TrueAsync(() => feed.IsUnsupported, () => "the standalone server's 40573 was not noticed by the open stream",
+            Timeout, TimeSpan.FromMilliseconds(100));
         Assert.Equal(0, feed.StreamCount);
 
         // RackHD's changes reach the watch through the broker now, its filter still applied. The move subscribes

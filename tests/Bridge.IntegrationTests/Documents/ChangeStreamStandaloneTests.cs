@@ -51,13 +51,8 @@ public sealed class ChangeStreamStandaloneTests : IAsyncLifetime
         var host = _host!;
         var feed = host.Services.GetRequiredService<MongoChangeFeed>();
         // Reported at start (ChangeStreamStartupCheck) before any watch.
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
-        while (!feed.IsUnsupported && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(100);
-        }
-
-        Assert.True(feed.IsUnsupported, "the 40573 answer was not noticed at start");
+        await WaitUntil.TrueAsync(() => feed.IsUnsupported, () => "the 40573 answer was not noticed at start",
+            TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(100));
 
         await using var client = await ChannelClient.ConnectAsync(host.WebSocketUri("nodes"));
         await client.SendTextAsync("""{"handler":"watch"}""");

@@ -218,20 +218,15 @@ public sealed class MongoOutageTests : IAsyncLifetime
 
         await mongo.RestartAsync();
         await RabbitMqMongoBridgeFixture.SeedAsync(mongo.Uri, _database);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        JsonObject reply;
-        do
-        {
-            await client.SendTextAsync("""{"handler":"query","params":{"type":"compute"}}""");
-            reply = await client.ReceiveMatchingAsync(m => (string?)m["resource"] == "nodes", "a query reply after the restart");
-            if ((string?)reply["handler"] == "list")
+        var reply = await WaitUntil.ValueAsync(
+            async () =>
             {
-                break;
-            }
-
-            await Task.Delay(250);
-        }
-        while (DateTime.UtcNow < deadline);
+                await client.SendTextAsync("""{"handler":"query","params":{"type":"compute"}}""");
+                return await client.ReceiveMatchingAsync(m => (string?)m["resource"] == "nodes", "a query reply after the restart");
+            },
+            static reply => (string?)reply["handler"] == "list",
+            static reply => $"no list after the restart; the last reply: {reply.ToJsonString()}",
+            TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(250));
 
         Assert.Equal("list", (string?)reply["handler"]);
         Assert.NotEmpty(reply["items"]!.AsArray());

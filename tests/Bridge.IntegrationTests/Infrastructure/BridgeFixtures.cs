@@ -105,20 +105,14 @@ public static class Readiness
     public static async Task WaitUntilReadyAsync(BridgeHost host, TimeSpan timeout)
     {
         using var http = new HttpClient { BaseAddress = host.BaseUri, Timeout = TimeSpan.FromSeconds(5) };
-        var deadline = DateTime.UtcNow + timeout;
-        var last = "";
-        while (DateTime.UtcNow < deadline)
-        {
-            using var response = await http.GetAsync(new Uri("/readyz", UriKind.Relative));
-            last = await response.Content.ReadAsStringAsync();
-            if (response.IsSuccessStatusCode)
+        await WaitUntil.ValueAsync(
+            async () =>
             {
-                return;
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new TimeoutException($"the bridge did not become ready within {timeout.TotalSeconds} s; last /readyz: {last}");
+                using var response = await http.GetAsync(new Uri("/readyz", UriKind.Relative));
+                return (Ready: response.IsSuccessStatusCode, Body: await response.Content.ReadAsStringAsync());
+            },
+            static answer => answer.Ready,
+            answer => $"the bridge did not become ready within {timeout.TotalSeconds} s; last /readyz: {answer.Body}",
+            timeout, TimeSpan.FromMilliseconds(100));
     }
 }

@@ -82,12 +82,8 @@ public abstract class LedgerBridgeFixture : IAsyncLifetime
     public static async Task WaitUntilSubscribedAsync(BridgeHost host)
     {
         var consumer = host.Services.GetRequiredService<LedgerEventConsumer>();
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (!consumer.IsSubscribed)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the ledger consumer did not subscribe within 30 s");
-            await Task.Delay(50);
-        }
+        await WaitUntil.TrueAsync(() => consumer.IsSubscribed, () => "the ledger consumer did not subscribe within 30 s",
+            TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(50));
     }
 
     /// <summary>A token for <paramref name="account"/> from <c>GET /auth_token</c>.</summary>

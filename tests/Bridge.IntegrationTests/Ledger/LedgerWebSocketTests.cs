@@ -3,6 +3,7 @@ using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json.Nodes;
 using Bridge.Broker;
+using Bridge.IntegrationTests.Infrastructure;
 using Bridge.Ledger;
 
 namespace Bridge.IntegrationTests.Ledger;
@@ -177,12 +178,8 @@ public sealed class LedgerWebSocketTests(EmbeddedLedgerFixture fixture) : IClass
         Assert.DoesNotContain("null,", delivered.Replace("\"id\":null,", "", StringComparison.Ordinal), StringComparison.Ordinal);
         Assert.DoesNotContain("cancellation_condition", delivered, StringComparison.Ordinal);
 
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (counters.Malformed < before + 4 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50);
-        }
-
+        await WaitUntil.TrueAsync(() => counters.Malformed >= before + 4, () => $"{counters.Malformed - before} of 4 malformed events counted",
+            TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(50));
         Assert.Equal(before + 4, counters.Malformed);
         Assert.Contains(broker.DeadLetters, letter => letter.Queue.StartsWith("bridge.ledger.validation", StringComparison.Ordinal) && letter.Delivery.RoutingKey == "account.update");
     }

@@ -34,24 +34,9 @@ internal static class NotificationTestSupport
     }
 
     /// <summary>Polls the history until <paramref name="done"/> holds for the newest page, or fails naming what it saw.</summary>
-    public static async Task<JsonObject> WaitForHistoryAsync(HttpClient http, string query, Func<JsonArray, bool> done, string awaiting)
-    {
-        var deadline = DateTime.UtcNow + Timeout;
-        JsonObject page;
-        do
-        {
-            page = await GetPageAsync(http, query);
-            if (done(page["items"]!.AsArray()))
-            {
-                return page;
-            }
-
-            await Task.Delay(50);
-        }
-        while (DateTime.UtcNow < deadline);
-
-        throw new TimeoutException($"history never showed {awaiting}; last page: {page.ToJsonString()}");
-    }
+    public static Task<JsonObject> WaitForHistoryAsync(HttpClient http, string query, Func<JsonArray, bool> done, string awaiting) =>
+        WaitUntil.ValueAsync(() => GetPageAsync(http, query), page => done(page["items"]!.AsArray()),
+            page => $"history never showed {awaiting}; last page: {page.ToJsonString()}", Timeout, TimeSpan.FromMilliseconds(50));
 
     public static async Task<T> WithTimeout<T>(Task<T> task, string what) =>
         await task.WaitAsync(Timeout).ConfigureAwait(false) ?? throw new InvalidOperationException($"{what} returned null");

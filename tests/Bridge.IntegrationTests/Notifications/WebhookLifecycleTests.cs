@@ -34,21 +34,11 @@ public sealed class WebhookLifecycleTests
     private static Task PublishAsync(BridgeHost host, string json) =>
         host.Services.GetRequiredService<IBroker>().PublishAsync("notifications", "webhook_tx", Encoding.UTF8.GetBytes(json), CancellationToken.None).AsTask();
 
-    private static async Task<JsonNode> StatusAsync(HttpClient http, string id, Func<JsonNode, bool> done, string awaiting)
-    {
-        var deadline = DateTime.UtcNow + NotificationTestSupport.Timeout;
-        while (true)
-        {
-            var status = JsonNode.Parse(await http.GetStringAsync(new Uri($"/api/subscriptions/{id}", UriKind.Relative)))!["status"]!;
-            if (done(status))
-            {
-                return status;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"the status never showed {awaiting}: {status.ToJsonString()}");
-            await Task.Delay(50);
-        }
-    }
+    private static Task<JsonNode> StatusAsync(HttpClient http, string id, Func<JsonNode, bool> done, string awaiting) =>
+        WaitUntil.ValueAsync(
+            async () => JsonNode.Parse(await http.GetStringAsync(new Uri($"/api/subscriptions/{id}", UriKind.Relative)))!["status"]!,
+            done, status => $"the status never showed {awaiting}: {status.ToJsonString()}",
+            NotificationTestSupport.Timeout, TimeSpan.FromMilliseconds(50));
 
     [Fact]
     public async Task Status_ShowsAttemptsLastSuccessAndLastError_AndAGivenUpEventIsDeadLetteredWithTheReason()
@@ -189,26 +179,18 @@ public sealed class WebhookLifecycleTests
             await Task.Delay(100);
         }
 
-        var deadline = DateTime.UtcNow + NotificationTestSupport.Timeout;
-        HttpResponseMessage gone;
-        while (true)
-        {
-            gone = await http.GetAsync(new Uri($"/api/subscriptions/{soonId}", UriKind.Relative));
-            if (gone.StatusCode == HttpStatusCode.Gone || DateTime.UtcNow > deadline)
+        var (status, text) = await WaitUntil.ValueAsync(
+            async () =>
             {
-                break;
-            }
+                using var response = await http.GetAsync(new Uri($"/api/subscriptions/{soonId}", UriKind.Relative));
+                return (Status: response.StatusCode, Text: await response.Content.ReadAsStringAsync());
+            },
+            static answer => answer.Status == HttpStatusCode.Gone,
+            static answer => $"expected 410, got {(int)answer.Status} {answer.Text}",
+            NotificationTestSupport.Timeout, TimeSpan.FromMilliseconds(100));
 
-            gone.Dispose();
-            await Task.Delay(100);
-        }
-
-        using (gone)
-        {
-            var text = await gone.Content.ReadAsStringAsync();
-            Assert.True(gone.StatusCode == HttpStatusCode.Gone, $"expected 410, got {(int)gone.StatusCode} {text}");
-            Assert.Contains("expired", (string?)JsonNode.Parse(text)!["message"], StringComparison.Ordinal);
-        }
+        Assert.True(status == HttpStatusCode.Gone, $"expected 410, got {(int)status} {text}");
+        Assert.Contains("expired", (string?)JsonNode.Parse(text)!["message"], StringComparison.Ordinal);
 
         var mine = JsonNode.Parse(await http.GetStringAsync(new Uri("/api/subscriptions", UriKind.Relative)))!["items"]!.AsArray();
         Assert.DoesNotContain(mine, s => (string?)s!["id"] == soonId);

@@ -45,11 +45,7 @@ public sealed class WebhookQueueCleanupTests
 
     private static async Task WaitForQueueAsync(string uri, string queue, bool exists, string failure)
     {
-        var deadline = DateTime.UtcNow + NotificationTestSupport.Timeout;
-        while (await BrokerTestSupport.QueueExistsAsync(uri, queue) != exists)
-        {
-            Assert.True(DateTime.UtcNow < deadline, failure);
-            await Task.Delay(100);
-        }
+        await WaitUntil.TrueAsync(async () => await BrokerTestSupport.QueueExistsAsync(uri, queue) == exists, () => failure,
+            NotificationTestSupport.Timeout, TimeSpan.FromMilliseconds(100));
     }
 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text;
+using Bridge.IntegrationTests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -61,19 +62,9 @@ internal sealed class WebhookReceiver : IAsyncDisposable
         return receiver;
     }
 
-    public async Task WaitForAsync(Func<IReadOnlyCollection<Received>, bool> done, string awaiting, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? NotificationTestSupport.Timeout);
-        while (!done(Requests))
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"the webhook receiver never saw {awaiting}; it got {Requests.Count} requests");
-            }
-
-            await Task.Delay(20);
-        }
-    }
+    public Task WaitForAsync(Func<IReadOnlyCollection<Received>, bool> done, string awaiting, TimeSpan? timeout = null) =>
+        WaitUntil.TrueAsync(() => done(Requests), () => $"the webhook receiver never saw {awaiting}; it got {Requests.Count} requests",
+            timeout ?? NotificationTestSupport.Timeout);
 
     public async ValueTask DisposeAsync()
     {

@@ -91,21 +91,16 @@ public sealed class WebhookSubscriptionTests
         await PublishAsync(host, Message("tx-f1", "pending"));
         await PublishAsync(host, Message("tx-f2", "pending"));
         await receiver.WaitForAsync(r => r.Count >= 4, "two attempts for each of two deliveries");
-        JsonObject? listed = null;
-        var deadline = DateTime.UtcNow + NotificationTestSupport.Timeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            var list = JsonNode.Parse(await http.GetStringAsync(new Uri("/api/subscriptions", UriKind.Relative)))!["items"]!.AsArray();
-            listed = list.Single(s => (string?)s!["id"] == (string?)subscription["id"])!.AsObject();
-            if ((bool?)listed["disabled"] == true)
+        var listed = await WaitUntil.ValueAsync(
+            async () =>
             {
-                break;
-            }
+                var list = JsonNode.Parse(await http.GetStringAsync(new Uri("/api/subscriptions", UriKind.Relative)))!["items"]!.AsArray();
+                return list.Single(s => (string?)s!["id"] == (string?)subscription["id"])!.AsObject();
+            },
+            static listed => (bool?)listed["disabled"] == true, static listed => $"the subscription was not disabled: {listed}",
+            NotificationTestSupport.Timeout, TimeSpan.FromMilliseconds(100));
 
-            await Task.Delay(100);
-        }
-
-        Assert.True((bool?)listed!["disabled"], $"the subscription was not disabled: {listed}");
+        Assert.True((bool?)listed["disabled"], $"the subscription was not disabled: {listed}");
         var attemptsWhenDisabled = receiver.Requests.Count;
         await PublishAsync(host, Message("tx-f3", "pending"));
         await Task.Delay(500);

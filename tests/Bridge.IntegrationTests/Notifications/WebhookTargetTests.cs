@@ -83,7 +83,7 @@ public sealed class WebhookTargetTests
         // As if the name had resolved to a public address when the subscription was made (DNS rebinding): the
         // subscription is stored directly, past the check at creation.
         var store = host.Services.GetRequiredService<SubscriptionStore>();
-        var subscription = new Subscription("rebound0000000000000001", "eve", Subscription.WebhookType,
+        var subscription = new WebhookSubscription("rebound0000000000000001", "eve", WebhookSubscription.WebhookType,
             JsonNode.Parse("""{"resource":"notifications"}""")!.AsObject(), new Uri($"http://localhost:{receiver.Url.Port}/hook"),
             WebhookSignature.NewSecret(), null, null, null, DateTimeOffset.UtcNow);
         await store.CreateAsync(subscription, CancellationToken.None);
@@ -91,12 +91,8 @@ public sealed class WebhookTargetTests
 
         await PublishAsync(host, Message("tx-rebind", "pending"));
         var broker = (InProcessBroker)host.Services.GetRequiredService<IBroker>();
-        var deadline = DateTime.UtcNow + NotificationTestSupport.Timeout;
-        while (broker.DeadLetters.Count == 0)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the refused delivery was never dead-lettered");
-            await Task.Delay(50);
-        }
+        await WaitUntil.TrueAsync(() => broker.DeadLetters.Count > 0, () => "the refused delivery was never dead-lettered",
+            NotificationTestSupport.Timeout, TimeSpan.FromMilliseconds(50));
 
         var letter = broker.DeadLetters.Single();
         Assert.Equal(SubscriptionDispatcher.QueueName(subscription.Id), letter.Queue);
@@ -123,14 +119,11 @@ public sealed class WebhookTargetTests
         await PublishAsync(host, Message("tx-redirect", "pending"));
         await redirecting.WaitForAsync(r => r.Count >= 1, "the delivery");
         var id = (string)subscription["id"]!;
-        var deadline = DateTime.UtcNow + NotificationTestSupport.Timeout;
-        JsonNode status;
-        do
-        {
-            status = JsonNode.Parse(await eve.GetStringAsync(new Uri($"/api/subscriptions/{id}", UriKind.Relative)))!["status"]!;
-            await Task.Delay(50);
-        }
-        while ((long?)status["deadLettered"] != 1 && DateTime.UtcNow < deadline);
+        var status = await WaitUntil.ValueAsync(
+            async () => JsonNode.Parse(await eve.GetStringAsync(new Uri($"/api/subscriptions/{id}", UriKind.Relative)))!["status"]!,
+            static status => (long?)status["deadLettered"] == 1,
+            static status => $"the redirected delivery was never dead-lettered: {status.ToJsonString()}",
+            NotificationTestSupport.Timeout, TimeSpan.FromMilliseconds(50));
 
         Assert.Equal(1, (long?)status["deadLettered"]);
         Assert.Contains("HTTP 307", (string?)status["lastError"], StringComparison.Ordinal);

@@ -34,17 +34,8 @@ public sealed class BrokerReconnectMetricsTests
         Assert.All(recovered.Samples.Where(s => s.Name == Series), s => Assert.Equal(["state"], s.Labels.Keys.Where(k => !k.StartsWith("otel_", StringComparison.Ordinal))));
     }
 
-    private static async Task<MetricsScrape> WaitForAsync(BridgeHost host, Func<MetricsScrape, bool> done)
-    {
-        var deadline = DateTime.UtcNow + Timeout;
-        var scrape = await MetricsScrape.ReadAsync(host);
-        while (!done(scrape))
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"{Series} never reached the expected value; last scrape:\n" + string.Join('\n', scrape.Text.Split('\n').Where(l => l.Contains("broker", StringComparison.Ordinal))));
-            await Task.Delay(200);
-            scrape = await MetricsScrape.ReadAsync(host);
-        }
-
-        return scrape;
-    }
+    private static Task<MetricsScrape> WaitForAsync(BridgeHost host, Func<MetricsScrape, bool> done) =>
+        WaitUntil.ValueAsync(() => MetricsScrape.ReadAsync(host), done,
+            static scrape => $"{Series} never reached the expected value; last scrape:\n" + string.Join('\n', scrape.Text.Split('\n').Where(l => l.Contains("broker", StringComparison.Ordinal))),
+            Timeout, TimeSpan.FromMilliseconds(200));
 }

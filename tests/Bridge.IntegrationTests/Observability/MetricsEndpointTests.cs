@@ -103,12 +103,18 @@ public sealed class MetricsEndpointTests : IAsyncLifetime
 
         // It never reads: big frames fill the socket buffers, then its queue of 8.
         var frame = Encoding.UTF8.GetBytes($$"""{"handler":"item","resource":"stall","id":"x","data":"{{new string('x', 256 * 1024)}}"}""");
-        var deadline = DateTime.UtcNow + Timeout;
-        while (registry.Count == opened && DateTime.UtcNow < deadline)
-        {
-            registry.BroadcastToPath("stall", frame);
-            await Task.Delay(5);
-        }
+        await WaitUntil.TrueAsync(
+            () =>
+            {
+                if (registry.Count != opened)
+                {
+                    return true;
+                }
+
+                registry.BroadcastToPath("stall", frame);
+                return false;
+            },
+            () => "the stalled client was never cut off", Timeout, TimeSpan.FromMilliseconds(5));
 
         var after = await WaitForAsync(s => s.Value("bridge_slow_consumer_disconnects_total", "front=channels")
             == before.Value("bridge_slow_consumer_disconnects_total", "front=channels") + 1);
@@ -188,17 +194,8 @@ public sealed class MetricsEndpointTests : IAsyncLifetime
         Assert.True((long)body["deliveriesTotal"]! >= 1);
     }
 
-    private async Task<MetricsScrape> WaitForAsync(Func<MetricsScrape, bool> done)
-    {
-        var deadline = DateTime.UtcNow + Timeout;
-        var scrape = await MetricsScrape.ReadAsync(Host);
-        while (!done(scrape))
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the metrics never reached the expected values; last scrape:\n" + scrape.Text);
-            await Task.Delay(100);
-            scrape = await MetricsScrape.ReadAsync(Host);
-        }
-
-        return scrape;
-    }
+    private Task<MetricsScrape> WaitForAsync(Func<MetricsScrape, bool> done) =>
+        WaitUntil.ValueAsync(() => MetricsScrape.ReadAsync(Host), done,
+            static scrape => "the metrics never reached the expected values; last scrape:\n" + scrape.Text,
+            Timeout, TimeSpan.FromMilliseconds(100));
 }

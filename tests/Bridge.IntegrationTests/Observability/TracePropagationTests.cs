@@ -37,42 +37,39 @@ public sealed class TracePropagationTests
         // Each is published inside a producer span of the test's; in this process RabbitMQ.Client is traced as
         // well, so the header it carries may be its publish span's (a child of ours): same trace either way.
         var producers = new Dictionary<string, Activity>(StringComparer.Ordinal);
-        var deadline = DateTime.UtcNow + NotificationTestSupport.Timeout;
-        WebhookReceiver.Received? delivery = null;
-        for (var i = 0; delivery is null; i++)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "no traced message reached the webhook receiver");
-            var id = $"tx-trace-{i}";
-            using (var producerSpan = new Activity("test producer").SetIdFormat(ActivityIdFormat.W3C).Start())
+        var published = 0;
+        var delivery = (await WaitUntil.ValueAsync(
+            async () =>
             {
-                // A sampled producer: the bridge's parent-based sampling records what its producer records.
-                producerSpan.ActivityTraceFlags = ActivityTraceFlags.Recorded;
-                producers[id] = producerSpan;
-                var properties = new BasicProperties
+                var id = $"tx-trace-{published++}";
+                using (var producerSpan = new Activity("test producer").SetIdFormat(ActivityIdFormat.W3C).Start())
                 {
-                    Persistent = true,
-                    Headers = new Dictionary<string, object?> { ["traceparent"] = Encoding.UTF8.GetBytes(producerSpan.Id!) },
-                };
-                await channel.BasicPublishAsync(exchange, "webhook_tx", mandatory: false, properties, Encoding.UTF8.GetBytes(Message(id, "pending")));
-            }
+                    // A sampled producer: the bridge's parent-based sampling records what its producer records.
+                    producerSpan.ActivityTraceFlags = ActivityTraceFlags.Recorded;
+                    producers[id] = producerSpan;
+                    var properties = new BasicProperties
+                    {
+                        Persistent = true,
+                        Headers = new Dictionary<string, object?> { ["traceparent"] = Encoding.UTF8.GetBytes(producerSpan.Id!) },
+                    };
+                    await channel.BasicPublishAsync(exchange, "webhook_tx", mandatory: false, properties, Encoding.UTF8.GetBytes(Message(id, "pending")));
+                }
 
-            await Task.Delay(200);
-            delivery = receiver.Requests.FirstOrDefault();
-        }
+                await Task.Delay(200);
+                return receiver.Requests.FirstOrDefault();
+            },
+            static delivery => delivery is not null, static _ => "no traced message reached the webhook receiver",
+            NotificationTestSupport.Timeout, TimeSpan.Zero))!;
 
         var deliveredId = (string)JsonNode.Parse(delivery.Body)!["data"]!["id"]!;
         var expected = producers[deliveredId];
         Assert.Matches($"^00-{expected.TraceId}-[0-9a-f]{{16}}-0[01]$", delivery.TraceParent);
 
         // The bridge's own span of that message has the producer's span (ours, or RabbitMQ.Client's publish span in it) as its parent.
-        var deadlineForSpans = DateTime.UtcNow + NotificationTestSupport.Timeout;
-        while (!HasChild(spans, expected) && DateTime.UtcNow < deadlineForSpans)
-        {
-            await Task.Delay(50);
-        }
-
-        Assert.True(HasChild(spans, expected), $"no span of source {BridgeTracing.SourceName} has the producer's span {expected.SpanId} (or its publish span) as parent; spans of the trace: "
-            + string.Join("; ", Snapshot(spans).Where(s => s.TraceId == expected.TraceId).Select(s => $"{s.Source.Name} {s.DisplayName} {s.SpanId} <- {s.ParentSpanId}")));
+        await WaitUntil.TrueAsync(() => HasChild(spans, expected),
+            () => $"no span of source {BridgeTracing.SourceName} has the producer's span {expected.SpanId} (or its publish span) as parent; spans of the trace: "
+                + string.Join("; ", Snapshot(spans).Where(s => s.TraceId == expected.TraceId).Select(s => $"{s.Source.Name} {s.DisplayName} {s.SpanId} <- {s.ParentSpanId}")),
+            NotificationTestSupport.Timeout, TimeSpan.FromMilliseconds(50));
     }
 
     [Fact]

@@ -45,12 +45,8 @@ public sealed class PublishRabbitMqFixture : IAsyncLifetime
         });
 
         var broker = Bridge.Services.GetRequiredService<IBroker>();
-        var deadline = DateTime.UtcNow + TestBridge.Timeout;
-        while (!broker.Status.IsReady)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"the bridge's broker did not become ready: {broker.Status.Description}");
-            await Task.Delay(50);
-        }
+        await WaitUntil.TrueAsync(() => broker.Status.IsReady, () => $"the bridge's broker did not become ready: {broker.Status.Description}",
+            TestBridge.Timeout, TimeSpan.FromMilliseconds(50));
 
         // Tokens, not Basic: a concurrency test must not be a PBKDF2 benchmark (nor meet a password rate limit).
         Root = new AuthenticationHeaderValue("Bearer", await TokenAsync("root", "root-pw"));

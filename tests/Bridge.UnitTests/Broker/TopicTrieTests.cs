@@ -22,7 +22,7 @@ public class TopicTrieTests
         "node-10.log", "node-100.log",
     ];
 
-    public static TheoryData<string, string, bool> PatternCases => TopicPatternTests.EdgeCases;
+    public static TheoryData<string, string, bool> PatternCases => TopicMatchingCases.EdgeCases;
 
     [Theory]
     [MemberData(nameof(PatternCases))]

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Bridge.Demo;
 using Bridge.Documents;
 using Bridge.Hosting;
+using Bridge.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -185,12 +186,7 @@ public sealed class DemoProducerTests : IDisposable
         using var producer = CreateProducer(TimeProvider.System, TimeSpan.FromMilliseconds(10));
 
         await producer.StartAsync(CancellationToken.None).WaitAsync(Timeout);
-        var deadline = DateTime.UtcNow + Timeout;
-        while (_broker.Published.Count < 10)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"only {_broker.Published.Count} messages after {Timeout}");
-            await Task.Delay(20);
-        }
+        await WaitUntil.TrueAsync(() => _broker.Published.Count >= 10, () => $"only {_broker.Published.Count} messages after {Timeout}", Timeout);
 
         await producer.StopAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(2));
         var afterStop = _broker.Published.Count;

@@ -80,7 +80,7 @@ public sealed class RpcRequestValidatorTests
     [InlineData("transfer.create", "transfer.update", false)]
     [InlineData("transfer", "transfer.update", false)]
     public void EventTypeMatches_SupportsStarExactAndPrefixWildcards(string eventType, string eventName, bool expected) =>
-        Assert.Equal(expected, SubscriptionSet.EventTypeMatches(eventType, eventName));
+        Assert.Equal(expected, AccountSubscriptions.EventTypeMatches(eventType, eventName));
 }
 
 /// <summary>Issue 11, item 1: the scan is iterative, so no depth of input reaches the call stack.</summary>

@@ -33,8 +33,3 @@ public interface IRecoveryLog
     /// </summary>
     ValueTask<RecoveryReplay> ReplayAsync(string exchange, long after, RetainedHandler handler, CancellationToken cancellationToken);
 }
-
-/// <summary>A running replay of <see cref="IRecoveryLog.ReplayAsync"/>.</summary>
-/// <param name="Reader">Stops the replay.</param>
-/// <param name="FirstRetained">The oldest offset still retained (the next one when nothing is), or null when the log cannot say before reading.</param>
-public sealed record RecoveryReplay(IAsyncDisposable Reader, long? FirstRetained);

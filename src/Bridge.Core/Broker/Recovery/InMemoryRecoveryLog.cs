@@ -9,7 +9,7 @@ namespace Bridge.Broker.Recovery;
 /// each retained exchange), so the in-process broker needs no hook. Its epoch is new at every start: the memory
 /// does not outlive the process, and neither may the positions.
 /// </summary>
-public sealed class InMemoryRecoveryLog(
+internal sealed class InMemoryRecoveryLog(
     IBroker broker,
     RetainedExchanges exchanges,
     IOptions<RecoveryOptions> options,

@@ -28,7 +28,7 @@ namespace Bridge.Broker.Recovery;
 /// and acknowledge each message twice (docs/benchmarks.md, "What was changed"). The stream keeps the messages
 /// whether or not anyone follows it, so a replay still finds them.
 /// </remarks>
-public sealed class RabbitMqRecoveryLog : BackgroundService, IRecoveryLog
+internal sealed class RabbitMqRecoveryLog : BackgroundService, IRecoveryLog
 {
     private const string StreamPrefix = "bridge.recovery.";
     private const ushort Prefetch = 1000;

@@ -1,5 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using Microsoft.Extensions.Options;
 
 namespace Bridge.Broker.Recovery;
 
@@ -44,28 +43,4 @@ public sealed class RecoveryOptions
     /// <summary>Live frames a recovering watch may hold while its replay catches up; past that the connection is let go, as a slow consumer is.</summary>
     [Range(16, 10_000_000, ErrorMessage = "Bridge:Recovery:MaxHeldFrames must be between {1} and {2}.")]
     public int MaxHeldFrames { get; set; } = 100_000;
-}
-
-/// <summary>Exchange names in <see cref="RecoveryOptions.Exchanges"/> must be valid and distinct.</summary>
-public sealed class RecoveryOptionsValidator : IValidateOptions<RecoveryOptions>
-{
-    public ValidateOptionsResult Validate(string? name, RecoveryOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        var failures = new List<string>();
-        for (var i = 0; i < options.Exchanges.Count; i++)
-        {
-            if (!ExchangeName.IsValid(options.Exchanges[i], out var error))
-            {
-                failures.Add($"{RecoveryOptions.SectionName}:Exchanges:{i} '{options.Exchanges[i]}' is not a valid exchange name: {error}");
-            }
-        }
-
-        if (options.Exchanges.Distinct(StringComparer.Ordinal).Count() != options.Exchanges.Count)
-        {
-            failures.Add($"{RecoveryOptions.SectionName}:Exchanges lists an exchange twice.");
-        }
-
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
-    }
 }

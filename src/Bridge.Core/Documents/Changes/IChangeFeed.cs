@@ -1,8 +1,5 @@
 namespace Bridge.Documents.Changes;
 
-/// <summary>Receives the changes of one collection, in order. Called on the feed's own loop: never block.</summary>
-public delegate void ChangeHandler(DocumentChange change);
-
 /// <summary>
 /// The document store's own change notifications (MongoDB change streams), for watches that must see every
 /// writer of a collection. Subscriptions are reference counted per collection like broker bindings: the first

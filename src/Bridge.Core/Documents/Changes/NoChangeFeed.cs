@@ -1,7 +1,7 @@
 namespace Bridge.Documents.Changes;
 
 /// <summary>The feed of a store without change streams (the embedded store): every subscription falls back to the broker.</summary>
-public sealed class NoChangeFeed : IChangeFeed
+internal sealed class NoChangeFeed : IChangeFeed
 {
     public ValueTask<IAsyncDisposable?> SubscribeAsync(string collection, ChangeHandler handler, Action onHistoryLost, Action onUnsupported, CancellationToken cancellationToken) =>
         ValueTask.FromResult<IAsyncDisposable?>(null);

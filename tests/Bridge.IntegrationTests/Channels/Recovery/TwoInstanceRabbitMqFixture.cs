@@ -45,15 +45,7 @@ public sealed class TwoInstanceRabbitMqFixture : RabbitMqBridgeFixture, IRecover
     private static async Task WaitForStreamsAsync(BridgeHost host)
     {
         var log = host.Services.GetRequiredService<RabbitMqRecoveryLog>();
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (!log.IsReady)
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException("the recovery streams were not ready within 30 s");
-            }
-
-            await Task.Delay(100);
-        }
+        await WaitUntil.TrueAsync(() => log.IsReady, () => "the recovery streams were not ready within 30 s",
+            TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(100));
     }
 }

@@ -19,9 +19,3 @@ public static class ChannelErrorCodes
     public const string NotAuthorized = "not_authorized";
     public const string InternalError = "internal_error";
 }
-
-/// <summary>A request the channel front refuses; becomes an <c>error</c> reply and never ends the connection.</summary>
-public sealed class ChannelRequestException(string code, string message) : Exception(message)
-{
-    public string Code { get; } = code;
-}

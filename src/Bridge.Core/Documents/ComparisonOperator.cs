@@ -1,0 +1,9 @@
+namespace Bridge.Documents;
+
+internal enum ComparisonOperator
+{
+    GreaterThan,
+    GreaterThanOrEqual,
+    LessThan,
+    LessThanOrEqual,
+}

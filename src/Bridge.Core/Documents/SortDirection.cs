@@ -1,0 +1,7 @@
+namespace Bridge.Documents;
+
+public enum SortDirection
+{
+    Ascending,
+    Descending,
+}

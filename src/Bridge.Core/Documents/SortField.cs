@@ -1,0 +1,3 @@
+namespace Bridge.Documents;
+
+public readonly record struct SortField(string Path, SortDirection Direction);

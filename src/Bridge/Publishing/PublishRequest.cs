@@ -1,0 +1,3 @@
+namespace Bridge.Publishing;
+
+internal readonly record struct PublishRequest(string Exchange, string RoutingKey, byte[] Payload);
