@@ -8,18 +8,15 @@ namespace Bridge.Documents;
 public sealed class Filter
 {
     private readonly FilterNode? _root;
-    private readonly JsonObject _query;
 
     /// <summary>A filter that matches every document (same as <see cref="Empty"/>).</summary>
     public Filter()
     {
-        _query = [];
     }
 
-    internal Filter(FilterNode root, JsonObject query, TimeSpan? evaluationBudget)
+    internal Filter(FilterNode root, TimeSpan? evaluationBudget)
     {
         _root = root;
-        _query = query;
         EvaluationBudget = evaluationBudget;
     }
 
@@ -30,7 +27,11 @@ public sealed class Filter
     /// before the store gives up with <see cref="FilterBudgetExceededException"/>; null for no bound.
     /// </summary>
     public TimeSpan? EvaluationBudget { get; }
-    /// <summary>The parsed tree, for translations into a store's own query language (one place each).</summary>
+
+    /// <summary>
+    /// The parsed tree, the filter's only form: each store that needs a query language of its own translates it in
+    /// one place (MongoDB: <c>Documents/Mongo/MongoFilterTranslation</c>).
+    /// </summary>
     internal FilterNode? Root => _root;
 
     /// <summary>True when the filter has no condition and so matches every document.</summary>
@@ -40,10 +41,6 @@ public sealed class Filter
     /// <remarks>Only JSON objects are documents: anything else matches nothing but the empty filter.</remarks>
     public bool Matches(JsonNode? document) =>
         _root is null || (document is JsonObject obj && _root.Matches(obj));
-
-    /// <summary>The validated filter as a MongoDB query document (fields as clients name them, <c>id</c> included).</summary>
-    /// <remarks>A fresh copy every call. A top-level <c>$not</c> (which MongoDB does not accept) is written as <c>$nor</c>.</remarks>
-    public JsonObject ToMongoQuery() => (JsonObject)_query.DeepClone();
 
     /// <summary>
     /// The first top-level condition that a field equals a string, if
@@ -64,8 +61,6 @@ public sealed class Filter
         (path, value) = (null, null);
         return false;
     }
-
-    public override string ToString() => _query.ToJsonString();
 
     private static IEnumerable<FieldNode> TopLevelFields(FilterNode? node) => node switch
     {

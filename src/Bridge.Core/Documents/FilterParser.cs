@@ -113,9 +113,7 @@ public static class FilterParser
             return Filter.Empty;
         }
 
-        var parser = new Parser(limits);
-        var (root, query) = parser.ParseDocument(obj, location);
-        return new Filter(root, query, limits.EvaluationBudget);
+        return new Filter(new Parser(limits).ParseDocument(obj, location), limits.EvaluationBudget);
     }
 
     /// <summary>Enforces the size bounds before anything recurses over the document.</summary>
@@ -277,57 +275,53 @@ public static class FilterParser
         _ => "an object",
     };
 
-    /// <summary>One parse: builds the predicate tree and, alongside it, the MongoDB query it stands for.</summary>
+    /// <summary>
+    /// One parse: builds the predicate tree, the filter's only form (the embedded store evaluates it, and the
+    /// MongoDB store translates it once, in <c>Mongo/MongoFilterTranslation</c>).
+    /// </summary>
     private sealed class Parser(FilterLimits limits)
     {
-        public (FilterNode Node, JsonObject Query) ParseDocument(JsonObject obj, string location)
+        public FilterNode ParseDocument(JsonObject obj, string location)
         {
             var nodes = new List<FilterNode>(obj.Count);
-            var query = new JsonObject();
             foreach (var (key, value) in obj)
             {
                 var at = Combine(location, key);
                 if (key.StartsWith('$'))
                 {
-                    nodes.Add(ParseTopLevelOperator(key, value, at, query));
+                    nodes.Add(ParseTopLevelOperator(key, value, at));
                 }
                 else
                 {
                     CheckPath(key, at);
-                    var (condition, mongo) = ParseFieldValue(value, at);
-                    nodes.Add(new FieldNode(key, condition));
-                    query[key] = mongo;
+                    nodes.Add(new FieldNode(key, ParseFieldValue(value, at)));
                 }
             }
 
-            return (nodes.Count == 1 ? nodes[0] : new AllOfNode(nodes), query);
+            return nodes.Count == 1 ? nodes[0] : new AllOfNode(nodes);
         }
 
-        private FilterNode ParseTopLevelOperator(string op, JsonNode? value, string location, JsonObject query)
+        private FilterNode ParseTopLevelOperator(string op, JsonNode? value, string location)
         {
             switch (op)
             {
                 case "$and" or "$or" or "$nor":
-                    var (children, mongoChildren) = ParseDocumentList(op, value, location);
-                    if (op == "$nor")
+                    var children = ParseDocumentList(op, value, location);
+                    return op switch
                     {
-                        AppendNor(query, mongoChildren);
-                        return new NoneOfNode(children);
-                    }
-
-                    query[op] = mongoChildren;
-                    return op == "$and" ? new AllOfNode(children) : new AnyOfNode(children);
+                        "$and" => new AllOfNode(children),
+                        "$or" => new AnyOfNode(children),
+                        _ => new NoneOfNode(children),
+                    };
                 case "$not":
-                    // MongoDB only knows $not on a field; at top level it means "not this filter", which
-                    // MongoDB spells $nor with one element.
+                    // MongoDB only knows $not on a field; at top level it means "not this filter" (the
+                    // translation for MongoDB spells it $nor with one element).
                     if (value is not JsonObject inner || inner.Count == 0)
                     {
                         throw Invalid($"'$not' at top level needs a non-empty filter object, not {Describe(value)}", location);
                     }
 
-                    var (child, mongoChild) = ParseDocument(inner, location);
-                    AppendNor(query, [mongoChild]);
-                    return new NoneOfNode([child]);
+                    return new NoneOfNode([ParseDocument(inner, location)]);
                 default:
                     throw RefuseOperator(op, location, FieldOperators.Contains(op)
                         ? $"operator '{op}' must be applied to a field"
@@ -335,24 +329,7 @@ public static class FilterParser
             }
         }
 
-        private static void AppendNor(JsonObject query, JsonArray children)
-        {
-            // Several $nor/$not at one level are one conjunction of negations: one $nor holds them all.
-            if (query["$nor"] is JsonArray existing)
-            {
-                foreach (var child in children.ToList())
-                {
-                    children.Remove(child);
-                    existing.Add(child);
-                }
-            }
-            else
-            {
-                query["$nor"] = children;
-            }
-        }
-
-        private (List<FilterNode> Nodes, JsonArray Query) ParseDocumentList(string op, JsonNode? value, string location)
+        private List<FilterNode> ParseDocumentList(string op, JsonNode? value, string location)
         {
             if (value is not JsonArray array || array.Count == 0)
             {
@@ -360,7 +337,6 @@ public static class FilterParser
             }
 
             var nodes = new List<FilterNode>(array.Count);
-            var query = new JsonArray();
             for (var i = 0; i < array.Count; i++)
             {
                 var at = Index(location, i);
@@ -372,19 +348,16 @@ public static class FilterParser
                 if (element.Count == 0)
                 {
                     nodes.Add(new AllOfNode([]));
-                    query.Add(new JsonObject());
                     continue;
                 }
 
-                var (node, mongo) = ParseDocument(element, at);
-                nodes.Add(node);
-                query.Add(mongo);
+                nodes.Add(ParseDocument(element, at));
             }
 
-            return (nodes, query);
+            return nodes;
         }
 
-        private (ValueCondition Condition, JsonNode? Query) ParseFieldValue(JsonNode? value, string location)
+        private ValueCondition ParseFieldValue(JsonNode? value, string location)
         {
             if (value is JsonObject obj && obj.Count > 0 && obj.First().Key.StartsWith('$'))
             {
@@ -392,13 +365,12 @@ public static class FilterParser
             }
 
             CheckLiteral(value, location);
-            return (new EqualsCondition(value?.DeepClone()), value?.DeepClone());
+            return new EqualsCondition(value?.DeepClone());
         }
 
-        private (ValueCondition Condition, JsonObject Query) ParseOperators(JsonObject ops, string location)
+        private ValueCondition ParseOperators(JsonObject ops, string location)
         {
             var conditions = new List<ValueCondition>(ops.Count);
-            var query = new JsonObject();
             foreach (var (op, operand) in ops)
             {
                 var at = Combine(location, op);
@@ -445,18 +417,14 @@ public static class FilterParser
                                 $"'$not' needs an operator object such as {{\"$gt\": 5}} or {{\"$regex\": \"^a\"}}, not {Describe(operand)}", at);
                         }
 
-                        var (notCondition, notQuery) = ParseOperators(inner, at);
-                        conditions.Add(new NotCondition(notCondition));
-                        query[op] = notQuery;
-                        continue;
+                        conditions.Add(new NotCondition(ParseOperators(inner, at)));
+                        break;
                     default:
                         throw RefuseOperator(op, at, null);
                 }
-
-                query[op] = operand?.DeepClone();
             }
 
-            return (conditions.Count == 1 ? conditions[0] : new AllConditions(conditions), query);
+            return conditions.Count == 1 ? conditions[0] : new AllConditions(conditions);
         }
 
         private static ComparisonOperator ComparisonOf(string op) => op switch

@@ -56,6 +56,31 @@ public sealed class MongoFilterTranslationTests
     }
 
     [Fact]
+    public void ClientFilter_KeepsItsStructure()
+    {
+        // Field order, the $or's branches and the operators survive; only id and the regular expression change form.
+        Assert.Equal(
+            new BsonDocument
+            {
+                { "_id", "abc" },
+                { "obms.service", new BsonDocument("$in", new BsonArray { "a", "b" }) },
+                { "$or", new BsonArray { new BsonDocument("name", new BsonRegularExpression("^x", "i")), BsonDocument.Parse("""{"cores":{"$not":{"$gt":3}}}""") } },
+            },
+            Query("""{"id":"abc","obms.service":{"$in":["a","b"]},"$or":[{"name":{"$regex":"^x","$options":"i"}},{"cores":{"$not":{"$gt":3}}}]}"""));
+    }
+
+    [Fact]
+    public void TopLevelNot_BecomesANorOfOne() => AssertQuery("""{"$nor":[{"b":2}]}""", """{"$not":{"b":2}}""");
+
+    [Fact]
+    public void ToQuery_BuildsAFreshDocumentEachCall()
+    {
+        var filter = FilterParser.ParseFilter(JsonNode.Parse("""{"a":1}"""), Limits);
+        MongoFilterTranslation.ToQuery(filter)["a"] = 2;
+        Assert.Equal(new BsonDocument("a", 1), MongoFilterTranslation.ToQuery(filter));
+    }
+
+    [Fact]
     public void LogicalOperators_KeepTheirShape()
     {
         AssertQuery("""{"$or":[{"type":"pdu"},{"type":"enclosure"}],"_id":{"$ne":"x"}}""", """{"$or":[{"type":"pdu"},{"type":"enclosure"}],"id":{"$ne":"x"}}""");
