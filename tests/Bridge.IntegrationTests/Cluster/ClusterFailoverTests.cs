@@ -3,10 +3,14 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.Json.Nodes;
 using Bridge.Broker;
+using Bridge.Broker.Recovery;
+using Bridge.IntegrationTests.Auth;
 using Bridge.IntegrationTests.Broker;
 using Bridge.IntegrationTests.Infrastructure;
 using Bridge.IntegrationTests.Notifications;
+using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
+using Xunit.Abstractions;
 
 namespace Bridge.IntegrationTests.Cluster;
 
@@ -16,10 +20,17 @@ namespace Bridge.IntegrationTests.Cluster;
 /// exactly once, no webhook delivery is lost, and the shared durable queues are quorum queues on every node.
 /// </summary>
 [Collection(RabbitMqClusterCollection.Name)]
-public sealed class ClusterFailoverTests(RabbitMqClusterFixture fixture) : IAsyncLifetime
+public sealed class ClusterFailoverTests(RabbitMqClusterFixture fixture, ITestOutputHelper output) : IAsyncLifetime
 {
     private static readonly TimeSpan ResumeBound = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan PublishInterval = TimeSpan.FromMilliseconds(100);
+
+    // Every wait of the failover test is bounded, so that a stuck step fails with its name and the diagnostics
+    // instead of hanging the run. The run used to hang on the producer's publisher confirm: RabbitMQ 3.10 never
+    // confirmed a message published (on node 2) while node 0 was shutting down, although it routed it (see
+    // PublishAsync below).
+    private static readonly TimeSpan ConfirmTimeout = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan StepTimeout = TimeSpan.FromSeconds(90);
 
     private RabbitMqCluster Cluster => fixture.Cluster;
 
@@ -53,7 +64,7 @@ public sealed class ClusterFailoverTests(RabbitMqClusterFixture fixture) : IAsyn
         }
     }
 
-    [Fact(Skip = "Hung in 3 of 5 runs this stop (twice run alone, once in the full suite) after node 0 stopped, with both bridges waiting for RabbitMQ; passed in the other two. Reported in issue 16 to be fixed before this check counts.")]
+    [Fact]
     public async Task NodeStopped_UnderSteadyPublishing_EveryWatchResumesWithin10s_HistoryOnce_NoWebhookLostAsync()
     {
         var id = Guid.NewGuid().ToString("N")[..8];
@@ -77,11 +88,36 @@ public sealed class ClusterFailoverTests(RabbitMqClusterFixture fixture) : IAsyn
             ["Bridge:Webhooks:RefreshInterval"] = "00:00:01",
             // Faster than the 5 s default, so that the bound has room on a loaded machine (docs/operations.md).
             ["Bridge:RabbitMq:NetworkRecoveryInterval"] = "00:00:02",
+            // The bridges' own log lines (Information and up) are kept for the diagnostics; the console stays quiet.
+            ["Logging:LogLevel:Default"] = "Information",
+            ["Logging:Console:LogLevel:Default"] = "Warning",
         };
 
         // Instance A prefers node 0 (the one stopped), B node 1; each lists every node, in its own order.
-        await using var a = await BridgeHost.StartAsync(WithEndpoints(shared, 0, 1, 2));
-        await using var b = await BridgeHost.StartAsync(WithEndpoints(shared, 1, 2, 0));
+        var run = new FailoverRun();
+        try
+        {
+            run.A = await StartInstanceAsync(WithEndpoints(shared, 0, 1, 2), run.LogsA);
+            run.B = await StartInstanceAsync(WithEndpoints(shared, 1, 2, 0), run.LogsB);
+            await RunFailoverAsync(run, watched, notifications, receiver);
+            output.WriteLine($"{run.Published} published; never confirmed by the broker (and still received everywhere): {(run.Unconfirmed.IsEmpty ? "none" : string.Join(", ", run.Unconfirmed))}");
+        }
+        catch (Exception)
+        {
+            output.WriteLine(await DiagnoseAsync(run));
+            throw;
+        }
+        finally
+        {
+            await run.DisposeAsync();
+        }
+    }
+
+    private async Task RunFailoverAsync(FailoverRun run, string watched, string notifications, WebhookReceiver receiver)
+    {
+        var a = run.A!;
+        var b = run.B!;
+        run.Step = "waiting for both instances to be ready";
         await Readiness.WaitUntilReadyAsync(a, TimeSpan.FromSeconds(60));
         await Readiness.WaitUntilReadyAsync(b, TimeSpan.FromSeconds(60));
         var brokerA = a.Services.GetRequiredService<IBroker>();
@@ -89,26 +125,29 @@ public sealed class ClusterFailoverTests(RabbitMqClusterFixture fixture) : IAsyn
         Assert.Contains($":{Cluster.Nodes[0].AmqpPort}", brokerA.Status.Description, StringComparison.Ordinal);
         Assert.Contains($":{Cluster.Nodes[1].AmqpPort}", brokerB.Status.Description, StringComparison.Ordinal);
 
+        run.Step = "subscribing the webhook";
         using var http = new HttpClient { BaseAddress = b.BaseUri, Timeout = TimeSpan.FromSeconds(20) };
         http.DefaultRequestHeaders.Authorization = new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes("ops:ops-secret")));
         var subscription = (string)(await WebhookSubscriptionTests.SubscribeAsync(http, receiver.Url))["id"]!;
 
-        await using var watcherA = await WatchAsync(a, watched);
-        await using var watcherB = await WatchAsync(b, watched);
+        run.Step = "watching on both instances";
+        var watcherA = run.WatcherA = await WatchAsync(a, watched);
+        var watcherB = run.WatcherB = await WatchAsync(b, watched);
 
         // The producer is on node 2, which stays up: what the watches miss is the bridge's doing, not the producer's.
-        await using var producer = await new ConnectionFactory { Uri = new Uri(Cluster.AmqpUris[2]) }.CreateConnectionAsync();
+        run.Step = "connecting the producer";
+        await using var producer = await new ConnectionFactory { Uri = new Uri(Cluster.AmqpUris[2]) }.CreateConnectionAsync().WaitAsync(StepTimeout);
         await using var channel = await producer.CreateChannelAsync(new CreateChannelOptions(true, true));
         await channel.ExchangeDeclareAsync(watched, ExchangeType.Topic, durable: true);
         await channel.ExchangeDeclareAsync(notifications, ExchangeType.Topic, durable: true);
 
         // The subscription's queue exists (and is bound) once a consumer is on it; it is a single-active-consumer
         // queue, so the other instance's consumer waits as a standby and the broker counts only the active one.
+        run.Step = "waiting for the webhook queue's consumer";
         await WaitForWebhookQueueConsumersAsync(SubscriptionDispatcher(subscription), expected: 1);
         await Task.Delay(TimeSpan.FromSeconds(2));
 
         using var stopPublishing = new CancellationTokenSource();
-        var published = 0;
         var publishing = Task.Run(async () =>
         {
             using var timer = new PeriodicTimer(PublishInterval);
@@ -123,11 +162,10 @@ public sealed class ClusterFailoverTests(RabbitMqClusterFixture fixture) : IAsyn
                     return;
                 }
 
-                var n = published;
-                await channel.BasicPublishAsync(watched, $"seq.{n}", mandatory: false, new BasicProperties { Persistent = true }, Encoding.UTF8.GetBytes($$"""{"n":{{n}}}"""));
-                await channel.BasicPublishAsync(notifications, "webhook_tx", mandatory: false, new BasicProperties { Persistent = true },
-                    Encoding.UTF8.GetBytes(NotificationTestSupport.Message($"tx-cluster-{n}", "pending")));
-                published = n + 1;
+                var n = run.Published;
+                await PublishAsync(run, channel, watched, $"seq.{n}", $$"""{"n":{{n}}}""", n);
+                await PublishAsync(run, channel, notifications, "webhook_tx", NotificationTestSupport.Message($"tx-cluster-{n}", "pending"), n);
+                run.Published = n + 1;
             }
         });
 
@@ -144,19 +182,22 @@ public sealed class ClusterFailoverTests(RabbitMqClusterFixture fixture) : IAsyn
         });
 
         await Task.Delay(TimeSpan.FromSeconds(3));
+        run.Step = "stopping node 0";
         var stopped = Stopwatch.StartNew();
-        await Cluster.StopNodeAsync(0);
+        await Cluster.StopNodeAsync(0).WaitAsync(StepTimeout);
         var stopTook = stopped.Elapsed;
+        run.Step = $"publishing after node 0 stopped (it took {stopTook})";
 
         // Publishing goes on well past the bound, then stops; the last messages must reach both watches.
         await Task.Delay(ResumeBound + TimeSpan.FromSeconds(4));
         await stopPublishing.CancelAsync();
-        await publishing;
+        await publishing.WaitAsync(StepTimeout);
         await stopSampling.CancelAsync();
-        await sampling;
-        var total = published;
+        await sampling.WaitAsync(StepTimeout);
+        var total = run.Published;
         Assert.True(total >= 100, $"only {total} messages were published");
 
+        run.Step = "waiting for the watches to receive the last message";
         await watcherA.WaitForAsync(total - 1, TimeSpan.FromSeconds(30));
         await watcherB.WaitForAsync(total - 1, TimeSpan.FromSeconds(30));
 
@@ -168,6 +209,7 @@ public sealed class ClusterFailoverTests(RabbitMqClusterFixture fixture) : IAsyn
         Assert.DoesNotContain($":{Cluster.Nodes[0].AmqpPort}", brokerA.Status.Description, StringComparison.Ordinal);
 
         // The history stores each notification exactly once, whichever instance stored it.
+        run.Step = "reading the history";
         using var history = NotificationTestSupport.Http(b);
         await NotificationTestSupport.WaitForHistoryAsync(history, "?limit=500", items => items.Count >= total, $"{total} stored notifications");
         await Task.Delay(1000);
@@ -176,8 +218,72 @@ public sealed class ClusterFailoverTests(RabbitMqClusterFixture fixture) : IAsyn
         Assert.Equal(Enumerable.Range(0, total).Select(n => $"tx-cluster-{n}").Order(StringComparer.Ordinal), stored.Order(StringComparer.Ordinal));
 
         // No webhook delivery is lost (at least once: a delivery in flight on the dead node's connection comes again).
+        run.Step = "waiting for the webhook deliveries";
         await receiver.WaitForAsync(r => DistinctEvents(r).Count >= total, $"{total} webhook deliveries", TimeSpan.FromSeconds(60));
         Assert.Equal(Enumerable.Range(0, total).Select(n => $"tx-cluster-{n}").Order(StringComparer.Ordinal), DistinctEvents(receiver.Requests).Order(StringComparer.Ordinal));
+        run.Step = "done";
+    }
+
+    /// <summary>
+    /// Publishes one message and waits a bounded time for its confirm. Seen in three runs out of five: the broker
+    /// routes a message published as node 0 goes down (the watch on B receives it) but never confirms it, and an
+    /// unbounded wait hung the producer and the test. The producer then goes on without publishing it again (a
+    /// copy would be a second message for every watch); the message is noted, and the checks below still require
+    /// that every watch, the history and the webhook receive it, so a message the broker really lost fails the test.
+    /// </summary>
+    private static async Task PublishAsync(FailoverRun run, IChannel channel, string exchange, string routingKey, string body, int n)
+    {
+        using var timeout = new CancellationTokenSource(ConfirmTimeout);
+        try
+        {
+            await channel.BasicPublishAsync(exchange, routingKey, mandatory: false, new BasicProperties { Persistent = true }, Encoding.UTF8.GetBytes(body), timeout.Token);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            run.Unconfirmed.Enqueue($"{exchange} #{n}");
+        }
+    }
+
+    private static async Task<BridgeHost> StartInstanceAsync(Dictionary<string, string?> settings, CapturingLoggerProvider logs) =>
+        await BridgeHost.StartAsync(settings, configureServices: services => services.AddSingleton<ILoggerProvider>(logs));
+
+    /// <summary>What the failed run looked like: the step, both instances' broker and stream status, the cluster, and their logs.</summary>
+    private async Task<string> DiagnoseAsync(FailoverRun run)
+    {
+        var text = new StringBuilder();
+        text.AppendLine($"--- failover diagnostics: step '{run.Step}', {run.Published} published, never confirmed: {string.Join(", ", run.Unconfirmed)}");
+        foreach (var (name, host, watcher) in new[] { ("A", run.A, run.WatcherA), ("B", run.B, run.WatcherB) })
+        {
+            if (host is not null)
+            {
+                var broker = host.Services.GetRequiredService<IBroker>().Status;
+                var streams = host.Services.GetService<RabbitMqRecoveryLog>();
+                text.AppendLine($"instance {name}: broker ready={broker.IsReady} '{broker.Description}'; recovery streams ready={streams?.IsReady}");
+            }
+
+            text.AppendLine($"instance {name}'s watch: {watcher?.Describe() ?? "none"}");
+        }
+
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            text.AppendLine($"running nodes: {string.Join(", ", await Cluster.GetRunningNodesAsync(timeout.Token))}");
+        }
+        catch (Exception ex)
+        {
+            text.AppendLine($"running nodes: unknown ({ex.Message})");
+        }
+
+        foreach (var (name, logs) in new[] { ("A", run.LogsA), ("B", run.LogsB) })
+        {
+            text.AppendLine($"--- instance {name}'s log (Information and up, Bridge categories, last 150)");
+            foreach (var entry in logs.Entries.Where(static e => e.Category.StartsWith("Bridge", StringComparison.Ordinal) || e.Level >= LogLevel.Warning).TakeLast(150))
+            {
+                text.AppendLine($"{entry.Level} {entry.EventId} {entry.Category}: {entry.Message}");
+            }
+        }
+
+        return text.ToString();
     }
 
     private Dictionary<string, string?> WithEndpoints(Dictionary<string, string?> shared, params int[] order)
@@ -243,6 +349,8 @@ public sealed class ClusterFailoverTests(RabbitMqClusterFixture fixture) : IAsyn
 
         public TimeSpan LongestGap => TimeSpan.FromTicks(Interlocked.Read(ref _longestGapTicks));
 
+        public string Describe() => $"{_received.Count} items, the last {_received.LastOrDefault()}, longest silence {LongestGap}, reading {(_reading.IsCompleted ? "ended" : "on")}";
+
         public async Task WaitForAsync(int n, TimeSpan timeout)
         {
             var deadline = Stopwatch.StartNew();
@@ -285,6 +393,53 @@ public sealed class ClusterFailoverTests(RabbitMqClusterFixture fixture) : IAsyn
             await _client.DisposeAsync();
             await _reading.WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             _stop.Dispose();
+        }
+    }
+
+    /// <summary>One failover run's pieces, for the diagnostics of a failure and a bounded clean-up.</summary>
+    private sealed class FailoverRun : IAsyncDisposable
+    {
+        private static readonly TimeSpan DisposeTimeout = TimeSpan.FromSeconds(30);
+        private int _published;
+
+        public ConcurrentQueue<string> Unconfirmed { get; } = new();
+
+        public CapturingLoggerProvider LogsA { get; } = new();
+
+        public CapturingLoggerProvider LogsB { get; } = new();
+
+        public BridgeHost? A { get; set; }
+
+        public BridgeHost? B { get; set; }
+
+        public SequenceWatcher? WatcherA { get; set; }
+
+        public SequenceWatcher? WatcherB { get; set; }
+
+        private volatile string _step = "starting the instances";
+
+        public string Step
+        {
+            get => _step;
+            set => _step = value;
+        }
+
+        public int Published
+        {
+            get => Volatile.Read(ref _published);
+            set => Volatile.Write(ref _published, value);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var disposable in new IAsyncDisposable?[] { WatcherA, WatcherB, A, B })
+            {
+                if (disposable is not null)
+                {
+                    // A host whose stop hangs must not hang the run: its leftovers go with the test process.
+                    await disposable.DisposeAsync().AsTask().WaitAsync(DisposeTimeout).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                }
+            }
         }
     }
 }
