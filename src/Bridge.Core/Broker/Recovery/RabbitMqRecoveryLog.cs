@@ -17,17 +17,30 @@ namespace Bridge.Broker.Recovery;
 /// reader, which feeds the live frames of recovering watches; a replay is a reader of its own from an offset.
 /// </summary>
 /// <remarks>
+/// Where a stream ends cannot be asked over AMQP 0-9-1, and this instance's tail reader may lag behind it (or
+/// behind the instance that gave a client its position). So the end is marked: a replay appends a marker (an empty
+/// message of type <c>bridge.recovery.marker</c>, published to the stream itself through the default exchange, so no
+/// watch of the exchange sees it) once its reader is attached, and ends when its reader reaches that marker: every
+/// message stored before the request is replayed, whichever instance serves it. Each tail reader does the same when
+/// it starts, so the instance knows its tail from then on and a replay can start no later than it. Every reader
+/// skips markers (their offsets are never a position).
+/// <para>
 /// It has its own connection, beside <see cref="RabbitMqBroker"/>'s, so that the broker needs no hook. Automatic
 /// recovery restores the connection and channels, but not the consumers (topology recovery is off): a stream
 /// consumer recovered as declared would start again from its first offset, or from "next" and skip what was
 /// published meanwhile. Each reader instead resumes after the last offset it handled. Consumer tags are chosen
 /// here, because a stream consumer can see deliveries before its consume-ok (platform.md).
+/// </para>
 /// </remarks>
 public sealed class RabbitMqRecoveryLog : BackgroundService, IRecoveryLog
 {
     private const string StreamPrefix = "bridge.recovery.";
+    private const string MarkerType = "bridge.recovery.marker";
     private const ushort Prefetch = 1000;
     private const int AckBatch = Prefetch / 4;
+
+    // How long a marker's publisher confirm, or a starting tail reader's wait for its own marker, may take.
+    private static readonly TimeSpan MarkerTimeout = TimeSpan.FromSeconds(10);
 
     private readonly RecoveryOptions _options;
     private readonly RabbitMqOptions _rabbitOptions;
@@ -39,7 +52,10 @@ public sealed class RabbitMqRecoveryLog : BackgroundService, IRecoveryLog
     private readonly Dictionary<string, TailState> _tails;
     private readonly ConcurrentDictionary<StreamReader, bool> _readers = new();
     private readonly SemaphoreSlim _recovered = new(0);
+    private readonly SemaphoreSlim _markerChannelLock = new(1, 1);
     private volatile IConnection? _connection;
+    private IChannel? _markerChannel;
+    private IConnection? _markerChannelConnection;
 
     public RabbitMqRecoveryLog(
         IOptions<RabbitMqOptions> rabbitOptions,
@@ -78,12 +94,6 @@ public sealed class RabbitMqRecoveryLog : BackgroundService, IRecoveryLog
 
     public bool Retains(string exchange) => _tails.ContainsKey(exchange);
 
-    public long? KnownTail(string exchange)
-    {
-        var tail = Tail(exchange).Offset;
-        return tail < 0 ? null : tail;
-    }
-
     public ValueTask<IAsyncDisposable> SubscribeAsync(string exchange, string bindingKey, RetainedHandler handler, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
@@ -95,26 +105,37 @@ public sealed class RabbitMqRecoveryLog : BackgroundService, IRecoveryLog
         return ValueTask.FromResult(Tail(exchange).Subscribe(TopicPattern.Compile(bindingKey), handler));
     }
 
-    public async ValueTask<RecoveryReplay> ReplayAsync(string exchange, long after, RetainedHandler handler, CancellationToken cancellationToken)
+    public async ValueTask<IAsyncDisposable> ReplayAsync(string exchange, long after, RetainedHandler handler, ReplayEndHandler onEnd, CancellationToken cancellationToken)
     {
         if (_connection is not { IsOpen: true } connection || !IsReady)
         {
             throw new BrokerUnavailableException($"the recovery streams at {_address} are not ready yet");
         }
 
-        var reader = new StreamReader(this, exchange, handler, lastOffset: after);
+        // No later than this instance's own tail, which lies before the marker: the reader meets the marker even when
+        // the position is past the end, or past what this instance has read.
+        // (The tail is known once ready; the clamp only keeps the offset arithmetic in range.)
+        var tail = Tail(exchange).Offset;
+        var readAfter = Math.Min(after, tail < 0 ? long.MaxValue - 1 : tail);
+        var marker = NewMarkerId();
+        var reader = new StreamReader(this, exchange, new ReplaySink(after, marker, handler, onEnd), lastOffset: readAfter);
         try
         {
             await reader.StartAsync(connection, cancellationToken);
+            await PublishMarkerAsync(connection, exchange, marker, cancellationToken);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex)
         {
             await reader.DisposeAsync();
+            if (ex is OperationCanceledException && cancellationToken.IsCancellationRequested)
+            {
+                throw;
+            }
+
             throw new BrokerUnavailableException($"could not read stream {StreamName(exchange)} at {_address}: {ex.Message}", ex);
         }
 
-        // A stream cannot say where it starts without being read: the first delivery tells the caller.
-        return new RecoveryReplay(reader, FirstRetained: null);
+        return reader;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -158,6 +179,12 @@ public sealed class RabbitMqRecoveryLog : BackgroundService, IRecoveryLog
             await reader.DisposeAsync();
         }
 
+        if (_markerChannel is { } markerChannel)
+        {
+            _markerChannel = null;
+            await markerChannel.DisposeAsync();
+        }
+
         if (_connection is { } connection)
         {
             try
@@ -177,12 +204,14 @@ public sealed class RabbitMqRecoveryLog : BackgroundService, IRecoveryLog
     public override void Dispose()
     {
         _recovered.Dispose();
+        _markerChannelLock.Dispose();
         base.Dispose();
     }
 
     private async Task ConnectAsync(CancellationToken cancellationToken)
     {
         var connection = await _factory.CreateConnectionAsync(_endpoints, _factory.ClientProvidedName, cancellationToken);
+        var readers = new List<StreamReader>();
         try
         {
             foreach (var exchange in _tails.Keys)
@@ -192,12 +221,28 @@ public sealed class RabbitMqRecoveryLog : BackgroundService, IRecoveryLog
 
             foreach (var tail in _tails.Values)
             {
-                var reader = new StreamReader(this, tail.Exchange, tail.Dispatch, lastOffset: null);
+                var reader = new StreamReader(this, tail.Exchange, tail, lastOffset: null);
+                readers.Add(reader);
                 await reader.StartAsync(connection, cancellationToken);
+            }
+
+            // "next" says nothing of where a stream ends: each tail reader learns it from a marker of its own.
+            foreach (var tail in _tails.Values)
+            {
+                var marker = NewMarkerId();
+                var started = tail.ExpectStartMarker(marker);
+                await PublishMarkerAsync(connection, tail.Exchange, marker, cancellationToken);
+                await started.WaitAsync(MarkerTimeout, _timeProvider, cancellationToken);
             }
         }
         catch
         {
+            // A half-started attempt leaves no reader behind to be resumed on some later connection.
+            foreach (var reader in readers)
+            {
+                await reader.DisposeAsync();
+            }
+
             await connection.DisposeAsync();
             throw;
         }
@@ -211,6 +256,52 @@ public sealed class RabbitMqRecoveryLog : BackgroundService, IRecoveryLog
         IsReady = true;
         RecoveryDiagnostics.StreamsReady(_logger, string.Join(", ", _tails.Keys.Select(StreamName)), _address);
         RecoveryDiagnostics.Retaining(_logger, string.Join(", ", _tails.Keys), _options.MaxAge, _options.MaxBytes, "RabbitMQ streams", Epoch);
+    }
+
+    private static string NewMarkerId() => Guid.NewGuid().ToString("N");
+
+    /// <summary>
+    /// Appends a marker to <paramref name="exchange"/>'s stream, after every message stored so far, and waits for its
+    /// confirm. Published to the stream alone (the default exchange), so only readers of the stream see it.
+    /// </summary>
+    private async Task PublishMarkerAsync(IConnection connection, string exchange, string marker, CancellationToken cancellationToken)
+    {
+        using var timeout = new CancellationTokenSource(MarkerTimeout, _timeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
+        IChannel channel;
+        await _markerChannelLock.WaitAsync(linked.Token);
+        try
+        {
+            if (_markerChannel is not { IsOpen: true } open || !ReferenceEquals(_markerChannelConnection, connection))
+            {
+                if (_markerChannel is not null)
+                {
+                    await _markerChannel.DisposeAsync();
+                }
+
+                _markerChannel = null;
+                open = await connection.CreateChannelAsync(
+                    new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), linked.Token);
+                _markerChannel = open;
+                _markerChannelConnection = connection;
+            }
+
+            channel = open;
+        }
+        finally
+        {
+            _markerChannelLock.Release();
+        }
+
+        var properties = new BasicProperties { Type = MarkerType, MessageId = marker, Persistent = true };
+        try
+        {
+            await channel.BasicPublishAsync(string.Empty, StreamName(exchange), mandatory: false, properties, ReadOnlyMemory<byte>.Empty, linked.Token);
+        }
+        catch (OperationCanceledException ex) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"the marker on stream {StreamName(exchange)} was not confirmed within {MarkerTimeout}", ex);
+        }
     }
 
     private async Task DeclareStreamAsync(IConnection connection, string exchange, CancellationToken cancellationToken)
@@ -252,15 +343,33 @@ public sealed class RabbitMqRecoveryLog : BackgroundService, IRecoveryLog
 
     private sealed record LiveSubscriber(TopicPattern Pattern, RetainedHandler Handler);
 
+    /// <summary>What a <see cref="StreamReader"/> hands its messages and markers to, one at a time, in stream order.</summary>
+    private interface IStreamSink
+    {
+        void OnMessage(long offset, in BrokerDelivery delivery);
+
+        void OnMarker(long offset, string? marker);
+    }
+
     /// <summary>This instance's view of one stream's tail: the offset it reached and who listens live.</summary>
-    private sealed class TailState(string exchange)
+    private sealed class TailState(string exchange) : IStreamSink
     {
         private ImmutableArray<LiveSubscriber> _live = [];
         private long _offset = -1;
+        private volatile string? _startMarker;
+        private TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public string Exchange { get; } = exchange;
 
         public long Offset => Interlocked.Read(ref _offset);
+
+        /// <summary>Completes when the tail reader has reached <paramref name="marker"/>: its offset is known from then on.</summary>
+        public Task ExpectStartMarker(string marker)
+        {
+            _started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _startMarker = marker;
+            return _started.Task;
+        }
 
         public IAsyncDisposable Subscribe(TopicPattern pattern, RetainedHandler handler)
         {
@@ -269,7 +378,7 @@ public sealed class RabbitMqRecoveryLog : BackgroundService, IRecoveryLog
             return new Unsubscriber(this, subscriber);
         }
 
-        public void Dispatch(long offset, in BrokerDelivery delivery)
+        public void OnMessage(long offset, in BrokerDelivery delivery)
         {
             // Before the dispatch, with a full fence: a subscriber that registered and then read the tail sees either
             // this offset (and replays it) or a smaller one (and receives it live).
@@ -283,6 +392,15 @@ public sealed class RabbitMqRecoveryLog : BackgroundService, IRecoveryLog
             }
         }
 
+        public void OnMarker(long offset, string? marker)
+        {
+            Interlocked.Exchange(ref _offset, offset);
+            if (marker is not null && marker == _startMarker)
+            {
+                _started.TrySetResult();
+            }
+        }
+
         private sealed class Unsubscriber(TailState tail, LiveSubscriber subscriber) : IAsyncDisposable
         {
             public ValueTask DisposeAsync()
@@ -293,8 +411,63 @@ public sealed class RabbitMqRecoveryLog : BackgroundService, IRecoveryLog
         }
     }
 
+    /// <summary>
+    /// One replay's view of its reader: messages after the position go to the handler until the replay's own marker,
+    /// which ends it. The first offset read says whether the position is still retained, the marker's whether the
+    /// position was past the end.
+    /// </summary>
+    private sealed class ReplaySink(long after, string marker, RetainedHandler handler, ReplayEndHandler onEnd) : IStreamSink
+    {
+        private bool _sawFirst;
+        private bool _ended;
+
+        public void OnMessage(long offset, in BrokerDelivery delivery)
+        {
+            if (_ended || !CheckFirst(offset) || offset <= after)
+            {
+                return;
+            }
+
+            handler(offset, delivery);
+        }
+
+        public void OnMarker(long offset, string? id)
+        {
+            if (_ended || !CheckFirst(offset) || id != marker)
+            {
+                return;
+            }
+
+            // A marker appended after the request outranks every position given out before it.
+            End(offset <= after ? ReplayOutcome.BeyondEnd : ReplayOutcome.CaughtUp, offset);
+        }
+
+        // The reader starts no later than the offset right after the position: a first offset above it means the
+        // stream was trimmed past the position.
+        private bool CheckFirst(long offset)
+        {
+            if (!_sawFirst)
+            {
+                _sawFirst = true;
+                if (offset - 1 > after)
+                {
+                    End(ReplayOutcome.Trimmed, offset);
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        private void End(ReplayOutcome outcome, long end)
+        {
+            _ended = true;
+            onEnd(outcome, end);
+        }
+    }
+
     /// <summary>One stream consumer: from an offset (a replay) or from the tail (the live reader), resumable.</summary>
-    private sealed class StreamReader(RabbitMqRecoveryLog log, string exchange, RetainedHandler handler, long? lastOffset) : IAsyncDisposable
+    private sealed class StreamReader(RabbitMqRecoveryLog log, string exchange, IStreamSink sink, long? lastOffset) : IAsyncDisposable
     {
         private readonly SemaphoreSlim _gate = new(1, 1);
         private IChannel? _channel;
@@ -403,13 +576,20 @@ public sealed class RabbitMqRecoveryLog : BackgroundService, IRecoveryLog
             if (offset is { } value && value > Volatile.Read(ref _lastOffset))
             {
                 Volatile.Write(ref _lastOffset, value);
-                var message = new BrokerDelivery(exchange, delivery.RoutingKey, delivery.Body, ReceivedTimestamp: Stopwatch.GetTimestamp())
-                {
-                    MessageId = delivery.BasicProperties.MessageId,
-                };
                 try
                 {
-                    handler(value, message);
+                    if (delivery.BasicProperties.Type == MarkerType)
+                    {
+                        sink.OnMarker(value, delivery.BasicProperties.MessageId);
+                    }
+                    else
+                    {
+                        var message = new BrokerDelivery(exchange, delivery.RoutingKey, delivery.Body, ReceivedTimestamp: Stopwatch.GetTimestamp())
+                        {
+                            MessageId = delivery.BasicProperties.MessageId,
+                        };
+                        sink.OnMessage(value, message);
+                    }
                 }
                 catch (Exception ex)
                 {
