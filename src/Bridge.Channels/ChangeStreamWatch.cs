@@ -18,6 +18,9 @@ namespace Bridge.Channels;
 /// fresh <c>list</c>. When the store stops serving change streams while the watch runs (a replica set member back
 /// as a standalone server), a <see cref="ChangeSource.ChangeStream"/> watch moves to the broker, as it would have at
 /// subscription time, and its snapshot watchers get a fresh <c>list</c> for what the move may have missed.
+/// A filtered watch evaluates off the threads that hand it changes (the feed's loop, shared by every watch of the
+/// collection, and the broker's dispatch thread), on a <see cref="FilterEvaluationQueue"/> of its own that keeps
+/// the order of both sources: as a filtered broker watch does, it may not delay anybody else's frames.
 /// </summary>
 internal sealed class ChangeStreamWatch(
     WatchSpec spec,
@@ -26,7 +29,10 @@ internal sealed class ChangeStreamWatch(
     IDocumentStore store,
     int maxResults,
     TimeProvider timeProvider,
-    ILogger logger) : IAsyncDisposable
+    ILogger logger,
+    FilterEvaluationSlots? evaluationSlots = null,
+    int filterQueueCapacity = WatchGroup.DefaultFilterQueueCapacity,
+    Action? onFilterQueueFull = null) : IAsyncDisposable
 {
     /// <summary>The exchange name change-stream deliveries carry (never a broker exchange: it has a colon).</summary>
     public const string ChangeStreamExchange = "mongodb:change-stream";
@@ -43,6 +49,13 @@ internal sealed class ChangeStreamWatch(
     private Task _resync = Task.CompletedTask;
     private Task _fallback = Task.CompletedTask;
     private IAsyncDisposable? _brokerFallback;
+
+    // Null without a filter: then there is nothing costly to take off the caller's thread.
+    private readonly FilterEvaluationQueue? _evaluation = spec.Filter.IsEmpty ? null : new FilterEvaluationQueue(
+        filterQueueCapacity,
+        evaluationSlots,
+        onFilterQueueFull ?? (static () => { }),
+        ex => ChannelLog.DeliveryDropped(logger, spec.Resource.Name, spec.Source.Exchange, spec.Source.RoutingKey, ex.Message));
 
     public WatchSpec Spec => spec;
 
@@ -64,6 +77,32 @@ internal sealed class ChangeStreamWatch(
 
     /// <summary>A change from the stream (the feed's loop: never blocks).</summary>
     public void OnChange(DocumentChange change)
+    {
+        if (_evaluation is null)
+        {
+            HandleChange(change);
+        }
+        else
+        {
+            _evaluation.Enqueue(() => HandleChange(change));
+        }
+    }
+
+    /// <summary>A broker delivery for a <see cref="ChangeSource.Both"/> resource, or one moved to the broker (the broker's dispatch thread).</summary>
+    public void OnBrokerDelivery(in BrokerDelivery delivery)
+    {
+        if (_evaluation is null)
+        {
+            HandleBrokerDelivery(delivery);
+            return;
+        }
+
+        // The body is the broker's until this returns: the queued item keeps a copy.
+        var copy = delivery with { Body = delivery.Body.ToArray() };
+        _evaluation.Enqueue(() => HandleBrokerDelivery(copy));
+    }
+
+    private void HandleChange(DocumentChange change)
     {
         var eventName = change.Kind switch
         {
@@ -103,8 +142,7 @@ internal sealed class ChangeStreamWatch(
         deliver(new BrokerDelivery(ChangeStreamExchange, $"{change.Collection}.{eventName}.{change.Id}", body));
     }
 
-    /// <summary>A broker delivery for a <see cref="ChangeSource.Both"/> resource, or one moved to the broker (the broker's dispatch thread).</summary>
-    public void OnBrokerDelivery(in BrokerDelivery delivery)
+    private void HandleBrokerDelivery(in BrokerDelivery delivery)
     {
         var words = delivery.RoutingKey.Split('.', 3);
         JsonNode? record = null;
@@ -183,6 +221,12 @@ internal sealed class ChangeStreamWatch(
         if (_brokerFallback is { } subscription)
         {
             await subscription.DisposeAsync();
+        }
+
+        // Nothing hands it work any more (the stream and the broker subscription went first): let it finish.
+        if (_evaluation is not null)
+        {
+            await _evaluation.CompleteAsync();
         }
 
         _stop.Dispose();

@@ -30,7 +30,7 @@ internal static partial class ChannelLog
         Message = "A connection to channel '{Channel}' was refused: {Reason}")]
     public static partial void ConnectionRefused(ILogger logger, string channel, string reason);
 
-    [LoggerMessage(EventId = 5006, EventName = "ChangeStreamFallback", Level = LogLevel.Warning,
+    [LoggerMessage(EventId = 5013, EventName = "ChangeStreamFallback", Level = LogLevel.Warning,
         Message = "Resource '{Resource}' is configured to follow a change stream, but the document store cannot serve one: it is watched on the broker ({Exchange}, key {RoutingKey})")]
     public static partial void ChangeStreamFallback(ILogger logger, string resource, string exchange, string routingKey);
 

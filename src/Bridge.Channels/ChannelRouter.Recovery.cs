@@ -120,7 +120,11 @@ public sealed partial class ChannelRouter
             // A watch group never subscribed, used for its encoding: the same filter and frame shapes as a plain watch.
             var encoding = new WatchGroup(spec, registry.Metrics, logger);
             return new RecoveringWatchGroup(spec.Key, spec.Source.Exchange, spec.Source.RoutingKey, encoding.TryEncodeFrame, registry.Log,
-                onEnd: () => new ValueTask(encoding.CompleteAsync()));
+                onEnd: () => new ValueTask(encoding.CompleteAsync()),
+                evaluateOffReader: !spec.Filter.IsEmpty,
+                evaluationSlots: evaluationSlots,
+                filterQueueCapacity: _options.WatchFilterQueueCapacity,
+                logger: logger);
         });
     }
 

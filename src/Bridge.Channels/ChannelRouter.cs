@@ -20,7 +20,8 @@ public sealed partial class ChannelRouter(
     IOptions<ChannelOptions> options,
     ILogger<ChannelRouter> logger,
     IEnumerable<IChannelResource>? ownHandlers = null,
-    RecoveringWatchRegistry? recoveringWatches = null)
+    RecoveringWatchRegistry? recoveringWatches = null,
+    FilterEvaluationSlots? evaluationSlots = null)
 {
     private readonly ChannelOptions _options = options.Value;
     private readonly FilterLimits _limits = new(MaxLimit: options.Value.MaxResults) { EvaluationBudget = options.Value.FilterEvaluationBudget };

@@ -189,6 +189,12 @@ public sealed class WatchGroup
         }
     }
 
+    /// <summary>
+    /// The group's filter work (its own queue, or a change-stream watch's in front of it) fell too far behind:
+    /// its members are let go. Called on the thread that could not queue.
+    /// </summary>
+    internal void LetMembersGoBehindFilter() => OnQueueFull();
+
     private void OnQueueFull()
     {
         if (Interlocked.Exchange(ref _overflowReported, 1) == 0)

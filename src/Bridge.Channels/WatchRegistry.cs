@@ -139,7 +139,8 @@ public sealed class WatchRegistry(
             // The group sees waterline deliveries and no filter: the change-stream watch filters, as it must for removes.
             var group = new WatchGroup(spec with { Filter = Filter.Empty, Source = spec.Source with { Format = WatchFormat.Waterline } }, metrics.Channels, logger,
                 _filterQueueCapacity, evaluationSlots);
-            var watch = new ChangeStreamWatch(spec, group.OnDelivery, broker, store, options.Value.MaxResults, timeProvider, logger);
+            var watch = new ChangeStreamWatch(spec, group.OnDelivery, broker, store, options.Value.MaxResults, timeProvider, logger,
+                evaluationSlots, _filterQueueCapacity, group.LetMembersGoBehindFilter);
             var stream = await changeFeed.SubscribeAsync(collection, watch.OnChange, watch.OnHistoryLost, watch.OnStreamUnsupported, cancellationToken);
             if (stream is not null)
             {

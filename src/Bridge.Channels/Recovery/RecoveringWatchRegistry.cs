@@ -123,6 +123,8 @@ public sealed class RecoveringWatchRegistry(IRecoveryLog log, IOptions<RecoveryO
         }
         finally
         {
+            // No live message can arrive any more: let a filtered group's encoding finish what it holds.
+            await group.CompleteAsync();
             if (group.OnEnd is { } onEnd)
             {
                 await onEnd();

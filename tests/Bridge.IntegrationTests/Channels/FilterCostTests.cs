@@ -158,6 +158,77 @@ public abstract class FilterCostTests<TFixture>(TFixture fixture) : IClassFixtur
         Assert.All(received.Values, count => Assert.Equal(Watches, count));
         Assert.Equal(System.Net.WebSockets.WebSocketState.Open, plain.State);
     }
+
+    /// <summary>
+    /// The same for recovering watches (issue 16's <c>"recover": true</c>, which the bridge's own clients send by
+    /// default): their live frames come from the recovery log's reader, which every recovering watch of the
+    /// exchange shares, so a costly filter there must wait for an evaluation slot too, and the other connection's
+    /// recovering watch gets every frame meanwhile.
+    /// </summary>
+    [Fact]
+    public async Task CostlyRecoveringWatches_WaitForTheirEvaluationSlots_WhileAnotherConnectionsRecoveringWatchGetsEveryFrame()
+    {
+        const int Watches = 5;
+        const int Events = 10;
+        var tag = "rslot" + Guid.NewGuid().ToString("N")[..8];
+        await using var costly = await ConnectAsync("/nodes");
+        for (var i = 0; i < Watches; i++)
+        {
+            await costly.SendAsync(new JsonObject { ["handler"] = "watch", ["recover"] = true, ["params"] = CatastrophicOr("name", i) });
+        }
+
+        await costly.SyncAsync();
+        await using var plain = await ConnectAsync("/nodes");
+        await plain.SendTextAsync("""{"handler":"watch","recover":true}""");
+        await plain.SyncAsync();
+
+        var slots = fixture.Host.Services.GetRequiredService<FilterEvaluationSlots>();
+        var taken = 0;
+        Task<JsonObject> firstCostly;
+        try
+        {
+            for (; taken < slots.Count; taken++)
+            {
+                await slots.WaitAsync(CancellationToken.None).WaitAsync(ChannelClient.DefaultTimeout);
+            }
+
+            firstCostly = costly.ReceiveAsync(TimeSpan.FromSeconds(60), awaiting: "the first costly recovering frame");
+            for (var i = 0; i < Events; i++)
+            {
+                await fixture.PublishAsync("on.waterline", $"nodes.updated.{tag}{i:D2}",
+                    JsonSerializer.Serialize(new { @event = "updated", record = new { id = $"{tag}{i:D2}", name = "aaaaaaaaX", variant = -1 } }));
+            }
+
+            for (var i = 0; i < Events; i++)
+            {
+                var frame = await plain.ReceiveMatchingAsync(f => ((string?)f["id"]?[1])?.StartsWith(tag, StringComparison.Ordinal) == true,
+                    $"the plain recovering watch's frame {i}");
+                Assert.Equal($"{tag}{i:D2}", (string?)frame["id"]![1]);
+                Assert.NotNull(frame["position"]);
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(500));
+            Assert.False(firstCostly.IsCompleted, "a costly recovering watch's frame arrived while no evaluation slot was free");
+        }
+        finally
+        {
+            for (; taken > 0; taken--)
+            {
+                slots.Release();
+            }
+        }
+
+        var received = new Dictionary<string, int>();
+        for (var n = 0; n < Watches * Events; n++)
+        {
+            var frame = n == 0 ? await firstCostly : await costly.ReceiveAsync(TimeSpan.FromSeconds(30), awaiting: $"costly recovering frame {n} of {Watches * Events}");
+            var id = (string)frame["id"]![1]!;
+            received[id] = received.GetValueOrDefault(id) + 1;
+        }
+
+        Assert.Equal(Enumerable.Range(0, Events).Select(i => $"{tag}{i:D2}"), received.Keys.Order(StringComparer.Ordinal));
+        Assert.All(received.Values, count => Assert.Equal(Watches, count));
+    }
 }
 
 // Both time hostile queries' answers, and one holds every filter-evaluation slot of its bridge for a while: alone,

@@ -141,6 +141,82 @@ public sealed class ChangeStreamWatchTests(ChangeStreamBridgeFixture fixture) : 
         Assert.Equal(2, frames.Count);
     }
 
+    /// <summary>
+    /// Issue 11, item 4, for resources that follow a change stream: a filtered watch evaluates on its own queue and
+    /// waits for a shared evaluation slot, so while every slot is taken it sends nothing, from either source, and
+    /// an unfiltered watch of the same resource gets every change meanwhile; once the slots are free the filtered
+    /// watch gets its changes, each once. Had the filter run on the feed's loop or the broker's dispatch
+    /// thread (as it did), it would not wait for a slot and its frames would arrive beside the unfiltered ones.
+    /// </summary>
+    [Fact]
+    public async Task Both_AFilteredWatch_EvaluatesOnlyInAnEvaluationSlot_WhileAnUnfilteredWatchGetsEveryChange()
+    {
+        var catalogs = fixture.Collection("catalogs");
+        var broker = fixture.Host.Services.GetRequiredService<IBroker>();
+        var node = "slots-" + ObjectId.GenerateNewId();
+        await using var filtered = await WatchAsync("catalogs", $$"""{"node":"{{node}}"}""");
+        await using var plain = await WatchAsync("catalogs", null);
+
+        var slots = fixture.Host.Services.GetRequiredService<Bridge.Channels.FilterEvaluationSlots>();
+        var taken = 0;
+        var expected = new List<string>();
+        Task<JsonObject> firstFiltered;
+        try
+        {
+            for (; taken < slots.Count; taken++)
+            {
+                await slots.WaitAsync(CancellationToken.None).WaitAsync(ChannelClient.DefaultTimeout);
+            }
+
+            // One receive left pending rather than a short timed one: a timed-out receive aborts the client socket.
+            firstFiltered = filtered.ReceiveAsync(TimeSpan.FromSeconds(60), awaiting: "the filtered watch's first frame");
+
+            // Two changes through the stream (a script's writes) and one through the broker alone (RackHD's publish
+            // of a document it has not written, so only the broker carries it).
+            for (var i = 0; i < 2; i++)
+            {
+                var id = ObjectId.GenerateNewId();
+                expected.Add(id.ToString());
+                await catalogs.InsertOneAsync(new BsonDocument { { "_id", id }, { "node", node }, { "n", i } });
+            }
+
+            var published = ObjectId.GenerateNewId().ToString();
+            expected.Add(published);
+            await broker.PublishAsync("on.waterline", $"catalogs.updated.{published}",
+                System.Text.Encoding.UTF8.GetBytes(new JsonObject { ["event"] = "updated", ["record"] = new JsonObject { ["id"] = published, ["node"] = node } }.ToJsonString()),
+                CancellationToken.None);
+
+            var seen = new List<string>();
+            while (seen.Count < expected.Count)
+            {
+                var frame = await NextChangeAsync(plain, "catalogs");
+                if ((string?)frame["data"]?["node"] == node)
+                {
+                    seen.Add((string)frame["id"]![1]!);
+                }
+            }
+
+            Assert.Equal(expected.Order(StringComparer.Ordinal), seen.Order(StringComparer.Ordinal));
+
+            // Every unfiltered frame has arrived: filtered frames evaluated beside them would be on the wire by now.
+            await Task.Delay(TimeSpan.FromMilliseconds(500));
+            Assert.False(firstFiltered.IsCompleted, "the filtered watch sent a frame while no evaluation slot was free");
+        }
+        finally
+        {
+            for (; taken > 0; taken--)
+            {
+                slots.Release();
+            }
+        }
+
+        var frames = new List<JsonObject> { await firstFiltered };
+        frames.AddRange(await CollectChangesAsync(filtered, "catalogs", TimeSpan.FromSeconds(10), expected: expected.Count - 1));
+        Assert.All(frames, f => Assert.Equal("catalogs", (string?)f["resource"]));
+        // Once each; the two sources have no order between them.
+        Assert.Equal(expected.Order(StringComparer.Ordinal), frames.Select(f => (string)f["id"]![1]!).Order(StringComparer.Ordinal));
+    }
+
     [Fact]
     public async Task StandInRestartedMidTest_ChangesAfterItComesBackArrive_NoneTwice()
     {
