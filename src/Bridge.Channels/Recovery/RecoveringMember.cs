@@ -10,47 +10,38 @@ namespace Bridge.Channels.Recovery;
 /// <remarks>
 /// Live frames (from the group) are held from the moment the member joins while a replay or a snapshot is due.
 /// The replay reads the log after <c>since</c> on a reader of its own and sends what the watch would have
-/// received. It ends at the seam: when it reaches the tail the instance knew when the member joined, or the
-/// first held live frame. The held frames above the last replayed offset follow, then live frames as they come:
-/// every offset once, in order, whichever reader saw it first. Positions it cannot honour (another epoch, older
-/// than what is retained, beyond the tail) end with <c>recovered:false</c> and the held frames (after a fresh
-/// <c>list</c> for a snapshot watch). When the tail is unknown (a RabbitMQ instance that has seen nothing since it
-/// started), <c>recovered</c> goes out once the replay has been quiet for <c>Bridge:Recovery:QuietPeriod</c>; the
-/// replay still feeds the watch until it meets the first live frame, so a late message is neither lost nor repeated.
+/// received, up to the log's end as it was when the replay was asked for (<see cref="IRecoveryLog.ReplayAsync"/>),
+/// however far this instance's live reader has got: then <c>recovered</c>, then the held frames above that end,
+/// then live frames as they come: every offset once, in order, whichever reader saw it first. Positions it cannot
+/// honour (another epoch, older than what is retained, beyond the end) end with <c>recovered:false</c> and the held
+/// frames (after a fresh <c>list</c> for a snapshot watch).
 /// </remarks>
 internal sealed class RecoveringMember
 {
     private readonly object _lock = new();
     private readonly RecoveringWatchGroup _group;
     private readonly RecoveryOptions _options;
-    private readonly TimeProvider _timeProvider;
     private readonly List<(long Offset, ReadOnlyMemory<byte> Frame)> _held = [];
     private readonly TaskCompletionSource<bool> _outcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool _holding;
     private bool _replaying;
     private bool _recoveredSent;
-    private bool _sawFirstReplayed;
     private long _since;
     private long _lastSeen = long.MinValue;
-    private long? _tail;
     private long _missed;
-    private long _lastReplayTicks;
     private IAsyncDisposable? _reader;
-    private ITimer? _quietTimer;
     private Task _stopping = Task.CompletedTask;
 
     /// <param name="group">The watch.</param>
     /// <param name="connection">The watcher.</param>
     /// <param name="hold">Hold live frames until <see cref="RecoverAsync"/> has sent the replay or the snapshot.</param>
-    /// <param name="options">Quiet period and the bound on held frames.</param>
-    /// <param name="timeProvider">Time, for the quiet period.</param>
-    public RecoveringMember(RecoveringWatchGroup group, WebSocketConnection connection, bool hold, RecoveryOptions options, TimeProvider timeProvider)
+    /// <param name="options">The bound on held frames.</param>
+    public RecoveringMember(RecoveringWatchGroup group, WebSocketConnection connection, bool hold, RecoveryOptions options)
     {
         _group = group;
         Connection = connection;
         _holding = hold;
         _options = options;
-        _timeProvider = timeProvider;
     }
 
     public WebSocketConnection Connection { get; }
@@ -62,8 +53,6 @@ internal sealed class RecoveringMember
 
     /// <summary>Leaves the watch (on <c>stop</c> or close).</summary>
     public ValueTask LeaveAsync() => Registry?.LeaveAsync(this) ?? StopAsync();
-
-    internal void CaptureTail(long? tail) => _tail = tail;
 
     /// <summary>
     /// Sends the replay after <paramref name="since"/> (or the snapshot, or nothing), the <c>recovered</c> frame
@@ -82,27 +71,10 @@ internal sealed class RecoveringMember
         }
 
         var log = _group.Log;
-        var tail = _tail;
-        var lost = position.Epoch != log.Epoch || position.Offset > tail;
-        if (!lost && position.Offset == tail)
-        {
-            // Nothing was published after the position: the seam is here.
-            lock (_lock)
-            {
-                _lastSeen = position.Offset;
-                Seam();
-            }
-
-            return;
-        }
-
+        var lost = position.Epoch != log.Epoch;
         if (!lost)
         {
-            lost = !await StartReplayAsync(log, position.Offset, cancellationToken);
-        }
-
-        if (!lost)
-        {
+            await StartReplayAsync(log, position.Offset, cancellationToken);
             using var registration = cancellationToken.Register(static state => ((TaskCompletionSource<bool>)state!).TrySetCanceled(), _outcome);
             lost = !await _outcome.Task;
         }
@@ -152,42 +124,25 @@ internal sealed class RecoveringMember
         await _stopping;
     }
 
-    private async Task<bool> StartReplayAsync(IRecoveryLog log, long after, CancellationToken cancellationToken)
+    private async Task StartReplayAsync(IRecoveryLog log, long after, CancellationToken cancellationToken)
     {
         lock (_lock)
         {
             _since = after;
             _lastSeen = after;
             _replaying = true;
-            _lastReplayTicks = _timeProvider.GetTimestamp();
         }
 
-        var replay = await log.ReplayAsync(_group.Exchange, after, OnReplay, cancellationToken);
+        var reader = await log.ReplayAsync(_group.Exchange, after, OnReplay, OnReplayEnd, cancellationToken);
         lock (_lock)
         {
-            _reader = replay.Reader;
-            if (replay.FirstRetained is { } first && first > after + 1)
-            {
-                // Trimmed past the position: what came right after it is gone.
-                _replaying = false;
-                StopReader();
-                return false;
-            }
-
+            _reader = reader;
             if (!_replaying)
             {
-                // The replay reached its seam (or found the gap) before this line: it stopped itself.
+                // The replay ended (or the member left) before this line: nothing stopped the reader yet.
                 StopReader();
-                return true;
-            }
-
-            if (_tail is null)
-            {
-                _quietTimer = _timeProvider.CreateTimer(static state => ((RecoveringMember)state!).OnQuietCheck(), this, _options.QuietPeriod, _options.QuietPeriod);
             }
         }
-
-        return true;
     }
 
     private void OnReplay(long offset, in BrokerDelivery delivery)
@@ -205,26 +160,6 @@ internal sealed class RecoveringMember
                 return;
             }
 
-            _lastReplayTicks = _timeProvider.GetTimestamp();
-            if (!_sawFirstReplayed)
-            {
-                _sawFirstReplayed = true;
-                if (offset > _since + 1)
-                {
-                    // The log no longer starts right after the position: messages in between were trimmed.
-                    _replaying = false;
-                    StopReader();
-                    _outcome.TrySetResult(false);
-                    return;
-                }
-            }
-
-            if (_held.Count > 0 && offset >= _held[0].Offset)
-            {
-                Seam();
-                return;
-            }
-
             if (shown)
             {
                 Connection.TrySend(frame);
@@ -232,27 +167,29 @@ internal sealed class RecoveringMember
             }
 
             _lastSeen = offset;
-            if (_tail is { } tail && offset >= tail)
-            {
-                Seam();
-            }
         }
     }
 
-    private void OnQuietCheck()
+    private void OnReplayEnd(ReplayOutcome outcome, long end)
     {
         lock (_lock)
         {
-            if (!_replaying || _recoveredSent || _held.Count > 0
-                || _timeProvider.GetElapsedTime(_lastReplayTicks) < _options.QuietPeriod)
+            if (!_replaying)
             {
                 return;
             }
 
-            // Caught up as far as can be told: say so, and let the replay go on feeding the watch until the seam.
-            _recoveredSent = true;
-            Connection.TrySend(RecoveryFrames.Recovered(_group.Key.Resource, _group.Key.Params, recovered: true, _missed));
-            _outcome.TrySetResult(true);
+            if (outcome == ReplayOutcome.CaughtUp)
+            {
+                // Everything up to the end is sent (or not shown by this watch); the live frames take over after it.
+                _lastSeen = Math.Max(_lastSeen, end);
+                Seam();
+                return;
+            }
+
+            _replaying = false;
+            StopReader();
+            _outcome.TrySetResult(false);
         }
     }
 
@@ -336,8 +273,6 @@ internal sealed class RecoveringMember
     /// <summary>Under the lock. The reader is closed off the dispatch thread that may be calling us (a channel cannot close from inside its own delivery).</summary>
     private void StopReader()
     {
-        _quietTimer?.Dispose();
-        _quietTimer = null;
         if (_reader is { } reader)
         {
             _reader = null;

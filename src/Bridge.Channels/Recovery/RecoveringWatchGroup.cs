@@ -76,13 +76,12 @@ internal sealed class RecoveringWatchGroup
         LogSubscription = await _log.SubscribeAsync(Exchange, BindingKey, OnLive, cancellationToken);
 
     /// <summary>
-    /// Adds a member, then reads the log's known tail: the order (with the log updating its tail before it
-    /// dispatches) means every offset above that tail reaches the member live.
+    /// Adds a member before its replay is asked for: every offset above the end that replay covers reaches the
+    /// member live.
     /// </summary>
     internal RecoveringMember Add(RecoveringMember member)
     {
         ImmutableInterlocked.Update(ref _members, static (list, m) => list.Add(m), member);
-        member.CaptureTail(_log.KnownTail(Exchange));
         return member;
     }
 

@@ -11,7 +11,7 @@ namespace Bridge.Channels.Recovery;
 /// watching the same thing with <c>"recover": true</c> share a <see cref="RecoveringWatchGroup"/> and its live
 /// subscription to the recovery log; the group goes with its last member.
 /// </summary>
-internal sealed class RecoveringWatchRegistry(IRecoveryLog log, IOptions<RecoveryOptions> options, TimeProvider timeProvider, BridgeMetrics metrics) : IRecoveringWatchers
+internal sealed class RecoveringWatchRegistry(IRecoveryLog log, IOptions<RecoveryOptions> options, BridgeMetrics metrics) : IRecoveringWatchers
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Dictionary<(string Resource, string Params), RecoveringWatchGroup> _groups = [];
@@ -70,7 +70,7 @@ internal sealed class RecoveringWatchRegistry(IRecoveryLog log, IOptions<Recover
                 }
             }
 
-            var member = group.Add(new RecoveringMember(group, connection, hold, options.Value, timeProvider) { Registry = this });
+            var member = group.Add(new RecoveringMember(group, connection, hold, options.Value) { Registry = this });
             _watching.AddOrUpdate((connection, key.Resource), 1, static (_, count) => count + 1);
             return member;
         }

@@ -14,22 +14,18 @@ public interface IRecoveryLog
     bool Retains(string exchange);
 
     /// <summary>
-    /// The highest offset this instance has handed to live subscribers of <paramref name="exchange"/> (−1 when the
-    /// log is known to be empty), or null when it does not know yet. It is updated before the message is
-    /// dispatched, so a subscriber that reads it after registering misses nothing above it.
-    /// </summary>
-    long? KnownTail(string exchange);
-
-    /// <summary>
     /// Live messages of <paramref name="exchange"/> matching <paramref name="bindingKey"/>, with their offsets, in
     /// log order, from the moment this completes.
     /// </summary>
     ValueTask<IAsyncDisposable> SubscribeAsync(string exchange, string bindingKey, RetainedHandler handler, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Reads every retained message of <paramref name="exchange"/> after offset <paramref name="after"/>, in order,
-    /// on a reader of its own, at least up to the tail known when called (RabbitMQ's reader follows the stream
-    /// until disposed). The result says where the retained history starts when that is known.
+    /// Reads every retained message of <paramref name="exchange"/> after offset <paramref name="after"/>, in order, on
+    /// a reader of its own, up to the log's end <b>as it is when this is called</b> (whatever this instance's own
+    /// live reader has seen so far), then calls <paramref name="onEnd"/> once: <see cref="ReplayOutcome.CaughtUp"/>
+    /// with that end, or why the position cannot be honoured. Messages above the end are left to the live
+    /// subscription; a subscriber that registered before calling this misses none of them.
     /// </summary>
-    ValueTask<RecoveryReplay> ReplayAsync(string exchange, long after, RetainedHandler handler, CancellationToken cancellationToken);
+    /// <returns>Stops the replay (<paramref name="onEnd"/> is then not called any more).</returns>
+    ValueTask<IAsyncDisposable> ReplayAsync(string exchange, long after, RetainedHandler handler, ReplayEndHandler onEnd, CancellationToken cancellationToken);
 }

@@ -26,18 +26,16 @@ internal sealed class InMemoryRecoveryLog(
 
     public bool Retains(string exchange) => _logs.ContainsKey(exchange);
 
-    public long? KnownTail(string exchange) => Log(exchange).Tail;
-
     public ValueTask<IAsyncDisposable> SubscribeAsync(string exchange, string bindingKey, RetainedHandler handler, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         return ValueTask.FromResult(Log(exchange).Subscribe(TopicPattern.Compile(bindingKey), handler));
     }
 
-    public ValueTask<RecoveryReplay> ReplayAsync(string exchange, long after, RetainedHandler handler, CancellationToken cancellationToken)
+    public ValueTask<IAsyncDisposable> ReplayAsync(string exchange, long after, RetainedHandler handler, ReplayEndHandler onEnd, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        return ValueTask.FromResult(Log(exchange).Replay(after, handler));
+        return ValueTask.FromResult(Log(exchange).Replay(after, handler, onEnd));
     }
 
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -80,17 +78,6 @@ internal sealed class InMemoryRecoveryLog(
 
         public string Exchange { get; } = exchange;
 
-        public long? Tail
-        {
-            get
-            {
-                lock (_lock)
-                {
-                    return _next - 1;
-                }
-            }
-        }
-
         public void Append(in BrokerDelivery delivery)
         {
             lock (_lock)
@@ -121,21 +108,32 @@ internal sealed class InMemoryRecoveryLog(
             return new Unsubscriber(this, subscriber);
         }
 
-        public RecoveryReplay Replay(long after, RetainedHandler handler)
+        public IAsyncDisposable Replay(long after, RetainedHandler handler, ReplayEndHandler onEnd)
         {
             List<Entry> pending;
             long firstRetained;
+            long end;
             lock (_lock)
             {
+                // The end is taken under the append lock: every later offset is dispatched to the live subscribers.
                 Trim(timeProvider.GetUtcNow());
+                end = _next - 1;
                 firstRetained = _entries.First?.Value.Offset ?? _next;
                 pending = [.. _entries.Where(entry => entry.Offset > after)];
             }
 
+            var outcome = after > end ? ReplayOutcome.BeyondEnd
+                : firstRetained > after + 1 ? ReplayOutcome.Trimmed
+                : ReplayOutcome.CaughtUp;
+            if (outcome != ReplayOutcome.CaughtUp)
+            {
+                pending.Clear();
+            }
+
             // Off the caller's thread, like a stream reader: the handler may stop the replay from inside a delivery.
-            var reader = new ListReader(Exchange, pending, handler, logger);
+            var reader = new ListReader(Exchange, pending, handler, () => onEnd(outcome, end), logger);
             reader.Start();
-            return new RecoveryReplay(reader, firstRetained);
+            return reader;
         }
 
         private void Remove(LiveSubscriber subscriber)
@@ -178,8 +176,8 @@ internal sealed class InMemoryRecoveryLog(
         }
     }
 
-    /// <summary>Delivers a copied slice of the log on the thread pool until done or disposed.</summary>
-    private sealed class ListReader(string exchange, List<Entry> entries, RetainedHandler handler, ILogger logger) : IAsyncDisposable
+    /// <summary>Delivers a copied slice of the log on the thread pool, then says it has ended, unless disposed first.</summary>
+    private sealed class ListReader(string exchange, List<Entry> entries, RetainedHandler handler, Action onEnd, ILogger logger) : IAsyncDisposable
     {
         private volatile bool _stopped;
 
@@ -212,6 +210,11 @@ internal sealed class InMemoryRecoveryLog(
                 {
                     RecoveryDiagnostics.HandlerFailed(logger, exchange, entry.Offset, ex);
                 }
+            }
+
+            if (!_stopped)
+            {
+                onEnd();
             }
         }
     }

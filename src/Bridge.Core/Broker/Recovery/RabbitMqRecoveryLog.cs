@@ -18,21 +18,37 @@ namespace Bridge.Broker.Recovery;
 /// from an offset.
 /// </summary>
 /// <remarks>
+/// Where a stream ends cannot be asked over AMQP 0-9-1, and this instance's tail reader may lag behind it (or
+/// behind the instance that gave a client its position). So the end is marked: a replay appends a marker (an empty
+/// message of type <c>bridge.recovery.marker</c>, published to the stream itself through the default exchange, so no
+/// watch of the exchange sees it) once its reader is attached, and ends when its reader reaches that marker: every
+/// message stored before the request is replayed, whichever instance serves it. Each tail reader does the same when
+/// it starts, so the instance knows its tail from then on and a replay can start no later than it. Every reader
+/// skips markers (their offsets are never a position).
+/// <para>
 /// It has its own connection, beside <see cref="RabbitMqBroker"/>'s, so that the broker needs no hook. Automatic
 /// recovery restores the connection and channels, but not the consumers (topology recovery is off): a stream
 /// consumer recovered as declared would start again from its first offset, or from "next" and skip what was
 /// published meanwhile. Each reader instead resumes after the last offset it handled. Consumer tags are chosen
 /// here, because a stream consumer can see deliveries before its consume-ok (platform.md).
+/// </para>
+/// <para>
 /// A stream's tail reader runs only while a live subscriber needs it: every message of a retained exchange also
 /// reaches the stream, and following it with no recovering watch on the instance made the bridge receive, parse
 /// and acknowledge each message twice (docs/benchmarks.md, "What was changed"). The stream keeps the messages
-/// whether or not anyone follows it, so a replay still finds them.
+/// whether or not anyone follows it, so a replay still finds them; a tail reader that starts learns its tail from a
+/// start marker before its first subscriber is told it is subscribed.
+/// </para>
 /// </remarks>
 internal sealed class RabbitMqRecoveryLog : BackgroundService, IRecoveryLog
 {
     private const string StreamPrefix = "bridge.recovery.";
+    private const string MarkerType = "bridge.recovery.marker";
     private const ushort Prefetch = 1000;
     private const int AckBatch = Prefetch / 4;
+
+    // How long a marker's publisher confirm, or a starting tail reader's wait for its own marker, may take.
+    private static readonly TimeSpan MarkerTimeout = TimeSpan.FromSeconds(10);
 
     private readonly RecoveryOptions _options;
     private readonly RabbitMqOptions _rabbitOptions;
@@ -44,7 +60,10 @@ internal sealed class RabbitMqRecoveryLog : BackgroundService, IRecoveryLog
     private readonly Dictionary<string, TailState> _tails;
     private readonly ConcurrentDictionary<StreamReader, bool> _readers = new();
     private readonly SemaphoreSlim _recovered = new(0);
+    private readonly SemaphoreSlim _markerChannelLock = new(1, 1);
     private volatile IConnection? _connection;
+    private IChannel? _markerChannel;
+    private IConnection? _markerChannelConnection;
 
     public RabbitMqRecoveryLog(
         IOptions<RabbitMqOptions> rabbitOptions,
@@ -76,18 +95,12 @@ internal sealed class RabbitMqRecoveryLog : BackgroundService, IRecoveryLog
 
     public string Epoch => _options.Epoch;
 
-    /// <summary>True once every stream is declared (each is followed from the first live subscriber on, see the remarks).</summary>
+    /// <summary>True once every stream is declared and followed.</summary>
     public bool IsReady { get; private set; }
 
     public static string StreamName(string exchange) => StreamPrefix + exchange;
 
     public bool Retains(string exchange) => _tails.ContainsKey(exchange);
-
-    public long? KnownTail(string exchange)
-    {
-        var tail = Tail(exchange).Offset;
-        return tail < 0 ? null : tail;
-    }
 
     public async ValueTask<IAsyncDisposable> SubscribeAsync(string exchange, string bindingKey, RetainedHandler handler, CancellationToken cancellationToken)
     {
@@ -103,26 +116,38 @@ internal sealed class RabbitMqRecoveryLog : BackgroundService, IRecoveryLog
     /// <summary>Whether this instance follows <paramref name="exchange"/>'s stream now (it has live subscribers), for diagnostics and tests.</summary>
     public bool IsFollowing(string exchange) => Tail(exchange).IsFollowing;
 
-    public async ValueTask<RecoveryReplay> ReplayAsync(string exchange, long after, RetainedHandler handler, CancellationToken cancellationToken)
+    public async ValueTask<IAsyncDisposable> ReplayAsync(string exchange, long after, RetainedHandler handler, ReplayEndHandler onEnd, CancellationToken cancellationToken)
     {
         if (_connection is not { IsOpen: true } connection || !IsReady)
         {
             throw new BrokerUnavailableException($"the recovery streams at {_address} are not ready yet");
         }
 
-        var reader = new StreamReader(this, exchange, handler, lastOffset: after);
+        // No later than this instance's own tail, which lies before the marker: the reader meets the marker even when
+        // the position is past the end, or past what this instance has read.
+        // (The tail is known while a recovering watch of the instance is on the exchange, which a replay's member is;
+        // unknown, the position itself is the start, and the clamp only keeps the offset arithmetic in range.)
+        var tail = Tail(exchange).Offset;
+        var readAfter = Math.Min(after, tail < 0 ? long.MaxValue - 1 : tail);
+        var marker = NewMarkerId();
+        var reader = new StreamReader(this, exchange, new ReplaySink(after, marker, handler, onEnd), lastOffset: readAfter);
         try
         {
             await reader.StartAsync(connection, cancellationToken);
+            await PublishMarkerAsync(connection, exchange, marker, cancellationToken);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex)
         {
             await reader.DisposeAsync();
+            if (ex is OperationCanceledException && cancellationToken.IsCancellationRequested)
+            {
+                throw;
+            }
+
             throw new BrokerUnavailableException($"could not read stream {StreamName(exchange)} at {_address}: {ex.Message}", ex);
         }
 
-        // A stream cannot say where it starts without being read: the first delivery tells the caller.
-        return new RecoveryReplay(reader, FirstRetained: null);
+        return reader;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -166,6 +191,12 @@ internal sealed class RabbitMqRecoveryLog : BackgroundService, IRecoveryLog
             await reader.DisposeAsync();
         }
 
+        if (_markerChannel is { } markerChannel)
+        {
+            _markerChannel = null;
+            await markerChannel.DisposeAsync();
+        }
+
         if (_connection is { } connection)
         {
             try
@@ -185,6 +216,7 @@ internal sealed class RabbitMqRecoveryLog : BackgroundService, IRecoveryLog
     public override void Dispose()
     {
         _recovered.Dispose();
+        _markerChannelLock.Dispose();
         base.Dispose();
     }
 
@@ -193,6 +225,7 @@ internal sealed class RabbitMqRecoveryLog : BackgroundService, IRecoveryLog
         var connection = await _factory.CreateConnectionAsync(_endpoints, _factory.ClientProvidedName, cancellationToken);
         try
         {
+            // Only the streams: a tail reader starts with the first recovering watch of its exchange (TailState).
             foreach (var exchange in _tails.Keys)
             {
                 await DeclareStreamAsync(connection, exchange, cancellationToken);
@@ -213,6 +246,52 @@ internal sealed class RabbitMqRecoveryLog : BackgroundService, IRecoveryLog
         IsReady = true;
         RecoveryDiagnostics.StreamsReady(_logger, string.Join(", ", _tails.Keys.Select(StreamName)), _address);
         RecoveryDiagnostics.Retaining(_logger, string.Join(", ", _tails.Keys), _options.MaxAge, _options.MaxBytes, "RabbitMQ streams", Epoch);
+    }
+
+    private static string NewMarkerId() => Guid.NewGuid().ToString("N");
+
+    /// <summary>
+    /// Appends a marker to <paramref name="exchange"/>'s stream, after every message stored so far, and waits for its
+    /// confirm. Published to the stream alone (the default exchange), so only readers of the stream see it.
+    /// </summary>
+    private async Task PublishMarkerAsync(IConnection connection, string exchange, string marker, CancellationToken cancellationToken)
+    {
+        using var timeout = new CancellationTokenSource(MarkerTimeout, _timeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
+        IChannel channel;
+        await _markerChannelLock.WaitAsync(linked.Token);
+        try
+        {
+            if (_markerChannel is not { IsOpen: true } open || !ReferenceEquals(_markerChannelConnection, connection))
+            {
+                if (_markerChannel is not null)
+                {
+                    await _markerChannel.DisposeAsync();
+                }
+
+                _markerChannel = null;
+                open = await connection.CreateChannelAsync(
+                    new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), linked.Token);
+                _markerChannel = open;
+                _markerChannelConnection = connection;
+            }
+
+            channel = open;
+        }
+        finally
+        {
+            _markerChannelLock.Release();
+        }
+
+        var properties = new BasicProperties { Type = MarkerType, MessageId = marker, Persistent = true };
+        try
+        {
+            await channel.BasicPublishAsync(string.Empty, StreamName(exchange), mandatory: false, properties, ReadOnlyMemory<byte>.Empty, linked.Token);
+        }
+        catch (OperationCanceledException ex) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"the marker on stream {StreamName(exchange)} was not confirmed within {MarkerTimeout}", ex);
+        }
     }
 
     private async Task DeclareStreamAsync(IConnection connection, string exchange, CancellationToken cancellationToken)
@@ -254,9 +333,19 @@ internal sealed class RabbitMqRecoveryLog : BackgroundService, IRecoveryLog
 
     private sealed record LiveSubscriber(TopicPattern Pattern, RetainedHandler Handler);
 
+    /// <summary>What a <see cref="StreamReader"/> hands its messages and markers to, one at a time, in stream order.</summary>
+    private interface IStreamSink
+    {
+        void OnMessage(long offset, in BrokerDelivery delivery);
+
+        void OnMarker(long offset, string? marker);
+    }
+
     /// <summary>
     /// This instance's view of one stream's tail: the offset it reached and who listens live. The reader that
-    /// follows the tail starts with the first live subscriber and stops with the last (see the class remarks).
+    /// follows the tail starts with the first live subscriber, learns where the stream ends from a start marker of
+    /// its own before that subscriber is told it is subscribed, and stops with the last subscriber (see the class
+    /// remarks); a stopped reader's offset goes stale, so it is forgotten.
     /// </summary>
     private sealed class TailState(RabbitMqRecoveryLog log, string exchange)
     {
@@ -305,8 +394,7 @@ internal sealed class RabbitMqRecoveryLog : BackgroundService, IRecoveryLog
             return new Unsubscriber(this, subscriber);
         }
 
-        // From "next": what came before is the replays' (a reader of their own); the tail stays unknown until the
-        // first delivery, which RecoveringMember handles as on an instance that has just started.
+        // From "next", then a start marker: "next" says nothing of where the stream ends, the marker's offset does.
         private async Task StartReaderAsync(LiveSubscriber subscriber, CancellationToken cancellationToken)
         {
             int generation;
@@ -315,7 +403,8 @@ internal sealed class RabbitMqRecoveryLog : BackgroundService, IRecoveryLog
                 generation = _generation;
             }
 
-            var reader = new StreamReader(log, Exchange, (long offset, in BrokerDelivery delivery) => Dispatch(generation, offset, delivery), lastOffset: null);
+            var sink = new TailSink(this, generation, NewMarkerId());
+            var reader = new StreamReader(log, Exchange, sink, lastOffset: null);
             try
             {
                 if (log._connection is not { IsOpen: true } connection)
@@ -324,12 +413,21 @@ internal sealed class RabbitMqRecoveryLog : BackgroundService, IRecoveryLog
                 }
 
                 await reader.StartAsync(connection, cancellationToken);
+                await log.PublishMarkerAsync(connection, Exchange, sink.StartMarker, cancellationToken);
+                await sink.Started.WaitAsync(MarkerTimeout, log._timeProvider, cancellationToken);
             }
             catch (Exception ex)
             {
                 ImmutableInterlocked.Update(ref _live, static (list, s) => list.Remove(s), subscriber);
                 await reader.DisposeAsync();
-                if (ex is OperationCanceledException or BrokerUnavailableException)
+                lock (_offsetLock)
+                {
+                    // Whatever the half-started reader saw is not followed any more.
+                    _generation++;
+                    _offset = -1;
+                }
+
+                if (ex is OperationCanceledException && cancellationToken.IsCancellationRequested || ex is BrokerUnavailableException)
                 {
                     throw;
                 }
@@ -367,18 +465,27 @@ internal sealed class RabbitMqRecoveryLog : BackgroundService, IRecoveryLog
             }
         }
 
-        private void Dispatch(int generation, long offset, in BrokerDelivery delivery)
+        private bool TryAdvance(int generation, long offset)
         {
-            // Before the dispatch, with a full fence: a subscriber that registered and then read the tail sees either
-            // this offset (and replays it) or a smaller one (and receives it live).
+            // Before the dispatch, under the lock (a full fence): a subscriber that registered and then read the tail
+            // sees either this offset (and replays it) or a smaller one (and receives it live).
             lock (_offsetLock)
             {
                 if (generation != _generation)
                 {
-                    return;
+                    return false;
                 }
 
                 _offset = offset;
+                return true;
+            }
+        }
+
+        private void Dispatch(int generation, long offset, in BrokerDelivery delivery)
+        {
+            if (!TryAdvance(generation, offset))
+            {
+                return;
             }
 
             foreach (var subscriber in _live)
@@ -386,6 +493,27 @@ internal sealed class RabbitMqRecoveryLog : BackgroundService, IRecoveryLog
                 if (subscriber.Pattern.IsMatch(delivery.RoutingKey))
                 {
                     subscriber.Handler(offset, delivery);
+                }
+            }
+        }
+
+        /// <summary>One tail reader's view: its generation (a stopped reader's late messages are dropped) and its start marker.</summary>
+        private sealed class TailSink(TailState tail, int generation, string startMarker) : IStreamSink
+        {
+            private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+            public string StartMarker => startMarker;
+
+            /// <summary>Completes when the reader has reached its start marker: the tail is known from then on.</summary>
+            public Task Started => _started.Task;
+
+            public void OnMessage(long offset, in BrokerDelivery delivery) => tail.Dispatch(generation, offset, delivery);
+
+            public void OnMarker(long offset, string? marker)
+            {
+                if (tail.TryAdvance(generation, offset) && marker == startMarker)
+                {
+                    _started.TrySetResult();
                 }
             }
         }
@@ -399,8 +527,63 @@ internal sealed class RabbitMqRecoveryLog : BackgroundService, IRecoveryLog
         }
     }
 
+    /// <summary>
+    /// One replay's view of its reader: messages after the position go to the handler until the replay's own marker,
+    /// which ends it. The first offset read says whether the position is still retained, the marker's whether the
+    /// position was past the end.
+    /// </summary>
+    private sealed class ReplaySink(long after, string marker, RetainedHandler handler, ReplayEndHandler onEnd) : IStreamSink
+    {
+        private bool _sawFirst;
+        private bool _ended;
+
+        public void OnMessage(long offset, in BrokerDelivery delivery)
+        {
+            if (_ended || !CheckFirst(offset) || offset <= after)
+            {
+                return;
+            }
+
+            handler(offset, delivery);
+        }
+
+        public void OnMarker(long offset, string? id)
+        {
+            if (_ended || !CheckFirst(offset) || id != marker)
+            {
+                return;
+            }
+
+            // A marker appended after the request outranks every position given out before it.
+            End(offset <= after ? ReplayOutcome.BeyondEnd : ReplayOutcome.CaughtUp, offset);
+        }
+
+        // The reader starts no later than the offset right after the position: a first offset above it means the
+        // stream was trimmed past the position.
+        private bool CheckFirst(long offset)
+        {
+            if (!_sawFirst)
+            {
+                _sawFirst = true;
+                if (offset - 1 > after)
+                {
+                    End(ReplayOutcome.Trimmed, offset);
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        private void End(ReplayOutcome outcome, long end)
+        {
+            _ended = true;
+            onEnd(outcome, end);
+        }
+    }
+
     /// <summary>One stream consumer: from an offset (a replay) or from the tail (the live reader), resumable.</summary>
-    private sealed class StreamReader(RabbitMqRecoveryLog log, string exchange, RetainedHandler handler, long? lastOffset) : IAsyncDisposable
+    private sealed class StreamReader(RabbitMqRecoveryLog log, string exchange, IStreamSink sink, long? lastOffset) : IAsyncDisposable
     {
         private readonly SemaphoreSlim _gate = new(1, 1);
         private IChannel? _channel;
@@ -509,13 +692,20 @@ internal sealed class RabbitMqRecoveryLog : BackgroundService, IRecoveryLog
             if (offset is { } value && value > Volatile.Read(ref _lastOffset))
             {
                 Volatile.Write(ref _lastOffset, value);
-                var message = new BrokerDelivery(exchange, delivery.RoutingKey, delivery.Body, ReceivedTimestamp: Stopwatch.GetTimestamp())
-                {
-                    MessageId = delivery.BasicProperties.MessageId,
-                };
                 try
                 {
-                    handler(value, message);
+                    if (delivery.BasicProperties.Type == MarkerType)
+                    {
+                        sink.OnMarker(value, delivery.BasicProperties.MessageId);
+                    }
+                    else
+                    {
+                        var message = new BrokerDelivery(exchange, delivery.RoutingKey, delivery.Body, ReceivedTimestamp: Stopwatch.GetTimestamp())
+                        {
+                            MessageId = delivery.BasicProperties.MessageId,
+                        };
+                        sink.OnMessage(value, message);
+                    }
                 }
                 catch (Exception ex)
                 {

@@ -33,13 +33,6 @@ public sealed class RecoveryOptions
     [RegularExpression("^[A-Za-z0-9]{1,32}$", ErrorMessage = "Bridge:Recovery:Epoch must be 1 to 32 letters or digits.")]
     public string Epoch { get; set; } = "1";
 
-    /// <summary>
-    /// When the last offset is not known yet (a RabbitMQ instance that has seen no message since it started), a
-    /// replay that receives nothing for this long is taken as caught up for the <c>recovered</c> frame.
-    /// </summary>
-    [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00", ErrorMessage = "Bridge:Recovery:QuietPeriod must be between {1} and {2}.")]
-    public TimeSpan QuietPeriod { get; set; } = TimeSpan.FromSeconds(1);
-
     /// <summary>Live frames a recovering watch may hold while its replay catches up; past that the connection is let go, as a slow consumer is.</summary>
     [Range(16, 10_000_000, ErrorMessage = "Bridge:Recovery:MaxHeldFrames must be between {1} and {2}.")]
     public int MaxHeldFrames { get; set; } = 100_000;

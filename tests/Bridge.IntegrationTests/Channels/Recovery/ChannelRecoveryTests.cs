@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Bridge.Broker;
+using Bridge.Broker.Recovery;
 using Bridge.IntegrationTests.Infrastructure;
 
 namespace Bridge.IntegrationTests.Channels.Recovery;
@@ -12,7 +14,7 @@ namespace Bridge.IntegrationTests.Channels.Recovery;
 public abstract class ChannelRecoveryTests<TFixture>(TFixture fixture) : IClassFixture<TFixture>
     where TFixture : BridgeFixture, IRecoveryFixture
 {
-    private static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(400);
+    protected static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(400);
 
     protected TFixture Fixture { get; } = fixture;
 
@@ -32,13 +34,9 @@ public abstract class ChannelRecoveryTests<TFixture>(TFixture fixture) : IClassF
             lastPosition = seen[^1].Position;
         }
 
-        // As in the collection test below: the instance the client comes back to has read the 100 from its stream
-        // (a recovering watcher there has them) before the replay starts, so all 100 count as missed.
-        await using var sentinel = await ChannelClient.ConnectAsync(Fixture.ReconnectUri("mq"));
-        await sentinel.SendTextAsync(MqWatch(key, since: null));
-        await sentinel.SyncAsync();
+        // Right after publishing, whether or not the instance the client comes back to has read them yet: the
+        // replay goes to the stream's end as it is when the watch arrives.
         await PublishNumbersAsync(key, 100, 100);
-        await ReceiveNumbersAsync(sentinel, 100);
 
         await using var second = await ChannelClient.ConnectAsync(Fixture.ReconnectUri("mq"));
         await second.SendTextAsync(MqWatch(key, since: lastPosition));
@@ -73,13 +71,8 @@ public abstract class ChannelRecoveryTests<TFixture>(TFixture fixture) : IClassF
             lastPosition = (await ReceiveNumbersAsync(first, 10))[^1].Position;
         }
 
-        // The instance the client comes back to has read these 50 from its stream before the replay starts (see the
-        // first test), so at least 50 count as missed.
-        await using var sentinel = await ChannelClient.ConnectAsync(Fixture.ReconnectUri("mq"));
-        await sentinel.SendTextAsync(MqWatch(key, since: null));
-        await sentinel.SyncAsync();
+        // These 50 are stored before the watch comes back, so at least 50 count as missed (see the first test).
         await PublishNumbersAsync(key, 10, 50);
-        await ReceiveNumbersAsync(sentinel, 50);
 
         // Publishing goes on while the second connection replays: the seam falls somewhere in this stream.
         await using var second = await ChannelClient.ConnectAsync(Fixture.ReconnectUri("mq"));
@@ -181,18 +174,9 @@ public abstract class ChannelRecoveryTests<TFixture>(TFixture fixture) : IClassF
             lastPosition = (string)frame["position"]!;
         }
 
-        // The instance the client comes back to must have read these changes from its stream before the replay
-        // starts; otherwise the later ones reach the client live, after `recovered` (nothing lost, but not the order
-        // this test pins). A recovering watcher already on that instance shows when it has.
-        await using var sentinel = await ChannelClient.ConnectAsync(Fixture.ReconnectUri("nodes"));
-        await sentinel.SendTextAsync(watch(null));
-        await sentinel.SyncAsync();
-
         await PublishNodeAsync("updated", "n1", group);
         await PublishNodeAsync("updated", "other", "not-" + group);
         await PublishNodeAsync("destroyed", "n0", group);
-        await sentinel.ReceiveAsync(awaiting: "n1's update on the instance the client comes back to");
-        await sentinel.ReceiveAsync(awaiting: "n0's removal on the instance the client comes back to");
 
         await using var second = await ChannelClient.ConnectAsync(Fixture.ReconnectUri("nodes"));
         await second.SendTextAsync(watch(lastPosition));
@@ -262,14 +246,14 @@ public abstract class ChannelRecoveryTests<TFixture>(TFixture fixture) : IClassF
         await second.AssertNothingAsync(Quiet);
     }
 
-    private static string NewKey() => "r" + Guid.NewGuid().ToString("N")[..12];
+    protected static string NewKey() => "r" + Guid.NewGuid().ToString("N")[..12];
 
-    private static string MqWatch(string key, string? since) =>
+    protected static string MqWatch(string key, string? since) =>
         $$"""{"handler":"watch","params":{"exchange":"on.test","routingKey":"{{key}}.#"},"recover":true""" + SinceMember(since) + "}";
 
     private static string SinceMember(string? since) => since is null ? "" : $",\"since\":\"{since}\"";
 
-    private async Task PublishNumbersAsync(string key, int from, int count)
+    protected async Task PublishNumbersAsync(string key, int from, int count)
     {
         for (var n = from; n < from + count; n++)
         {
@@ -290,7 +274,7 @@ public abstract class ChannelRecoveryTests<TFixture>(TFixture fixture) : IClassF
             ["ts_display"] = 1_700_000_000,
         }.ToJsonString());
 
-    private static async Task<List<(int N, string Position)>> ReceiveNumbersAsync(ChannelClient client, int count)
+    protected static async Task<List<(int N, string Position)>> ReceiveNumbersAsync(ChannelClient client, int count)
     {
         var frames = new List<(int N, string Position)>();
         while (frames.Count < count)
@@ -303,7 +287,7 @@ public abstract class ChannelRecoveryTests<TFixture>(TFixture fixture) : IClassF
         return frames;
     }
 
-    private static void AssertIncreasing(IReadOnlyList<(int N, string Position)> frames)
+    protected static void AssertIncreasing(IReadOnlyList<(int N, string Position)> frames)
     {
         var offsets = frames.Select(static f => long.Parse(f.Position[(f.Position.LastIndexOf('-') + 1)..], CultureInfo.InvariantCulture)).ToList();
         for (var i = 1; i < offsets.Count; i++)
@@ -318,4 +302,66 @@ public abstract class ChannelRecoveryTests<TFixture>(TFixture fixture) : IClassF
 public sealed class EmbeddedChannelRecoveryTests(EmbeddedRecoveryFixture fixture) : ChannelRecoveryTests<EmbeddedRecoveryFixture>(fixture);
 
 [Collection(RabbitMqCollection.Name)]
-public sealed class RabbitMqChannelRecoveryTests(TwoInstanceRabbitMqFixture fixture) : ChannelRecoveryTests<TwoInstanceRabbitMqFixture>(fixture);
+public sealed class RabbitMqChannelRecoveryTests(TwoInstanceRabbitMqFixture fixture) : ChannelRecoveryTests<TwoInstanceRabbitMqFixture>(fixture)
+{
+    /// <summary>
+    /// The instance the client comes back to lags: its own stream reader is held at the first message of the test
+    /// (a subscriber of its recovery log that blocks), behind both the position the client got from the other
+    /// instance and the 100 messages published after it. The replay still covers everything stored before the watch
+    /// arrived, and <c>recovered</c> counts all 100 before any live frame, while that reader is still held.
+    /// </summary>
+    [Fact]
+    public async Task RecoveringWatch_OnAnInstanceWhoseReaderLags_ReplaysUpToTheStreamsEnd_BeforeRecovered()
+    {
+        var key = NewKey();
+        using var held = new ManualResetEventSlim(false);
+        using var reached = new ManualResetEventSlim(false);
+        var log = Fixture.Second.Services.GetRequiredService<IRecoveryLog>();
+        var blocker = await log.SubscribeAsync("on.test", $"{key}.#", (long _, in BrokerDelivery _) =>
+        {
+            if (!reached.IsSet)
+            {
+                reached.Set();
+                held.Wait(TimeSpan.FromSeconds(60));
+            }
+        }, CancellationToken.None);
+        try
+        {
+            string lastPosition;
+            await using (var first = await ChannelClient.ConnectAsync(Fixture.WebSocketUri("mq")))
+            {
+                await first.SendTextAsync(MqWatch(key, since: null));
+                await first.SyncAsync();
+                await PublishNumbersAsync(key, 0, 10);
+                lastPosition = (await ReceiveNumbersAsync(first, 10))[^1].Position;
+            }
+
+            await PublishNumbersAsync(key, 10, 100);
+            Assert.True(reached.Wait(TimeSpan.FromSeconds(30)), "the second instance's stream reader never reached the test's first message");
+
+            await using var second = await ChannelClient.ConnectAsync(Fixture.ReconnectUri("mq"));
+            await second.SendTextAsync(MqWatch(key, since: lastPosition));
+            var missed = await ReceiveNumbersAsync(second, 100);
+            Assert.Equal(Enumerable.Range(10, 100), missed.Select(static f => f.N));
+            AssertIncreasing([(9, lastPosition), .. missed]);
+            var recovered = await second.ReceiveAsync(awaiting: "the recovered frame");
+            Assert.Equal("recovered", (string?)recovered["handler"]);
+            Assert.True((bool?)recovered["recovered"], recovered.ToJsonString());
+            Assert.Equal(100, (int?)recovered["missed"]);
+            Assert.False(held.IsSet);
+
+            // Let the reader go: what it now reads was replayed already and is not sent again; new messages come live.
+            held.Set();
+            await PublishNumbersAsync(key, 110, 5);
+            var live = await ReceiveNumbersAsync(second, 5);
+            Assert.Equal(Enumerable.Range(110, 5), live.Select(static f => f.N));
+            AssertIncreasing([missed[^1], .. live]);
+            await second.AssertNothingAsync(Quiet);
+        }
+        finally
+        {
+            held.Set();
+            await blocker.DisposeAsync();
+        }
+    }
+}
