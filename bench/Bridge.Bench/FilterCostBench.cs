@@ -146,10 +146,19 @@ public static class FilterCostBench
             events);
     }
 
-    private static async Task<ChildProcess> StartAsync(string bridgeDll, string? amqpUri, string logDirectory, CancellationToken cancellationToken)
+    private static Task<ChildProcess> StartAsync(string bridgeDll, string? amqpUri, string logDirectory, CancellationToken cancellationToken) =>
+        StartBridgeAsync(bridgeDll, amqpUri is null ? "bridge-filter-embedded" : "bridge-filter-rabbitmq", Account, Password,
+            amqpUri is null ? [] : [$"--Bridge:RabbitMq:Uri={amqpUri}"], logDirectory, cancellationToken);
+
+    /// <summary>
+    /// A fresh bridge of the bench's own scenarios: anonymous channels, no demo traffic, its own data directory, and
+    /// one admin account (<paramref name="admin"/>) for <c>POST /api/publish</c>; <paramref name="extraArguments"/> add to it.
+    /// </summary>
+    internal static async Task<ChildProcess> StartBridgeAsync(
+        string bridgeDll, string name, string admin, string adminPassword, IEnumerable<string> extraArguments, string logDirectory, CancellationToken cancellationToken)
     {
         var port = LoopbackPorts.Free(1)[0];
-        var dataDirectory = Directory.CreateTempSubdirectory("bridge-bench-filter-").FullName;
+        var dataDirectory = Directory.CreateTempSubdirectory(name + "-").FullName;
         var arguments = new List<string>
         {
             bridgeDll,
@@ -157,19 +166,15 @@ public static class FilterCostBench
             "--Bridge:Channels:AllowAnonymous=true",
             "--Bridge:Demo:Enabled=false",
             $"--Bridge:DataDirectory={dataDirectory}",
-            $"--Bridge:Accounts:0:Name={Account}",
-            $"--Bridge:Accounts:0:Password={Password}",
+            $"--Bridge:Accounts:0:Name={admin}",
+            $"--Bridge:Accounts:0:Password={adminPassword}",
             "--Bridge:Accounts:0:IsAdmin=true",
             "--Logging:LogLevel:Default=Warning",
         };
-        if (amqpUri is not null)
-        {
-            arguments.Add($"--Bridge:RabbitMq:Uri={amqpUri}");
-        }
+        arguments.AddRange(extraArguments);
 
         return await ChildProcess.StartAsync(
-            amqpUri is null ? "bridge-filter-embedded" : "bridge-filter-rabbitmq", arguments,
-            new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Production" },
+            name, arguments, new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Production" },
             Path.GetDirectoryName(bridgeDll)!, port, "/readyz", logDirectory, cancellationToken);
     }
 

@@ -23,27 +23,14 @@ public static class GuessingCostBench
 
     public static async Task<GuessingCostResult> RunAsync(string bridgeDll, int events, int repetitions, string logDirectory, CancellationToken cancellationToken)
     {
-        var port = LoopbackPorts.Free(1)[0];
-        var dataDirectory = Directory.CreateTempSubdirectory("bridge-bench-guessing-").FullName;
-        var arguments = new List<string>
-        {
-            bridgeDll,
-            "--urls", $"http://127.0.0.1:{port}",
-            "--Bridge:Channels:AllowAnonymous=true",
-            "--Bridge:Demo:Enabled=false",
-            $"--Bridge:DataDirectory={dataDirectory}",
-            $"--Bridge:Accounts:0:Name={Admin}",
-            $"--Bridge:Accounts:0:Password={AdminPassword}",
-            "--Bridge:Accounts:0:IsAdmin=true",
+        await using var bridge = await FilterCostBench.StartBridgeAsync(bridgeDll, "bridge-guessing", Admin, AdminPassword,
+        [
             $"--Bridge:Accounts:1:Name={Victim}",
             "--Bridge:Accounts:1:Password=victim-secret",
             "--Bridge:Auth:FailedPasswordsPerAddress=1000000",
             "--Bridge:Auth:FailedPasswordsPerAccount=1000000",
-            "--Logging:LogLevel:Default=Warning",
-        };
-        await using var bridge = await ChildProcess.StartAsync(
-            "bridge-guessing", arguments, new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Production" },
-            Path.GetDirectoryName(bridgeDll)!, port, "/readyz", logDirectory, cancellationToken);
+        ], logDirectory, cancellationToken);
+        var port = bridge.Port;
 
         using var http = await FilterCostBench.PublisherAsync(port, Admin, AdminPassword, cancellationToken);
         await using var watcher = await BenchSocket.ConnectAsync(port, "nodes", cancellationToken);
