@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using Bridge.Broker;
@@ -10,6 +11,7 @@ using Bridge.IntegrationTests.Infrastructure;
 using Bridge.IntegrationTests.Notifications;
 using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
 using Xunit.Abstractions;
 
 namespace Bridge.IntegrationTests.Cluster;
@@ -130,7 +132,7 @@ public sealed class ClusterFailoverTests(RabbitMqClusterFixture fixture, ITestOu
             await WaitForRecoveryStreamsAsync(run.B);
             run.A = await StartInstanceAsync(WithEndpoints(shared, 0, 1, 2), run.LogsA);
             await RunFailoverAsync(run, watched, notifications, receiver, withRecoveringWatch, kill);
-            output.WriteLine($"{run.Published} published; never confirmed by the broker (and still received everywhere): {(run.Unconfirmed.IsEmpty ? "none" : string.Join(", ", run.Unconfirmed))}");
+            output.WriteLine($"{run.Published} published; never confirmed by the broker (and still received everywhere): {(run.Unconfirmed.IsEmpty ? "none" : string.Join(", ", run.Unconfirmed))}; nacked: {(run.Nacked.IsEmpty ? "none" : string.Join(", ", run.Nacked))}");
         }
         catch (Exception)
         {
@@ -261,13 +263,16 @@ public sealed class ClusterFailoverTests(RabbitMqClusterFixture fixture, ITestOu
         await sampling.WaitAsync(StepTimeout);
         var total = run.Published;
         Assert.True(total >= 100, $"only {total} messages were published");
+        var nackedWatched = run.NackedOn(watched);
+        var nackedNotifications = run.NackedOn(notifications);
+        var last = Enumerable.Range(0, total).Last(n => !nackedWatched.Contains(n));
 
         run.Step = "waiting for the watches to receive the last message";
-        await watcherA.WaitForAsync(total - 1, TimeSpan.FromSeconds(30));
-        await watcherB.WaitForAsync(total - 1, TimeSpan.FromSeconds(30));
+        await watcherA.WaitForAsync(last, TimeSpan.FromSeconds(30));
+        await watcherB.WaitForAsync(last, TimeSpan.FromSeconds(30));
         if (recoveringOnA is not null && recoveringOnB is not null)
         {
-            await recoveringOnB.WaitForAsync(total - 1, TimeSpan.FromSeconds(30));
+            await recoveringOnB.WaitForAsync(last, TimeSpan.FromSeconds(30));
 
             // The recovering watcher has every message exactly once, in order, across both instances, and one
             // recovered:true frame; positions are valid on either instance. ("missed" may be 0: a producer stalled on
@@ -278,7 +283,7 @@ public sealed class ClusterFailoverTests(RabbitMqClusterFixture fixture, ITestOu
             Assert.Empty(recoveringOnB.Others);
             await Task.Delay(500);
             var seen = recoveringOnA.Received.Concat(recoveringOnB.Received).ToList();
-            Assert.True(Enumerable.Range(0, total).SequenceEqual(seen),
+            Assert.True(OnceEach(total, nackedWatched, seen).SequenceEqual(seen),
                 $"the recovering watch saw {seen.Count} items for {total} published (A {recoveringOnA.Received.Count}, since {since}): " +
                 string.Join(",", seen));
         }
@@ -293,18 +298,27 @@ public sealed class ClusterFailoverTests(RabbitMqClusterFixture fixture, ITestOu
         // The history stores each notification exactly once, whichever instance stored it.
         run.Step = "reading the history";
         using var history = NotificationTestSupport.Http(b);
-        await NotificationTestSupport.WaitForHistoryAsync(history, "?limit=500", items => items.Count >= total, $"{total} stored notifications");
+        await NotificationTestSupport.WaitForHistoryAsync(history, "?limit=500", items => items.Count >= total - nackedNotifications.Count, $"{total} stored notifications");
         await Task.Delay(1000);
         var items = (await NotificationTestSupport.GetPageAsync(history, "?limit=500"))["items"]!.AsArray();
         var stored = items.Select(item => (string)item!["id"]!).ToList();
-        Assert.Equal(Enumerable.Range(0, total).Select(n => $"tx-cluster-{n}").Order(StringComparer.Ordinal), stored.Order(StringComparer.Ordinal));
+        var storedNumbers = stored.Select(static id => int.Parse(id["tx-cluster-".Length..], CultureInfo.InvariantCulture)).Order().ToList();
+        Assert.Equal(OnceEach(total, nackedNotifications, storedNumbers), storedNumbers);
 
         // No webhook delivery is lost (at least once: a delivery in flight on the dead node's connection comes again).
         run.Step = "waiting for the webhook deliveries";
-        await receiver.WaitForAsync(r => DistinctEvents(r).Count >= total, $"{total} webhook deliveries", TimeSpan.FromSeconds(60));
-        Assert.Equal(Enumerable.Range(0, total).Select(n => $"tx-cluster-{n}").Order(StringComparer.Ordinal), DistinctEvents(receiver.Requests).Order(StringComparer.Ordinal));
+        await receiver.WaitForAsync(r => DistinctEvents(r).Count >= total - nackedNotifications.Count, $"{total} webhook deliveries", TimeSpan.FromSeconds(60));
+        var delivered = DistinctEvents(receiver.Requests).Select(static id => int.Parse(id["tx-cluster-".Length..], CultureInfo.InvariantCulture)).Order().ToList();
+        Assert.Equal(OnceEach(total, nackedNotifications, delivered), delivered);
         run.Step = "done";
     }
+
+    /// <summary>
+    /// What a check must hold: every message 0..total-1 once, in order, except that one the broker nacked may be
+    /// missing (a nack tells the publisher the broker did not take it everywhere; see PublishAsync).
+    /// </summary>
+    private static List<int> OnceEach(int total, IReadOnlySet<int> nacked, IReadOnlyCollection<int> seen) =>
+        [.. Enumerable.Range(0, total).Where(n => !nacked.Contains(n) || seen.Contains(n))];
 
     /// <summary>
     /// Publishes one message and waits a bounded time for its confirm. Seen in three runs out of five: the broker
@@ -324,6 +338,13 @@ public sealed class ClusterFailoverTests(RabbitMqClusterFixture fixture, ITestOu
         {
             run.Unconfirmed.Enqueue($"{exchange} #{n}");
         }
+        catch (PublishException)
+        {
+            // basic.nack (seen when node 0 is killed: a quorum queue's leader went with it). A real publisher would
+            // publish it again; here a copy would be a second message for the queues that did take it, so it is noted
+            // and the checks let it be missing (once at most), never doubled.
+            run.Nacked.Enqueue((exchange, n));
+        }
     }
 
     private static async Task<BridgeHost> StartInstanceAsync(Dictionary<string, string?> settings, CapturingLoggerProvider logs) =>
@@ -333,7 +354,7 @@ public sealed class ClusterFailoverTests(RabbitMqClusterFixture fixture, ITestOu
     private async Task<string> DiagnoseAsync(FailoverRun run)
     {
         var text = new StringBuilder();
-        text.AppendLine($"--- failover diagnostics: step '{run.Step}', {run.Published} published, never confirmed: {string.Join(", ", run.Unconfirmed)}");
+        text.AppendLine($"--- failover diagnostics: step '{run.Step}', {run.Published} published, never confirmed: {string.Join(", ", run.Unconfirmed)}; nacked: {string.Join(", ", run.Nacked)}");
         text.AppendLine($"recovering watch on A: {run.RecoveringOnA?.Describe() ?? "none"}; on B: {run.RecoveringOnB?.Describe() ?? "none"}");
         text.AppendLine($"recovering watch on A, n@position: {string.Join(" ", run.RecoveringOnA?.Positioned ?? [])}");
         text.AppendLine($"recovering watch on B, n@position: {string.Join(" ", run.RecoveringOnB?.Positioned ?? [])}");
@@ -589,6 +610,10 @@ public sealed class ClusterFailoverTests(RabbitMqClusterFixture fixture, ITestOu
         private int _published;
 
         public ConcurrentQueue<string> Unconfirmed { get; } = new();
+
+        public ConcurrentQueue<(string Exchange, int N)> Nacked { get; } = new();
+
+        public IReadOnlySet<int> NackedOn(string exchange) => Nacked.Where(n => n.Exchange == exchange).Select(static n => n.N).ToHashSet();
 
         public required string Watched { get; init; }
 
