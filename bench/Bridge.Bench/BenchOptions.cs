@@ -49,6 +49,12 @@ public sealed class BenchOptions
           --telemetry-cost L         issue 15: fan-out throughput with OpenTelemetry off, metrics only and
                                      metrics + tracing, at these subscriber counts (first --sizes payload,
                                      --reps repetitions each; default none: skipped)
+          --recovery-cost L          issue 16: fan-out throughput with plain watches and with "recover": true
+                                     (fed by the recovery stream), at these subscriber counts (first --sizes
+                                     payload, --reps repetitions each; default none: skipped)
+          --replay-messages N        issue 16: the replay rate: one recovering watcher away while N messages
+                                     are published, then back with "since"; missed messages per second until
+                                     "recovered" (--reps repetitions; default 0: skipped)
         """;
 
     public bool ShowHelp { get; private set; }
@@ -116,6 +122,12 @@ public sealed class BenchOptions
 
     /// <summary>Subscriber counts of the telemetry on/off scenario (<see cref="TelemetryCostBench"/>); none skips it.</summary>
     public IReadOnlyList<int> TelemetryCostSubscribers { get; private set; } = [];
+
+    /// <summary>Subscriber counts of the recovery on/off scenario (<see cref="RecoveryCostBench"/>); none skips it.</summary>
+    public IReadOnlyList<int> RecoveryCostSubscribers { get; private set; } = [];
+
+    /// <summary>Missed messages per replay of the replay-rate scenario (<see cref="ReplayRateBench"/>); 0 skips it.</summary>
+    public int ReplayMessages { get; private set; }
 
     /// <summary>The command line as given, for the report.</summary>
     public string CommandLine { get; private set; } = string.Empty;
@@ -237,6 +249,12 @@ public sealed class BenchOptions
                     break;
                 case "--telemetry-cost":
                     options.TelemetryCostSubscribers = IntList(name, Value(), allowEmpty: true);
+                    break;
+                case "--recovery-cost":
+                    options.RecoveryCostSubscribers = IntList(name, Value(), allowEmpty: true);
+                    break;
+                case "--replay-messages":
+                    options.ReplayMessages = Int(name, Value(), min: 0);
                     break;
                 default:
                     throw new ArgumentException($"unknown option {name}");
