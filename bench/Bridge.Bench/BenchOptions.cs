@@ -24,8 +24,8 @@ public sealed class BenchOptions
           --distinct L               distinct-watch counts: N clients each watching their own node, mq and
                                      filtered catalogs (default 100,1000,5000; empty skips them)
           --distinct-messages N      messages per distinct-watch run, one recipient each (default 20000)
-          --baseline-bridge PATH     also run the distinct watches on this Bridge.dll (a build from before a
-                                     change), for before/after figures from the same run
+          --baseline-bridge PATH     also run the fan-out rows and the distinct watches on this Bridge.dll (a
+                                     build from before a change), for before/after figures from the same run
           --idle-connections N       idle connections for the memory figure (default 5000; 0 skips it)
           --many-connections N       idle watching connections on one bridge, opened by several client
                                      processes (default 19000; 0 skips it)
@@ -316,6 +316,9 @@ public enum SystemKind
 
     /// <summary>The .NET peer: RabbitMQ → a SignalR hub (child process) broadcasting to a group → HubConnection clients.</summary>
     SignalR,
+
+    /// <summary>The bridge built from before a change (<c>--baseline-bridge</c>), on the same rows as <see cref="Bridge"/>.</summary>
+    BridgeBefore,
 }
 
 /// <summary>Where the query benchmark's collection lives.</summary>

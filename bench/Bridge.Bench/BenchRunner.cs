@@ -46,7 +46,7 @@ public static class BenchRunner
 
         foreach (var subscribers in options.Subscribers.Union(options.LatencySubscribers).Order())
         {
-            foreach (var system in options.Systems)
+            foreach (var system in FanOutSystems(options))
             {
                 await MeasureFanOutAsync(context, system, subscribers, cancellationToken);
             }
@@ -98,6 +98,19 @@ public static class BenchRunner
         Console.WriteLine(report);
         Console.WriteLine($"results in {Path.GetFullPath(options.OutputDirectory)}");
         return 0;
+    }
+
+    /// <summary>The systems of the fan-out rows: the chosen ones, and the baseline build right after the bridge.</summary>
+    private static IEnumerable<SystemKind> FanOutSystems(BenchOptions options)
+    {
+        foreach (var system in options.Systems)
+        {
+            yield return system;
+            if (system == SystemKind.Bridge && options.BaselineBridgePath is not null)
+            {
+                yield return SystemKind.BridgeBefore;
+            }
+        }
     }
 
     private static async Task MeasureFanOutAsync(RunContext context, SystemKind system, int subscribers, CancellationToken cancellationToken)
@@ -284,11 +297,11 @@ public static class BenchRunner
         context.Results.BrokerHop.Add(result);
     }
 
-    /// <summary>The SignalR peer's clients are HubConnections; every other system's are raw WebSockets.</summary>
+    /// <summary>The SignalR peer's clients are HubConnections; every other system's are raw WebSockets (the baseline build speaks the bridge's protocol).</summary>
     private static async Task<IDeliveryFleet> ConnectFleetAsync(SystemKind system, Uri endpoint, int count, CancellationToken cancellationToken) =>
         system == SystemKind.SignalR
             ? await SignalRFleet.ConnectAsync(endpoint, count, cancellationToken)
-            : await SubscriberFleet.ConnectAsync(system, endpoint, count, cancellationToken);
+            : await SubscriberFleet.ConnectAsync(system == SystemKind.BridgeBefore ? SystemKind.Bridge : system, endpoint, count, cancellationToken);
 
     private static async Task<DeliveryRun> RunOnceAsync(
         IDeliveryFleet fleet, IBenchPublisher publisher, int messages, int size, double rate, bool recordLatency, CancellationToken cancellationToken)
@@ -436,6 +449,8 @@ public static class BenchRunner
         {
             case SystemKind.Bridge:
                 return await StartBridgeAsync(context, [], cancellationToken);
+            case SystemKind.BridgeBefore:
+                return await StartBridgeAsync(context with { BridgeDll = context.Options.BaselineBridgePath! }, [], cancellationToken);
             case SystemKind.SignalR:
                 return await StartSignalRPeerAsync(context, cancellationToken);
             case SystemKind.WebStomp:
