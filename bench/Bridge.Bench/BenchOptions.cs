@@ -24,8 +24,9 @@ public sealed class BenchOptions
           --distinct L               distinct-watch counts: N clients each watching their own node, mq and
                                      filtered catalogs (default 100,1000,5000; empty skips them)
           --distinct-messages N      messages per distinct-watch run, one recipient each (default 20000)
-          --baseline-bridge PATH     also run the fan-out rows and the distinct watches on this Bridge.dll (a
-                                     build from before a change), for before/after figures from the same run
+          --baseline-bridge PATH     also run the fan-out rows, the distinct watches and the telemetry cost's
+                                     metrics + tracing on this Bridge.dll (a build from before a change),
+                                     for before/after figures from the same run
           --idle-connections N       idle connections for the memory figure (default 5000; 0 skips it)
           --many-connections N       idle watching connections on one bridge, opened by several client
                                      processes (default 19000; 0 skips it)
@@ -87,7 +88,7 @@ public sealed class BenchOptions
 
     public int DistinctMessages { get; private set; } = 20_000;
 
-    /// <summary>A pre-change Bridge.dll to run the distinct watches on as well; null: only the current build.</summary>
+    /// <summary>A pre-change Bridge.dll to run the distinct watches and the telemetry cost's metrics + tracing on as well; null: only the current build.</summary>
     public string? BaselineBridgePath { get; private set; }
 
     public int ManyConnections { get; private set; } = 19_000;

@@ -252,15 +252,16 @@ public static class BenchRunner
     private static async Task<TelemetryCostResult> MeasureTelemetryCostAsync(RunContext context, int subscribers, int size, CancellationToken cancellationToken)
     {
         var options = context.Options;
-        var result = new TelemetryCostResult(subscribers, size, options.MessagesFor(subscribers));
+        var configurations = TelemetryCostBench.ConfigurationsFor(options.BaselineBridgePath);
+        var result = new TelemetryCostResult(subscribers, size, options.MessagesFor(subscribers), configurations);
         for (var rep = 0; rep < options.Repetitions; rep++)
         {
             // A different configuration goes first in each repetition, so none always runs right after a build or a start.
-            var configurations = TelemetryCostBench.Configurations;
             for (var i = 0; i < configurations.Count; i++)
             {
                 var configuration = configurations[(i + rep) % configurations.Count];
-                await using var target = await StartBridgeAsync(context, configuration.Arguments, cancellationToken);
+                var bridge = configuration.BridgeDll is { } dll ? context with { BridgeDll = dll } : context;
+                await using var target = await StartBridgeAsync(bridge, configuration.Arguments, cancellationToken);
                 await using var fleet = await SubscriberFleet.ConnectAsync(SystemKind.Bridge, target.Endpoint, subscribers, cancellationToken);
 
                 // A whole untimed run first, then a pause: a fresh process compiles the hot path (and, with telemetry
@@ -274,7 +275,7 @@ public static class BenchRunner
                 result.Rates[configuration.Name].Add(run.DeliveriesPerSecond);
                 result.Cpu[configuration.Name].Add(cpu);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  telemetry {configuration.Name,-15} N={subscribers,5} {size,5} B  M={result.Messages,6}: {run.DeliveriesPerSecond,10:N0} deliveries/s ({run.Received}/{run.Expected}; server CPU {cpu:F2} µs/delivery)"));
+                    $"  telemetry {configuration.Name,-22} N={subscribers,5} {size,5} B  M={result.Messages,6}: {run.DeliveriesPerSecond,10:N0} deliveries/s ({run.Received}/{run.Expected}; server CPU {cpu:F2} µs/delivery)"));
             }
         }
 

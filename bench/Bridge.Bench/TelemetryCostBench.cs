@@ -7,7 +7,9 @@ namespace Bridge.Bench;
 /// Issue 15's figure: the bridge's fan-out throughput with OpenTelemetry off (<c>Bridge:Metrics:Enabled=false</c>,
 /// <c>Bridge:Tracing:Enabled=false</c>), with metrics only (the default configuration) and with metrics and tracing
 /// (<c>Bridge:Tracing:Enabled=true</c>): a fresh bridge for each, the same subscribers, payload and message count,
-/// the three measured in turn in every repetition so that the machine's drift falls on all of them.
+/// the three measured in turn in every repetition so that the machine's drift falls on all of them. Given
+/// <c>--baseline-bridge</c>, metrics + tracing also runs on that build in the same rotation ("metrics+tracing before"),
+/// so that a change's before and after come from one run.
 /// </summary>
 public static class TelemetryCostBench
 {
@@ -19,6 +21,12 @@ public static class TelemetryCostBench
         new("metrics+tracing", ["--Bridge:Metrics:Enabled=true", "--Bridge:Tracing:Enabled=true"]),
     ];
 
+    /// <summary><see cref="Configurations"/>, and metrics + tracing on <paramref name="baselineBridge"/> when one is given.</summary>
+    public static IReadOnlyList<TelemetryConfiguration> ConfigurationsFor(string? baselineBridge) =>
+        baselineBridge is null
+            ? Configurations
+            : [.. Configurations, Configurations[^1] with { Name = Configurations[^1].Name + " before", BridgeDll = baselineBridge }];
+
     public static string Markdown(IReadOnlyList<TelemetryCostResult> results)
     {
         var text = new StringBuilder();
@@ -29,7 +37,7 @@ public static class TelemetryCostBench
         foreach (var r in results)
         {
             var off = BenchResults.Median(r.Rates[Configurations[0].Name]);
-            foreach (var configuration in Configurations)
+            foreach (var configuration in r.Configurations)
             {
                 var rates = r.Rates[configuration.Name];
                 var rate = BenchResults.Median(rates);
@@ -42,13 +50,16 @@ public static class TelemetryCostBench
     }
 }
 
-/// <summary>One telemetry configuration of the bridge: its name in the report and its command-line switches.</summary>
-public sealed record TelemetryConfiguration(string Name, IReadOnlyList<string> Arguments);
+/// <summary>
+/// One telemetry configuration of the bridge: its name in the report, its command-line switches and, for a
+/// baseline, the Bridge.dll it runs on (null: the build under test).
+/// </summary>
+public sealed record TelemetryConfiguration(string Name, IReadOnlyList<string> Arguments, string? BridgeDll = null);
 
 /// <summary>One subscriber count and size: the rates and server CPU of every repetition, by configuration.</summary>
-public sealed record TelemetryCostResult(int Subscribers, int Size, int Messages)
+public sealed record TelemetryCostResult(int Subscribers, int Size, int Messages, IReadOnlyList<TelemetryConfiguration> Configurations)
 {
-    public Dictionary<string, List<double>> Rates { get; } = TelemetryCostBench.Configurations.ToDictionary(c => c.Name, _ => new List<double>());
+    public Dictionary<string, List<double>> Rates { get; } = Configurations.ToDictionary(c => c.Name, _ => new List<double>());
 
-    public Dictionary<string, List<double>> Cpu { get; } = TelemetryCostBench.Configurations.ToDictionary(c => c.Name, _ => new List<double>());
+    public Dictionary<string, List<double>> Cpu { get; } = Configurations.ToDictionary(c => c.Name, _ => new List<double>());
 }

@@ -65,6 +65,11 @@ public static class ObservabilityExtensions
             // <collection>.<event>.<id>), so span names would be unbounded, as no label here may be, and a new string
             // would be built for every message. "deliver"/"publish" it is; the key stays in the span's tags.
             RabbitMQActivitySource.UseRoutingKeyAsOperationName = false;
+
+            // Its deliver span links the producer's context, read by default through DistributedContextPropagator,
+            // which builds a string of each traced message's traceparent; the bridge reads the same header again for
+            // its own span's parent. One reader for both, from the header's bytes (TraceParent).
+            RabbitMQActivitySource.ContextExtractor = static properties => BridgeTracing.ExtractFromHeaders(properties.Headers);
             telemetry.WithTracing(static tracing => tracing
                 .AddSource(BridgeTracing.SourceName, RabbitMQActivitySource.PublisherSourceName, RabbitMQActivitySource.SubscriberSourceName)
                 .AddAspNetCoreInstrumentation()

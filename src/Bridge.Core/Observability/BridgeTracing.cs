@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Text;
 
 namespace Bridge.Observability;
 
@@ -22,7 +21,10 @@ public static class BridgeTracing
 
     public static ActivitySource Source { get; } = new(SourceName);
 
-    /// <summary>The producer's context from AMQP headers (values arrive as UTF-8 bytes), or default when there is none or it is malformed.</summary>
+    /// <summary>
+    /// The producer's context from AMQP headers (values arrive as UTF-8 bytes, read without a string; see
+    /// <see cref="TraceParent"/>), or default when there is none or it is malformed.
+    /// </summary>
     public static ActivityContext ExtractFromHeaders(IDictionary<string, object?>? headers)
     {
         if (headers is null || !headers.TryGetValue(TraceParentHeader, out var parent))
@@ -31,7 +33,7 @@ public static class BridgeTracing
         }
 
         headers.TryGetValue(TraceStateHeader, out var state);
-        return ActivityContext.TryParse(AsString(parent), AsString(state), isRemote: true, out var context) ? context : default;
+        return TraceParent.TryParse(parent, state, out var context) ? context : default;
     }
 
     /// <summary>Writes the current span's context into AMQP headers; false when there is no current span.</summary>
@@ -118,12 +120,4 @@ public static class BridgeTracing
 
         return name;
     }
-
-    private static string? AsString(object? value) => value switch
-    {
-        byte[] bytes => Encoding.UTF8.GetString(bytes),
-        string text => text,
-        ReadOnlyMemory<byte> memory => Encoding.UTF8.GetString(memory.Span),
-        _ => null,
-    };
 }
