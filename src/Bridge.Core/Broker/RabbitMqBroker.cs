@@ -55,7 +55,7 @@ public sealed class RabbitMqBroker : BackgroundService, IBroker
         _endpoints = new RabbitMqEndpoints(_options);
         _connection = new RabbitMqConnectionState(_endpoints);
         _topology = new RabbitMqTopology(_connection, _index, logger);
-        _publisher = new RabbitMqPublisher(_connection, _topology, logger);
+        _publisher = new RabbitMqPublisher(_connection, _topology, _options.PublishConfirmTimeout, timeProvider, logger);
         _durableQueues = new DurableQueues(_connection, _topology, timeProvider, logger);
 
         // A quarter of the prefetch window: the broker never waits for an ack while the bridge keeps up.
