@@ -24,8 +24,8 @@ public sealed class BenchOptions
           --distinct L               distinct-watch counts: N clients each watching their own node, mq and
                                      filtered catalogs (default 100,1000,5000; empty skips them)
           --distinct-messages N      messages per distinct-watch run, one recipient each (default 20000)
-          --baseline-bridge PATH     also run the distinct watches on this Bridge.dll (a build from before a
-                                     change), for before/after figures from the same run
+          --baseline-bridge PATH     also run the fan-out rows and the distinct watches on this Bridge.dll (a
+                                     build from before a change), for before/after figures from the same run
           --idle-connections N       idle connections for the memory figure (default 5000; 0 skips it)
           --many-connections N       idle watching connections on one bridge, opened by several client
                                      processes (default 19000; 0 skips it)
@@ -49,6 +49,12 @@ public sealed class BenchOptions
           --telemetry-cost L         issue 15: fan-out throughput with OpenTelemetry off, metrics only and
                                      metrics + tracing, at these subscriber counts (first --sizes payload,
                                      --reps repetitions each; default none: skipped)
+          --recovery-cost L          issue 16: fan-out throughput with plain watches and with "recover": true
+                                     (fed by the recovery stream), at these subscriber counts (first --sizes
+                                     payload, --reps repetitions each; default none: skipped)
+          --replay-messages N        issue 16: the replay rate: one recovering watcher away while N messages
+                                     are published, then back with "since"; missed messages per second until
+                                     "recovered" (--reps repetitions; default 0: skipped)
         """;
 
     public bool ShowHelp { get; private set; }
@@ -116,6 +122,12 @@ public sealed class BenchOptions
 
     /// <summary>Subscriber counts of the telemetry on/off scenario (<see cref="TelemetryCostBench"/>); none skips it.</summary>
     public IReadOnlyList<int> TelemetryCostSubscribers { get; private set; } = [];
+
+    /// <summary>Subscriber counts of the recovery on/off scenario (<see cref="RecoveryCostBench"/>); none skips it.</summary>
+    public IReadOnlyList<int> RecoveryCostSubscribers { get; private set; } = [];
+
+    /// <summary>Missed messages per replay of the replay-rate scenario (<see cref="ReplayRateBench"/>); 0 skips it.</summary>
+    public int ReplayMessages { get; private set; }
 
     /// <summary>The command line as given, for the report.</summary>
     public string CommandLine { get; private set; } = string.Empty;
@@ -238,6 +250,12 @@ public sealed class BenchOptions
                 case "--telemetry-cost":
                     options.TelemetryCostSubscribers = IntList(name, Value(), allowEmpty: true);
                     break;
+                case "--recovery-cost":
+                    options.RecoveryCostSubscribers = IntList(name, Value(), allowEmpty: true);
+                    break;
+                case "--replay-messages":
+                    options.ReplayMessages = Int(name, Value(), min: 0);
+                    break;
                 default:
                     throw new ArgumentException($"unknown option {name}");
             }
@@ -298,6 +316,9 @@ public enum SystemKind
 
     /// <summary>The .NET peer: RabbitMQ → a SignalR hub (child process) broadcasting to a group → HubConnection clients.</summary>
     SignalR,
+
+    /// <summary>The bridge built from before a change (<c>--baseline-bridge</c>), on the same rows as <see cref="Bridge"/>.</summary>
+    BridgeBefore,
 }
 
 /// <summary>Where the query benchmark's collection lives.</summary>

@@ -47,7 +47,7 @@ public static class BenchRunner
 
         foreach (var subscribers in options.Subscribers.Union(options.LatencySubscribers).Order())
         {
-            foreach (var system in options.Systems)
+            foreach (var system in FanOutSystems(options))
             {
                 await MeasureFanOutAsync(context, system, subscribers, cancellationToken);
             }
@@ -99,6 +99,19 @@ public static class BenchRunner
         Console.WriteLine(report);
         Console.WriteLine($"results in {Path.GetFullPath(options.OutputDirectory)}");
         return 0;
+    }
+
+    /// <summary>The systems of the fan-out rows: the chosen ones, and the baseline build right after the bridge.</summary>
+    private static IEnumerable<SystemKind> FanOutSystems(BenchOptions options)
+    {
+        foreach (var system in options.Systems)
+        {
+            yield return system;
+            if (system == SystemKind.Bridge && options.BaselineBridgePath is not null)
+            {
+                yield return SystemKind.BridgeBefore;
+            }
+        }
     }
 
     private static async Task MeasureFanOutAsync(RunContext context, SystemKind system, int subscribers, CancellationToken cancellationToken)
@@ -190,7 +203,51 @@ public static class BenchRunner
             report.AppendLine().Append(TelemetryCostBench.Markdown(telemetry));
         }
 
+        if (options.RecoveryCostSubscribers.Count > 0)
+        {
+            var recovery = new List<RecoveryCostResult>();
+            foreach (var subscribers in options.RecoveryCostSubscribers)
+            {
+                recovery.Add(await MeasureRecoveryCostAsync(context, subscribers, options.Sizes[0], cancellationToken));
+            }
+
+            report.AppendLine().Append(RecoveryCostBench.Markdown(recovery));
+        }
+
+        if (options.ReplayMessages > 0)
+        {
+            await using var target = await StartBridgeAsync(context, [], cancellationToken);
+            var replays = await ReplayRateBench.RunAsync(target.Endpoint, context.Publisher, options.ReplayMessages, options.Sizes[0], options.Repetitions, cancellationToken);
+            report.AppendLine().Append(ReplayRateBench.Markdown(replays));
+        }
+
         return report.ToString();
+    }
+
+    private static async Task<RecoveryCostResult> MeasureRecoveryCostAsync(RunContext context, int subscribers, int size, CancellationToken cancellationToken)
+    {
+        var result = new RecoveryCostResult(subscribers, size, context.Options.MessagesFor(subscribers));
+        for (var rep = 0; rep < context.Options.Repetitions; rep++)
+        {
+            // Each in its own fresh bridge, the order alternating between repetitions (as the telemetry scenario does).
+            foreach (var recover in rep % 2 == 0 ? new[] { false, true } : [true, false])
+            {
+                await using var target = await StartBridgeAsync(context, [], cancellationToken);
+                await using var fleet = await SubscriberFleet.ConnectAsync(SystemKind.Bridge, target.Endpoint, subscribers, cancellationToken, recover);
+                await RunOnceAsync(fleet, target.Publisher, result.Messages, size, rate: 0, recordLatency: false, cancellationToken);
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+                var cpuBefore = ChildProcess.CpuSecondsOf(target.ServerPid);
+                var run = await RunOnceAsync(fleet, target.Publisher, result.Messages, size, rate: 0, recordLatency: false, cancellationToken);
+                var cpu = (ChildProcess.CpuSecondsOf(target.ServerPid) - cpuBefore) * 1e6 / Math.Max(1, run.Received);
+                var name = RecoveryCostBench.Name(recover);
+                result.Rates[name].Add(run.DeliveriesPerSecond);
+                result.Cpu[name].Add(cpu);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  recovery  {name,-4} N={subscribers,5} {size,5} B  M={result.Messages,6}: {run.DeliveriesPerSecond,10:N0} deliveries/s ({run.Received}/{run.Expected}; server CPU {cpu:F2} µs/delivery)"));
+            }
+        }
+
+        return result;
     }
 
     private static async Task<TelemetryCostResult> MeasureTelemetryCostAsync(RunContext context, int subscribers, int size, CancellationToken cancellationToken)
@@ -241,11 +298,11 @@ public static class BenchRunner
         context.Results.BrokerHop.Add(result);
     }
 
-    /// <summary>The SignalR peer's clients are HubConnections; every other system's are raw WebSockets.</summary>
+    /// <summary>The SignalR peer's clients are HubConnections; every other system's are raw WebSockets (the baseline build speaks the bridge's protocol).</summary>
     private static async Task<IDeliveryFleet> ConnectFleetAsync(SystemKind system, Uri endpoint, int count, CancellationToken cancellationToken) =>
         system == SystemKind.SignalR
             ? await SignalRFleet.ConnectAsync(endpoint, count, cancellationToken)
-            : await SubscriberFleet.ConnectAsync(system, endpoint, count, cancellationToken);
+            : await SubscriberFleet.ConnectAsync(system == SystemKind.BridgeBefore ? SystemKind.Bridge : system, endpoint, count, cancellationToken);
 
     private static async Task<DeliveryRun> RunOnceAsync(
         IDeliveryFleet fleet, IBenchPublisher publisher, int messages, int size, double rate, bool recordLatency, CancellationToken cancellationToken)
@@ -395,6 +452,8 @@ public static class BenchRunner
         {
             case SystemKind.Bridge:
                 return await StartBridgeAsync(context, [], cancellationToken);
+            case SystemKind.BridgeBefore:
+                return await StartBridgeAsync(context with { BridgeDll = context.Options.BaselineBridgePath! }, [], cancellationToken);
             case SystemKind.SignalR:
                 return await StartSignalRPeerAsync(context, cancellationToken);
             case SystemKind.WebStomp:

@@ -93,6 +93,7 @@ public static class Report
 
         DistinctWatchReport.AppendMarkdown(md, results);
         PeerReport.Append(md, results);
+        BaselineReport.Append(md, results);
         ConcurrentQueryReport.Append(md, results);
         ManyConnectionsReport.Append(md, results);
 
@@ -166,7 +167,7 @@ public static class Report
             yield return ("≤ 30 KB per idle connection", $"{memory.Median / 1024:F1} KB", memory.Median <= 30 * 1024);
         }
 
-        foreach (var target in PeerReport.Targets(results).Concat(ManyConnectionsReport.Targets(results)).Concat(ConcurrentQueryReport.Targets(results)))
+        foreach (var target in PeerReport.Targets(results).Concat(BaselineReport.Targets(results)).Concat(ManyConnectionsReport.Targets(results)).Concat(ConcurrentQueryReport.Targets(results)))
         {
             yield return target;
         }

@@ -15,6 +15,9 @@ public sealed class SubscriberFleet : IDeliveryFleet
     public const string RoutingKey = "bench.fanout";
 
     private const string WatchRequest = "{\"handler\":\"watch\",\"params\":{\"exchange\":\"" + Exchange + "\",\"routingKey\":\"" + RoutingKey + "\"}}";
+
+    // Issue 16: the same watch with recovery, fed by the exchange's recovery stream, each frame carrying its position.
+    private const string RecoveringWatchRequest = "{\"handler\":\"watch\",\"params\":{\"exchange\":\"" + Exchange + "\",\"routingKey\":\"" + RoutingKey + "\"},\"recover\":true}";
     private const int ConnectParallelism = 32;
     private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(60);
 
@@ -33,7 +36,12 @@ public sealed class SubscriberFleet : IDeliveryFleet
     /// <summary>Connections that ended while the fleet was running (a slow-consumer abort, a server error).</summary>
     public long UnexpectedCloses => Interlocked.Read(ref _unexpectedCloses);
 
-    public static async Task<SubscriberFleet> ConnectAsync(SystemKind kind, Uri endpoint, int count, CancellationToken cancellationToken)
+    /// <param name="kind">The system.</param>
+    /// <param name="endpoint">Its WebSocket endpoint.</param>
+    /// <param name="count">Subscribers.</param>
+    /// <param name="cancellationToken">Ends the connecting.</param>
+    /// <param name="recover">Bridge only: watch with <c>"recover": true</c> (issue 16).</param>
+    public static async Task<SubscriberFleet> ConnectAsync(SystemKind kind, Uri endpoint, int count, CancellationToken cancellationToken, bool recover = false)
     {
         var fleet = new SubscriberFleet();
         try
@@ -44,7 +52,7 @@ public sealed class SubscriberFleet : IDeliveryFleet
                 await gate.WaitAsync(cancellationToken);
                 try
                 {
-                    var socket = await ConnectOneAsync(kind, endpoint, i, cancellationToken);
+                    var socket = await ConnectOneAsync(kind, endpoint, i, recover, cancellationToken);
 
                     // Reading from the start: a socket that does not read does not answer the server's pings,
                     // and the bridge closes it after KeepAliveInterval + KeepAliveTimeout (40 s), which a
@@ -107,7 +115,7 @@ public sealed class SubscriberFleet : IDeliveryFleet
         _stopping.Dispose();
     }
 
-    private static async Task<ClientWebSocket> ConnectOneAsync(SystemKind kind, Uri endpoint, int index, CancellationToken cancellationToken)
+    private static async Task<ClientWebSocket> ConnectOneAsync(SystemKind kind, Uri endpoint, int index, bool recover, CancellationToken cancellationToken)
     {
         var socket = new ClientWebSocket();
         socket.Options.KeepAliveInterval = TimeSpan.Zero;
@@ -126,7 +134,7 @@ public sealed class SubscriberFleet : IDeliveryFleet
                 case SystemKind.Bridge:
                     // Messages of a connection are handled in order and a watch returns once its binding is
                     // active, so the session reply to the init sent after it means the watch is live.
-                    await SendTextAsync(socket, WatchRequest, timeout.Token);
+                    await SendTextAsync(socket, recover ? RecoveringWatchRequest : WatchRequest, timeout.Token);
                     await SendTextAsync(socket, """{"handler":"init"}""", timeout.Token);
                     await ExpectAsync(socket, "\"handler\":\"session\"", "\"handler\":\"error\"", timeout.Token);
                     break;

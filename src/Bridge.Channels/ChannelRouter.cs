@@ -32,6 +32,7 @@ internal sealed partial class ChannelRouter(
     {
         string? handler = null;
         string? resourceName = session.Channel;
+        JsonNode? parameters = null;
         try
         {
             if (type != WebSocketMessageType.Text)
@@ -69,7 +70,7 @@ internal sealed partial class ChannelRouter(
                 throw new ChannelRequestException(ChannelErrorCodes.UnknownResource, $"unknown resource '{resourceName}'");
             }
 
-            request.TryGetPropertyValue("params", out var parameters);
+            request.TryGetPropertyValue("params", out parameters);
             if (await TryHandleRecoveryAsync(session, request, handler, resource, parameters, cancellationToken))
             {
                 return;
@@ -101,23 +102,23 @@ internal sealed partial class ChannelRouter(
         }
         catch (ChannelRequestException ex)
         {
-            Reply(session, resourceName, ex.Code, ex.Message, handler);
+            Reply(session, resourceName, ex.Code, ex.Message, handler, parameters);
         }
         catch (InvalidFilterException ex)
         {
-            Reply(session, resourceName, ChannelErrorCodes.InvalidFilter, ex.Message, handler);
+            Reply(session, resourceName, ChannelErrorCodes.InvalidFilter, ex.Message, handler, parameters);
         }
         catch (FilterBudgetExceededException ex)
         {
-            Reply(session, resourceName, ChannelErrorCodes.FilterTooCostly, ex.Message, handler);
+            Reply(session, resourceName, ChannelErrorCodes.FilterTooCostly, ex.Message, handler, parameters);
         }
         catch (StoreUnavailableException ex)
         {
-            Reply(session, resourceName, ChannelErrorCodes.StoreUnavailable, $"the document store is unavailable: {ex.Message}", handler);
+            Reply(session, resourceName, ChannelErrorCodes.StoreUnavailable, $"the document store is unavailable: {ex.Message}", handler, parameters);
         }
         catch (BrokerUnavailableException ex)
         {
-            Reply(session, resourceName, ChannelErrorCodes.BrokerUnavailable, $"the message broker is unavailable: {ex.Message}", handler);
+            Reply(session, resourceName, ChannelErrorCodes.BrokerUnavailable, $"the message broker is unavailable: {ex.Message}", handler, parameters);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -126,7 +127,7 @@ internal sealed partial class ChannelRouter(
         catch (Exception ex)
         {
             ChannelLog.RequestFailed(logger, session.Connection.Id, handler ?? "?", ex);
-            Reply(session, resourceName, ChannelErrorCodes.InternalError, "the request failed unexpectedly; the error is in the bridge's log", handler);
+            Reply(session, resourceName, ChannelErrorCodes.InternalError, "the request failed unexpectedly; the error is in the bridge's log", handler, parameters);
         }
     }
 
@@ -327,10 +328,10 @@ internal sealed partial class ChannelRouter(
             : throw new ChannelRequestException(ChannelErrorCodes.InvalidParams, $"params.{name} must be a non-negative integer");
     }
 
-    private void Reply(ChannelSession session, string? resource, string code, string message, string? handler)
+    private void Reply(ChannelSession session, string? resource, string code, string message, string? handler, JsonNode? parameters = null)
     {
         ChannelLog.RequestRefused(logger, session.Connection.Id, handler ?? "?", resource ?? "?", code, message);
         session.Connection.Metrics.ClientError(code);
-        session.Connection.TrySend(ChannelFrames.Error(resource, code, message, handler));
+        session.Connection.TrySend(ChannelFrames.Error(resource, code, message, handler, parameters));
     }
 }

@@ -57,4 +57,12 @@ internal static partial class ClientLog
     [LoggerMessage(EventId = 7017, EventName = "ChannelWatchRecovered", Level = LogLevel.Information,
         Message = "Watch of {Resource} resumed after a reconnection: recovered {Recovered}, {Missed} missed events replayed")]
     public static partial void WatchRecovered(ILogger logger, string resource, bool recovered, long missed);
+
+    [LoggerMessage(EventId = 7018, EventName = "ChannelWatchRecoveryUnsupported", Level = LogLevel.Warning,
+        Message = "The bridge cannot recover the watch of {Resource} ({Reason}); watching it without recovery: events published while disconnected will be missed")]
+    public static partial void WatchRecoveryUnsupported(ILogger logger, string resource, string reason);
+
+    [LoggerMessage(EventId = 7019, EventName = "ChannelWatchResendFailed", Level = LogLevel.Warning,
+        Message = "Could not send the watch of {Resource} again without recovery; it is sent at the next reconnection")]
+    public static partial void WatchResendFailed(ILogger logger, string resource, Exception exception);
 }

@@ -71,7 +71,7 @@ internal sealed class RecoveringMember
         }
 
         var log = _group.Log;
-        var lost = position.Epoch != log.Epoch;
+        var lost = position.Epoch != log.EpochOf(_group.Exchange);
         if (!lost)
         {
             await StartReplayAsync(log, position.Offset, cancellationToken);
@@ -108,6 +108,15 @@ internal sealed class RecoveringMember
                 _lastSeen = offset;
                 Connection.TrySend(frame);
             }
+        }
+    }
+
+    /// <summary>The log's stream was replaced (a new epoch): its offsets start over, and every one of them is news.</summary>
+    internal void OnNewEpoch()
+    {
+        lock (_lock)
+        {
+            _lastSeen = long.MinValue;
         }
     }
 

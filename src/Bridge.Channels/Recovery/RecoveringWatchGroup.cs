@@ -20,6 +20,7 @@ internal sealed class RecoveringWatchGroup
     private readonly FilterEvaluationQueue? _evaluation;
     private readonly ILogger _logger;
     private int _overflowReported;
+    private string? _liveEpoch;
     private ImmutableArray<RecoveringMember> _members = [];
 
     /// <param name="key">The watch's resource and canonical params.</param>
@@ -93,7 +94,10 @@ internal sealed class RecoveringWatchGroup
     }
 
     /// <summary>A replayed message as this watch shows it, with its position; false when the watch does not show it.</summary>
-    internal bool TryEncode(long offset, in BrokerDelivery delivery, out ReadOnlyMemory<byte> frame)
+    internal bool TryEncode(long offset, in BrokerDelivery delivery, out ReadOnlyMemory<byte> frame) =>
+        TryEncode(_log.EpochOf(Exchange), offset, delivery, out frame);
+
+    private bool TryEncode(string epoch, long offset, in BrokerDelivery delivery, out ReadOnlyMemory<byte> frame)
     {
         if (!_encoder(delivery, out var plain))
         {
@@ -101,7 +105,7 @@ internal sealed class RecoveringWatchGroup
             return false;
         }
 
-        frame = RecoveryFrames.WithPosition(plain.Span, new RecoveryPosition(_log.Epoch, offset).ToString());
+        frame = RecoveryFrames.WithPosition(plain.Span, new RecoveryPosition(epoch, offset).ToString());
         return true;
     }
 
@@ -142,7 +146,28 @@ internal sealed class RecoveringWatchGroup
     private void Fan(long offset, in BrokerDelivery delivery)
     {
         var members = _members;
-        if (members.IsEmpty || !TryEncode(offset, delivery, out var frame))
+        if (members.IsEmpty)
+        {
+            return;
+        }
+
+        // Live frames come one at a time, in log order: a new epoch here means the stream was replaced, and its
+        // offsets start over below what the members have seen.
+        var epoch = _log.EpochOf(Exchange);
+        if (epoch != _liveEpoch)
+        {
+            var previous = _liveEpoch;
+            _liveEpoch = epoch;
+            if (previous is not null)
+            {
+                foreach (var member in members)
+                {
+                    member.OnNewEpoch();
+                }
+            }
+        }
+
+        if (!TryEncode(epoch, offset, delivery, out var frame))
         {
             return;
         }

@@ -464,6 +464,11 @@ public sealed class BridgeChannelClient : IAsyncDisposable
                     "get" => "get",
                     _ => null,
                 };
+                if (request == "watch" && error.Code == "not_supported" && TryWatchWithoutRecovery(resource, parameters, error))
+                {
+                    break;
+                }
+
                 if (kind is null || !TryFail(kind, resource, error))
                 {
                     Raise(Error, new ChannelErrorEventArgs(error), nameof(Error));
@@ -562,13 +567,71 @@ public sealed class BridgeChannelClient : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The bridge refused <c>"recover"</c> on a watch (<c>not_supported</c>: an exchange it does not retain, or
+    /// recovery off): the watch goes on without it, and its application is told once (a <see cref="ChannelRecovered"/>
+    /// with <see cref="ChannelRecovered.RecoverySupported"/> false). The error names the refused watch by its params
+    /// (<c>"watch"</c>); one that does not (an older bridge) is taken for the only recovering watch of its resource.
+    /// A watch already sent without recovery is refused for another reason: that error goes to the application.
+    /// </summary>
+    private bool TryWatchWithoutRecovery(string resource, JsonObject? errorParameters, ChannelErrorException error)
+    {
+        List<ChannelWatch> targets;
+        lock (_stateLock)
+        {
+            var recovering = _watches.Where(watch => watch.Resource == resource && watch.Recovers).ToList();
+            if (errorParameters?["watch"] is JsonObject refused)
+            {
+                var key = ChannelWatch.KeyOf(resource, refused.Count > 0 ? refused : null);
+                targets = recovering.Where(watch => watch.Key == key).ToList();
+            }
+            else
+            {
+                targets = recovering.Select(static watch => watch.Key).Distinct().Count() == 1 ? recovering : [];
+            }
+
+            foreach (var watch in targets)
+            {
+                watch.Recovers = false;
+            }
+        }
+
+        if (targets.Count == 0)
+        {
+            return false;
+        }
+
+        ClientLog.WatchRecoveryUnsupported(_logger, resource, error.ServerMessage);
+        var first = targets[0];
+        _ = ResendWithoutRecoveryAsync(first);
+        foreach (var watch in targets)
+        {
+            watch.Deliver(new ChannelRecovered(resource, watch.Parameters?.DeepClone().AsObject(), Recovered: false, Missed: 0) { RecoverySupported = false });
+        }
+
+        return true;
+    }
+
+    // Off the receive loop, which must not wait for a send.
+    private async Task ResendWithoutRecoveryAsync(ChannelWatch watch)
+    {
+        try
+        {
+            await SendWhenReadyAsync(WatchFrame(watch), CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is ChannelDisconnectedException or OperationCanceledException or System.Net.WebSockets.WebSocketException or ObjectDisposedException)
+        {
+            ClientLog.WatchResendFailed(_logger, watch.Resource, ex);
+        }
+    }
+
     private static string? PositionOf(JsonObject message) =>
         message["position"] is JsonValue value && value.TryGetValue<string>(out var position) ? position : null;
 
     /// <summary><c>watch</c>, with <c>"recover": true</c> and, once the watch has a position, <c>"since"</c> (recovery, issue 16 §1).</summary>
     private ReadOnlyMemory<byte> WatchFrame(ChannelWatch watch)
     {
-        if (!_options.Recover)
+        if (!_options.Recover || !watch.Recovers)
         {
             return Frame("watch", watch.Resource, watch.Parameters);
         }

@@ -38,6 +38,14 @@ public sealed class ChannelWatch : IAsyncEnumerable<ChannelEvent>, IAsyncDisposa
     public string? Position => Volatile.Read(ref _position);
 
     private string? _position;
+    private volatile bool _recovers = true;
+
+    /// <summary>False once the bridge refused <c>"recover"</c> for this watch: it is sent without it from then on.</summary>
+    internal bool Recovers
+    {
+        get => _recovers;
+        set => _recovers = value;
+    }
 
     /// <summary>The events as they arrive; ends when the watch is stopped or the client disconnected.</summary>
     public async IAsyncEnumerable<ChannelEvent> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)

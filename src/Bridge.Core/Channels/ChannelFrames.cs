@@ -52,7 +52,16 @@ public static class ChannelFrames
         data.WriteTo(writer);
     });
 
-    public static ReadOnlyMemory<byte> Error(string? resource, string code, string message, string? handler) => Write(writer =>
+    /// <param name="resource">The request's resource.</param>
+    /// <param name="code">The machine-readable code.</param>
+    /// <param name="message">The human text.</param>
+    /// <param name="handler">The refused request's handler (<c>"request"</c>).</param>
+    /// <param name="watch">
+    /// For a refused <c>watch</c>: its params (<c>{}</c> for none), echoed as <c>"watch"</c> so that a client holding
+    /// several watches of one resource knows which was refused (its clients retry a <c>"recover"</c> watch refused
+    /// with <c>not_supported</c> without it).
+    /// </param>
+    public static ReadOnlyMemory<byte> Error(string? resource, string code, string message, string? handler, JsonNode? watch = null) => Write(writer =>
     {
         writer.WriteString("handler", "error");
         if (resource is null)
@@ -70,6 +79,20 @@ public static class ChannelFrames
         if (handler is not null)
         {
             writer.WriteString("request", handler);
+        }
+
+        if (handler == "watch")
+        {
+            writer.WritePropertyName("watch");
+            if (watch is JsonObject)
+            {
+                WriteNode(writer, watch);
+            }
+            else
+            {
+                writer.WriteStartObject();
+                writer.WriteEndObject();
+            }
         }
 
         writer.WriteEndObject();

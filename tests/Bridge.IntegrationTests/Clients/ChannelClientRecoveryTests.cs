@@ -82,6 +82,58 @@ public sealed class ChannelClientRecoveryTests
         Assert.Null(watch.Position);
     }
 
+    /// <summary>
+    /// A <c>"recover"</c> watch on an exchange the bridge does not retain is refused with <c>not_supported</c>: the
+    /// client watches it again without recovery, tells the application once (recovered false, recovery not
+    /// supported), raises no error, and its other watch of the same resource keeps recovering.
+    /// </summary>
+    [Fact]
+    public async Task Watch_OnAnExchangeWithoutRetention_IsRetriedWithoutRecover_AndTheApplicationIsTold()
+    {
+        await using var host = await BridgeHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Bridge:Channels:AllowAnonymous"] = "true",
+            ["Bridge:Recovery:Exchanges:0"] = "on.logging",
+        });
+        var broker = host.Services.GetRequiredService<IBroker>();
+        await using var client = new BridgeChannelClient(new BridgeChannelClientOptions { Uri = host.WebSocketUri("mq") });
+        var errors = new List<ChannelErrorException>();
+        client.Error += (_, args) => errors.Add(args.Error);
+        await client.ConnectAsync();
+        await using var plain = await client.WatchAsync(new JsonObject { ["exchange"] = "on.test", ["routingKey"] = "client.#" });
+        // Another routing key: the client tells mq watches apart by it, not by exchange.
+        await using var retained = await client.WatchAsync(new JsonObject { ["exchange"] = "on.logging", ["routingKey"] = "logs.#" });
+
+        var told = Assert.IsType<ChannelRecovered>(await plain.ReadAsync(Wait));
+        Assert.False(told.Recovered);
+        Assert.False(told.RecoverySupported);
+        Assert.Equal("on.test", (string?)told.Parameters?["exchange"]);
+
+        // The watch is re-sent off the receive loop: a round trip, then a message, until one arrives.
+        ChannelItem? item = null;
+        for (var attempt = 0; attempt < 10 && item is null; attempt++)
+        {
+            await client.QueryAsync(new JsonObject(), "nodes");
+            await PublishAsync(broker, 1);
+            try
+            {
+                item = await plain.ReadAsync(TimeSpan.FromSeconds(2)) as ChannelItem;
+            }
+            catch (TimeoutException)
+            {
+                // Not active yet: again.
+            }
+        }
+
+        Assert.NotNull(item);
+        Assert.Null(item.Position);
+        await broker.PublishAsync("on.logging", "logs.2", Encoding.UTF8.GetBytes("""{"n":2}"""), CancellationToken.None);
+        var positioned = Assert.IsType<ChannelItem>(await retained.ReadAsync(Wait));
+        Assert.NotNull(positioned.Position);
+        Assert.Null(plain.Position);
+        Assert.Empty(errors);
+    }
+
     private static Task PublishAsync(IBroker broker, int n) =>
         broker.PublishAsync("on.test", $"client.{n}", Encoding.UTF8.GetBytes($$"""{"n":{{n}}}"""), CancellationToken.None).AsTask();
 

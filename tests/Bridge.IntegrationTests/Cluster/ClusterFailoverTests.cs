@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using Bridge.Broker;
@@ -10,6 +11,7 @@ using Bridge.IntegrationTests.Infrastructure;
 using Bridge.IntegrationTests.Notifications;
 using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
 using Xunit.Abstractions;
 
 namespace Bridge.IntegrationTests.Cluster;
@@ -21,6 +23,16 @@ namespace Bridge.IntegrationTests.Cluster;
 /// notification exactly once, no webhook delivery is lost, and the shared durable queues are quorum queues on
 /// every node.
 /// </summary>
+/// <remarks>
+/// The recovery streams' leaders are placed on node 1, which stays up (instance B declares them first). When the
+/// node that leads a stream goes down, RabbitMQ 3.10.8 (Debian 12's) drops what a publisher's long-lived channel
+/// routes to that stream for several seconds, and confirms it: in one run the stream lacked the 57 messages
+/// published in the 6 s after node 0 stopped (offsets 58 → 61 held only the bridge's two markers, written on fresh
+/// channels), while every instance's own queue got them all. No bridge can replay what the stream never stored; that
+/// is the broker's limit, documented in docs/operations.md ("Recovery streams on a cluster"), and not what these
+/// tests check. They check what the bridge controls: its connections and stream readers move to a live node and
+/// nothing the stream holds is lost or repeated.
+/// </remarks>
 [Collection(RabbitMqClusterCollection.Name)]
 public sealed class ClusterFailoverTests(RabbitMqClusterFixture fixture, ITestOutputHelper output) : IAsyncLifetime
 {
@@ -68,16 +80,18 @@ public sealed class ClusterFailoverTests(RabbitMqClusterFixture fixture, ITestOu
 
     [Fact]
     public Task NodeStopped_UnderSteadyPublishing_EveryWatchResumesWithin10s_HistoryOnce_NoWebhookLostAsync() =>
-        RunNodeStoppedAsync(withRecoveringWatch: false);
+        RunNodeLostAsync(withRecoveringWatch: false, kill: false);
 
-    [Fact(Skip = "Failed in 2 of 5 runs, both times when the broker never confirmed a message published as node 0 shut down. " +
-        "Once only the old 'missed > 0' check failed (the producer was stalled on that confirm, so nothing was missed; the check is gone). " +
-        "Once B's replay answered missed:0 and the recovering watch on B then had only 34 of the 101 messages after its position " +
-        "(the plain watches had the last one): not explained yet (issue 16, report of work/h-failover).")]
+    [Fact]
     public Task NodeStopped_UnderSteadyPublishing_EveryWatchResumesWithin10s_RecoveringWatchMissesNothing_HistoryOnce_NoWebhookLostAsync() =>
-        RunNodeStoppedAsync(withRecoveringWatch: true);
+        RunNodeLostAsync(withRecoveringWatch: true, kill: false);
 
-    private async Task RunNodeStoppedAsync(bool withRecoveringWatch)
+    /// <summary>Issue 16 §2 with a crash: node 0's VM gets SIGKILL (no goodbye to clients or peers) instead of a clean stop.</summary>
+    [Fact]
+    public Task NodeKilled_UnderSteadyPublishing_EveryWatchResumesWithin10s_RecoveringWatchMissesNothing_HistoryOnce_NoWebhookLostAsync() =>
+        RunNodeLostAsync(withRecoveringWatch: true, kill: true);
+
+    private async Task RunNodeLostAsync(bool withRecoveringWatch, bool kill)
     {
         var id = Guid.NewGuid().ToString("N")[..8];
         var watched = "on.cluster." + id;
@@ -103,16 +117,22 @@ public sealed class ClusterFailoverTests(RabbitMqClusterFixture fixture, ITestOu
             // The bridges' own log lines (Information and up) are kept for the diagnostics; the console stays quiet.
             ["Logging:LogLevel:Default"] = "Information",
             ["Logging:Console:LogLevel:Default"] = "Warning",
+            // The recovery log's readers and replays (offsets, markers, nodes) are what a recovering failure needs.
+            ["Logging:LogLevel:Bridge.Broker.Recovery"] = "Debug",
         };
 
         // Instance A prefers node 0 (the one stopped), B node 1; each lists every node, in its own order.
-        var run = new FailoverRun();
+        // B starts first and declares the recovery streams, so that their leaders are on node 1 (a stream's leader
+        // is on the node of the connection that declared it), which stays up: see the class remarks.
+        var run = new FailoverRun { Watched = watched };
         try
         {
-            run.A = await StartInstanceAsync(WithEndpoints(shared, 0, 1, 2), run.LogsA);
             run.B = await StartInstanceAsync(WithEndpoints(shared, 1, 2, 0), run.LogsB);
-            await RunFailoverAsync(run, watched, notifications, receiver, withRecoveringWatch);
-            output.WriteLine($"{run.Published} published; never confirmed by the broker (and still received everywhere): {(run.Unconfirmed.IsEmpty ? "none" : string.Join(", ", run.Unconfirmed))}");
+            run.Step = "waiting for B's recovery streams (B declares them, on node 1)";
+            await WaitForRecoveryStreamsAsync(run.B);
+            run.A = await StartInstanceAsync(WithEndpoints(shared, 0, 1, 2), run.LogsA);
+            await RunFailoverAsync(run, watched, notifications, receiver, withRecoveringWatch, kill);
+            output.WriteLine($"{run.Published} published; never confirmed by the broker (and still received everywhere): {(run.Unconfirmed.IsEmpty ? "none" : string.Join(", ", run.Unconfirmed))}; nacked: {(run.Nacked.IsEmpty ? "none" : string.Join(", ", run.Nacked))}");
         }
         catch (Exception)
         {
@@ -125,7 +145,7 @@ public sealed class ClusterFailoverTests(RabbitMqClusterFixture fixture, ITestOu
         }
     }
 
-    private async Task RunFailoverAsync(FailoverRun run, string watched, string notifications, WebhookReceiver receiver, bool withRecoveringWatch)
+    private async Task RunFailoverAsync(FailoverRun run, string watched, string notifications, WebhookReceiver receiver, bool withRecoveringWatch, bool kill)
     {
         var a = run.A!;
         var b = run.B!;
@@ -140,6 +160,11 @@ public sealed class ClusterFailoverTests(RabbitMqClusterFixture fixture, ITestOu
         {
             await WaitForRecoveryStreamsAsync(a);
             await WaitForRecoveryStreamsAsync(b);
+            // rabbitmqctl boots a VM of its own each time: slow on a loaded machine.
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+            var leaders = await Cluster.Nodes[1].RunCtlAsync(timeout.Token, "list_queues", "name", "leader", "--quiet", "--no-table-headers");
+            var line = leaders.Split('\n').Single(l => l.StartsWith(RabbitMqRecoveryLog.StreamName(watched) + "\t", StringComparison.Ordinal));
+            Assert.True(line.Contains(Cluster.Nodes[1].NodeName, StringComparison.Ordinal), $"the stream's leader is not on node 1 (see the remarks): {line}");
         }
 
         run.Step = "subscribing the webhook";
@@ -202,9 +227,9 @@ public sealed class ClusterFailoverTests(RabbitMqClusterFixture fixture, ITestOu
         });
 
         await Task.Delay(TimeSpan.FromSeconds(3));
-        run.Step = "stopping node 0";
+        run.Step = kill ? "killing node 0" : "stopping node 0";
         var stopped = Stopwatch.StartNew();
-        await Cluster.StopNodeAsync(0).WaitAsync(StepTimeout);
+        await (kill ? Cluster.KillNodeAsync(0) : Cluster.StopNodeAsync(0)).WaitAsync(StepTimeout);
         var stopTook = stopped.Elapsed;
         var sinceStop = Stopwatch.StartNew();
         run.Step = $"moving the recovering watch to B after node 0 stopped (it took {stopTook})";
@@ -238,13 +263,16 @@ public sealed class ClusterFailoverTests(RabbitMqClusterFixture fixture, ITestOu
         await sampling.WaitAsync(StepTimeout);
         var total = run.Published;
         Assert.True(total >= 100, $"only {total} messages were published");
+        var nackedWatched = run.NackedOn(watched);
+        var nackedNotifications = run.NackedOn(notifications);
+        var last = Enumerable.Range(0, total).Last(n => !nackedWatched.Contains(n));
 
         run.Step = "waiting for the watches to receive the last message";
-        await watcherA.WaitForAsync(total - 1, TimeSpan.FromSeconds(30));
-        await watcherB.WaitForAsync(total - 1, TimeSpan.FromSeconds(30));
+        await watcherA.WaitForAsync(last, TimeSpan.FromSeconds(30));
+        await watcherB.WaitForAsync(last, TimeSpan.FromSeconds(30));
         if (recoveringOnA is not null && recoveringOnB is not null)
         {
-            await recoveringOnB.WaitForAsync(total - 1, TimeSpan.FromSeconds(30));
+            await recoveringOnB.WaitForAsync(last, TimeSpan.FromSeconds(30));
 
             // The recovering watcher has every message exactly once, in order, across both instances, and one
             // recovered:true frame; positions are valid on either instance. ("missed" may be 0: a producer stalled on
@@ -255,7 +283,7 @@ public sealed class ClusterFailoverTests(RabbitMqClusterFixture fixture, ITestOu
             Assert.Empty(recoveringOnB.Others);
             await Task.Delay(500);
             var seen = recoveringOnA.Received.Concat(recoveringOnB.Received).ToList();
-            Assert.True(Enumerable.Range(0, total).SequenceEqual(seen),
+            Assert.True(OnceEach(total, nackedWatched, seen).SequenceEqual(seen),
                 $"the recovering watch saw {seen.Count} items for {total} published (A {recoveringOnA.Received.Count}, since {since}): " +
                 string.Join(",", seen));
         }
@@ -270,18 +298,27 @@ public sealed class ClusterFailoverTests(RabbitMqClusterFixture fixture, ITestOu
         // The history stores each notification exactly once, whichever instance stored it.
         run.Step = "reading the history";
         using var history = NotificationTestSupport.Http(b);
-        await NotificationTestSupport.WaitForHistoryAsync(history, "?limit=500", items => items.Count >= total, $"{total} stored notifications");
+        await NotificationTestSupport.WaitForHistoryAsync(history, "?limit=500", items => items.Count >= total - nackedNotifications.Count, $"{total} stored notifications");
         await Task.Delay(1000);
         var items = (await NotificationTestSupport.GetPageAsync(history, "?limit=500"))["items"]!.AsArray();
         var stored = items.Select(item => (string)item!["id"]!).ToList();
-        Assert.Equal(Enumerable.Range(0, total).Select(n => $"tx-cluster-{n}").Order(StringComparer.Ordinal), stored.Order(StringComparer.Ordinal));
+        var storedNumbers = stored.Select(static id => int.Parse(id["tx-cluster-".Length..], CultureInfo.InvariantCulture)).Order().ToList();
+        Assert.Equal(OnceEach(total, nackedNotifications, storedNumbers), storedNumbers);
 
         // No webhook delivery is lost (at least once: a delivery in flight on the dead node's connection comes again).
         run.Step = "waiting for the webhook deliveries";
-        await receiver.WaitForAsync(r => DistinctEvents(r).Count >= total, $"{total} webhook deliveries", TimeSpan.FromSeconds(60));
-        Assert.Equal(Enumerable.Range(0, total).Select(n => $"tx-cluster-{n}").Order(StringComparer.Ordinal), DistinctEvents(receiver.Requests).Order(StringComparer.Ordinal));
+        await receiver.WaitForAsync(r => DistinctEvents(r).Count >= total - nackedNotifications.Count, $"{total} webhook deliveries", TimeSpan.FromSeconds(60));
+        var delivered = DistinctEvents(receiver.Requests).Select(static id => int.Parse(id["tx-cluster-".Length..], CultureInfo.InvariantCulture)).Order().ToList();
+        Assert.Equal(OnceEach(total, nackedNotifications, delivered), delivered);
         run.Step = "done";
     }
+
+    /// <summary>
+    /// What a check must hold: every message 0..total-1 once, in order, except that one the broker nacked may be
+    /// missing (a nack tells the publisher the broker did not take it everywhere; see PublishAsync).
+    /// </summary>
+    private static List<int> OnceEach(int total, IReadOnlySet<int> nacked, IReadOnlyCollection<int> seen) =>
+        [.. Enumerable.Range(0, total).Where(n => !nacked.Contains(n) || seen.Contains(n))];
 
     /// <summary>
     /// Publishes one message and waits a bounded time for its confirm. Seen in three runs out of five: the broker
@@ -301,6 +338,13 @@ public sealed class ClusterFailoverTests(RabbitMqClusterFixture fixture, ITestOu
         {
             run.Unconfirmed.Enqueue($"{exchange} #{n}");
         }
+        catch (PublishException)
+        {
+            // basic.nack (seen when node 0 is killed: a quorum queue's leader went with it). A real publisher would
+            // publish it again; here a copy would be a second message for the queues that did take it, so it is noted
+            // and the checks let it be missing (once at most), never doubled.
+            run.Nacked.Enqueue((exchange, n));
+        }
     }
 
     private static async Task<BridgeHost> StartInstanceAsync(Dictionary<string, string?> settings, CapturingLoggerProvider logs) =>
@@ -310,8 +354,11 @@ public sealed class ClusterFailoverTests(RabbitMqClusterFixture fixture, ITestOu
     private async Task<string> DiagnoseAsync(FailoverRun run)
     {
         var text = new StringBuilder();
-        text.AppendLine($"--- failover diagnostics: step '{run.Step}', {run.Published} published, never confirmed: {string.Join(", ", run.Unconfirmed)}");
+        text.AppendLine($"--- failover diagnostics: step '{run.Step}', {run.Published} published, never confirmed: {string.Join(", ", run.Unconfirmed)}; nacked: {string.Join(", ", run.Nacked)}");
         text.AppendLine($"recovering watch on A: {run.RecoveringOnA?.Describe() ?? "none"}; on B: {run.RecoveringOnB?.Describe() ?? "none"}");
+        text.AppendLine($"recovering watch on A, n@position: {string.Join(" ", run.RecoveringOnA?.Positioned ?? [])}");
+        text.AppendLine($"recovering watch on B, n@position: {string.Join(" ", run.RecoveringOnB?.Positioned ?? [])}");
+        text.AppendLine($"stream {RabbitMqRecoveryLog.StreamName(run.Watched)} as node 2 holds it, offset:n (M = marker): {await DumpStreamAsync(run.Watched)}");
         foreach (var (name, host, watcher) in new[] { ("A", run.A, run.WatcherA), ("B", run.B, run.WatcherB) })
         {
             if (host is not null)
@@ -328,6 +375,10 @@ public sealed class ClusterFailoverTests(RabbitMqClusterFixture fixture, ITestOu
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
             text.AppendLine($"running nodes: {string.Join(", ", await Cluster.GetRunningNodesAsync(timeout.Token))}");
+            var node = Cluster.Nodes.First(static n => n.IsRunning);
+            var queues = await node.RunCtlAsync(timeout.Token, "list_queues", "name", "type", "leader", "members", "--quiet", "--no-table-headers");
+            text.AppendLine("streams (name, type, leader, members): " + string.Join(" | ",
+                queues.Split('\n').Where(static line => line.StartsWith(RabbitMqRecoveryLog.StreamName(""), StringComparison.Ordinal))));
         }
         catch (Exception ex)
         {
@@ -341,9 +392,55 @@ public sealed class ClusterFailoverTests(RabbitMqClusterFixture fixture, ITestOu
             {
                 text.AppendLine($"{entry.Level} {entry.EventId} {entry.Category}: {entry.Message}");
             }
+
+            text.AppendLine($"--- instance {name}'s recovery log lines (all)");
+            foreach (var entry in logs.Entries.Where(static e => e.Category.StartsWith("Bridge.Broker.Recovery", StringComparison.Ordinal)))
+            {
+                text.AppendLine($"{entry.Level} {entry.EventId}: {entry.Message}");
+            }
         }
 
         return text.ToString();
+    }
+
+    /// <summary>
+    /// The recovery stream as one surviving node serves it from its first offset (<c>offset:n</c>, <c>M</c> for a
+    /// marker), read until it has been quiet for 3 s: what the positions the watches were given should point at.
+    /// </summary>
+    private async Task<string> DumpStreamAsync(string exchange)
+    {
+        var entries = new ConcurrentQueue<string>();
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            var node = Enumerable.Range(0, Cluster.Nodes.Count).Reverse().First(i => Cluster.Nodes[i].IsRunning);
+            await using var connection = await new ConnectionFactory { Uri = new Uri(Cluster.AmqpUris[node]) }.CreateConnectionAsync(timeout.Token);
+            await using var channel = await connection.CreateChannelAsync(cancellationToken: timeout.Token);
+            await channel.BasicQosAsync(0, 1000, global: false, timeout.Token);
+            var last = Stopwatch.StartNew();
+            var consumer = new RabbitMQ.Client.Events.AsyncEventingBasicConsumer(channel);
+            consumer.ReceivedAsync += async (_, delivery) =>
+            {
+                var offset = delivery.BasicProperties.Headers?.TryGetValue("x-stream-offset", out var value) == true ? value : "?";
+                var body = Encoding.UTF8.GetString(delivery.Body.Span);
+                var n = delivery.BasicProperties.Type == "bridge.recovery.marker" ? "M" : (string?)JsonNode.Parse(body)?["n"]?.ToString() ?? body;
+                entries.Enqueue($"{offset}:{n}");
+                last.Restart();
+                await channel.BasicAckAsync(delivery.DeliveryTag, multiple: false);
+            };
+            await channel.BasicConsumeAsync(RabbitMqRecoveryLog.StreamName(exchange), autoAck: false, "dump-" + Guid.NewGuid().ToString("N"), noLocal: false, exclusive: false,
+                new Dictionary<string, object?> { ["x-stream-offset"] = "first" }, consumer, timeout.Token);
+            while (last.Elapsed < TimeSpan.FromSeconds(3) && !timeout.IsCancellationRequested)
+            {
+                await Task.Delay(200, CancellationToken.None);
+            }
+
+            return $"(node {node}) " + string.Join(" ", entries);
+        }
+        catch (Exception ex)
+        {
+            return $"unreadable ({ex.Message}); read so far: {string.Join(" ", entries)}";
+        }
     }
 
     private Dictionary<string, string?> WithEndpoints(Dictionary<string, string?> shared, params int[] order)
@@ -437,6 +534,8 @@ public sealed class ClusterFailoverTests(RabbitMqClusterFixture fixture, ITestOu
 
         public string? LastPosition => _lastPosition;
 
+        public IReadOnlyList<string> Positioned => [.. _positioned];
+
         public string Describe() =>
             $"{_received.Count} items, the last {_received.LastOrDefault()}, longest silence {LongestGap}, reading {(_reading.IsCompleted ? "ended" : "on")}" +
             (_positioned.IsEmpty ? "" : $"; first {string.Join(" ", _positioned.Take(3))}, last {string.Join(" ", _positioned.TakeLast(3))}") +
@@ -511,6 +610,12 @@ public sealed class ClusterFailoverTests(RabbitMqClusterFixture fixture, ITestOu
         private int _published;
 
         public ConcurrentQueue<string> Unconfirmed { get; } = new();
+
+        public ConcurrentQueue<(string Exchange, int N)> Nacked { get; } = new();
+
+        public IReadOnlySet<int> NackedOn(string exchange) => Nacked.Where(n => n.Exchange == exchange).Select(static n => n.N).ToHashSet();
+
+        public required string Watched { get; init; }
 
         public CapturingLoggerProvider LogsA { get; } = new();
 

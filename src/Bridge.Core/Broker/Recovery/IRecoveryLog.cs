@@ -7,8 +7,14 @@ namespace Bridge.Broker.Recovery;
 /// </summary>
 public interface IRecoveryLog
 {
-    /// <summary>The log's generation: offsets of another epoch mean nothing here.</summary>
-    string Epoch { get; }
+    /// <summary>
+    /// The generation of <paramref name="exchange"/>'s log: offsets of another epoch mean nothing here. On RabbitMQ it
+    /// is read from the stream itself, so a stream deleted and created again is of a new epoch.
+    /// </summary>
+    string EpochOf(string exchange);
+
+    /// <summary>For <c>/readyz</c>: whether the log can serve recovering watches now, and if not, what is down.</summary>
+    DependencyStatus Status { get; }
 
     /// <summary>Whether <paramref name="exchange"/>'s traffic is retained.</summary>
     bool Retains(string exchange);

@@ -24,6 +24,10 @@ internal sealed class InMemoryRecoveryLog(
 
     public string Epoch { get; } = Guid.NewGuid().ToString("N")[..12];
 
+    public string EpochOf(string exchange) => Epoch;
+
+    public DependencyStatus Status => new(true, $"in memory, epoch {Epoch}");
+
     public bool Retains(string exchange) => _logs.ContainsKey(exchange);
 
     public ValueTask<IAsyncDisposable> SubscribeAsync(string exchange, string bindingKey, RetainedHandler handler, CancellationToken cancellationToken)

@@ -44,11 +44,17 @@ internal sealed class RabbitMqRecoveryLog : BackgroundService, IRecoveryLog
 {
     private const string StreamPrefix = "bridge.recovery.";
     private const string MarkerType = "bridge.recovery.marker";
+
+    // The header of a marker that states its stream's epoch (see DeriveEpochAsync).
+    private const string EpochHeader = "bridge-epoch";
     private const ushort Prefetch = 1000;
     private const int AckBatch = Prefetch / 4;
 
     // How long a marker's publisher confirm, or a starting tail reader's wait for its own marker, may take.
     private static readonly TimeSpan MarkerTimeout = TimeSpan.FromSeconds(10);
+
+    // How long reading a stream's epoch from its first offset may take (it usually ends within the first minute of retained traffic).
+    private static readonly TimeSpan EpochTimeout = TimeSpan.FromSeconds(30);
 
     private readonly RecoveryOptions _options;
     private readonly RabbitMqOptions _rabbitOptions;
@@ -61,6 +67,7 @@ internal sealed class RabbitMqRecoveryLog : BackgroundService, IRecoveryLog
     private readonly ConcurrentDictionary<StreamReader, bool> _readers = new();
     private readonly SemaphoreSlim _recovered = new(0);
     private readonly SemaphoreSlim _markerChannelLock = new(1, 1);
+    private readonly CancellationTokenSource _lifetime = new();
     private volatile IConnection? _connection;
     private IChannel? _markerChannel;
     private IConnection? _markerChannelConnection;
@@ -93,10 +100,32 @@ internal sealed class RabbitMqRecoveryLog : BackgroundService, IRecoveryLog
         };
     }
 
-    public string Epoch => _options.Epoch;
+    /// <summary>The epoch of <paramref name="exchange"/>'s stream, read from the stream itself (docs/operations.md, "Recovery epochs").</summary>
+    public string EpochOf(string exchange) =>
+        Tail(exchange).Epoch ?? throw new BrokerUnavailableException($"the epoch of stream {StreamName(exchange)} at {_address} is not known yet");
 
-    /// <summary>True once every stream is declared and followed.</summary>
+    /// <summary>True once every stream is declared and its epoch known.</summary>
     public bool IsReady { get; private set; }
+
+    /// <summary>
+    /// For <c>/readyz</c>: not ready until the streams are declared, nor while a stream reader is down (RabbitMQ
+    /// cancelled it: the stream was deleted, or its replica moved), naming each such reader until it resumes.
+    /// </summary>
+    public DependencyStatus Status
+    {
+        get
+        {
+            if (!IsReady)
+            {
+                return new DependencyStatus(false, $"the recovery streams at {_address} are not declared yet");
+            }
+
+            var down = _readers.Keys.Select(static reader => reader.DownReason).OfType<string>().ToList();
+            return down.Count == 0
+                ? new DependencyStatus(true, $"recovery streams {string.Join(", ", _tails.Keys.Select(StreamName))} at {_address}")
+                : new DependencyStatus(false, string.Join("; ", down));
+        }
+    }
 
     public static string StreamName(string exchange) => StreamPrefix + exchange;
 
@@ -130,11 +159,12 @@ internal sealed class RabbitMqRecoveryLog : BackgroundService, IRecoveryLog
         var tail = Tail(exchange).Offset;
         var readAfter = Math.Min(after, tail < 0 ? long.MaxValue - 1 : tail);
         var marker = NewMarkerId();
-        var reader = new StreamReader(this, exchange, new ReplaySink(after, marker, handler, onEnd), lastOffset: readAfter);
+        RecoveryDiagnostics.ReplayStarted(_logger, StreamName(exchange), after, readAfter + 1, tail, marker);
+        var reader = new StreamReader(this, exchange, new ReplaySink(this, exchange, after, marker, handler, onEnd), lastOffset: readAfter);
         try
         {
             await reader.StartAsync(connection, cancellationToken);
-            await PublishMarkerAsync(connection, exchange, marker, cancellationToken);
+            await PublishMarkerAsync(connection, exchange, marker, Tail(exchange).Epoch, cancellationToken);
         }
         catch (Exception ex)
         {
@@ -168,11 +198,18 @@ internal sealed class RabbitMqRecoveryLog : BackgroundService, IRecoveryLog
             }
         }
 
+        var restating = RestateEpochsAsync(stoppingToken);
         while (!stoppingToken.IsCancellationRequested)
         {
             await _recovered.WaitAsync(stoppingToken);
             if (_connection is { } connection)
             {
+                // The streams may have been deleted (and re-created) while the connection was away.
+                foreach (var exchange in _tails.Keys)
+                {
+                    await TryRefreshStreamAsync(connection, exchange, stoppingToken);
+                }
+
                 RecoveryDiagnostics.ReadersResumed(_logger, _readers.Count);
                 foreach (var reader in _readers.Keys)
                 {
@@ -180,10 +217,42 @@ internal sealed class RabbitMqRecoveryLog : BackgroundService, IRecoveryLog
                 }
             }
         }
+
+        await restating.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+
+    /// <summary>
+    /// Appends a marker stating each stream's epoch now and then (a quarter of <c>MaxAge</c>, at most a minute), so
+    /// that retention never trims the last one away while this instance runs.
+    /// </summary>
+    private async Task RestateEpochsAsync(CancellationToken stoppingToken)
+    {
+        var interval = TimeSpan.FromTicks(Math.Min(_options.MaxAge.Ticks / 4, TimeSpan.FromMinutes(1).Ticks));
+        using var timer = new PeriodicTimer(interval, _timeProvider);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            if (_connection is not { IsOpen: true } connection)
+            {
+                continue;
+            }
+
+            foreach (var (exchange, tail) in _tails)
+            {
+                try
+                {
+                    await PublishMarkerAsync(connection, exchange, NewMarkerId(), tail.Epoch, stoppingToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    RecoveryDiagnostics.ReaderFailed(_logger, StreamName(exchange), $"restating its epoch: {ex.Message}");
+                }
+            }
+        }
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
+        await _lifetime.CancelAsync();
         await base.StopAsync(cancellationToken);
         IsReady = false;
         foreach (var reader in _readers.Keys)
@@ -217,6 +286,7 @@ internal sealed class RabbitMqRecoveryLog : BackgroundService, IRecoveryLog
     {
         _recovered.Dispose();
         _markerChannelLock.Dispose();
+        _lifetime.Dispose();
         base.Dispose();
     }
 
@@ -229,6 +299,7 @@ internal sealed class RabbitMqRecoveryLog : BackgroundService, IRecoveryLog
             foreach (var exchange in _tails.Keys)
             {
                 await DeclareStreamAsync(connection, exchange, cancellationToken);
+                await RefreshEpochAsync(connection, exchange, cancellationToken);
             }
         }
         catch
@@ -245,7 +316,8 @@ internal sealed class RabbitMqRecoveryLog : BackgroundService, IRecoveryLog
         _connection = connection;
         IsReady = true;
         RecoveryDiagnostics.StreamsReady(_logger, string.Join(", ", _tails.Keys.Select(StreamName)), _address);
-        RecoveryDiagnostics.Retaining(_logger, string.Join(", ", _tails.Keys), _options.MaxAge, _options.MaxBytes, "RabbitMQ streams", Epoch);
+        RecoveryDiagnostics.Retaining(_logger, string.Join(", ", _tails.Keys), _options.MaxAge, _options.MaxBytes, "RabbitMQ streams",
+            string.Join(", ", _tails.Select(static pair => $"{pair.Key}: {pair.Value.Epoch}")));
     }
 
     private static string NewMarkerId() => Guid.NewGuid().ToString("N");
@@ -254,7 +326,7 @@ internal sealed class RabbitMqRecoveryLog : BackgroundService, IRecoveryLog
     /// Appends a marker to <paramref name="exchange"/>'s stream, after every message stored so far, and waits for its
     /// confirm. Published to the stream alone (the default exchange), so only readers of the stream see it.
     /// </summary>
-    private async Task PublishMarkerAsync(IConnection connection, string exchange, string marker, CancellationToken cancellationToken)
+    private async Task PublishMarkerAsync(IConnection connection, string exchange, string marker, string? epoch, CancellationToken cancellationToken)
     {
         using var timeout = new CancellationTokenSource(MarkerTimeout, _timeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
@@ -283,7 +355,14 @@ internal sealed class RabbitMqRecoveryLog : BackgroundService, IRecoveryLog
             _markerChannelLock.Release();
         }
 
-        var properties = new BasicProperties { Type = MarkerType, MessageId = marker, Persistent = true };
+        // Every marker states the epoch it was written in, so the stream keeps saying which epoch it is.
+        var properties = new BasicProperties
+        {
+            Type = MarkerType,
+            MessageId = marker,
+            Persistent = true,
+            Headers = epoch is null ? null : new Dictionary<string, object?> { [EpochHeader] = epoch },
+        };
         try
         {
             await channel.BasicPublishAsync(string.Empty, StreamName(exchange), mandatory: false, properties, ReadOnlyMemory<byte>.Empty, linked.Token);
@@ -291,6 +370,160 @@ internal sealed class RabbitMqRecoveryLog : BackgroundService, IRecoveryLog
         catch (OperationCanceledException ex) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             throw new TimeoutException($"the marker on stream {StreamName(exchange)} was not confirmed within {MarkerTimeout}", ex);
+        }
+    }
+
+    /// <summary>
+    /// Declares <paramref name="exchange"/>'s stream again (a deleted one is created anew) and reads its epoch; when
+    /// the epoch changed, every reader of the stream learns that its offsets meant another stream. Failures are
+    /// logged: the caller goes on and tries again later.
+    /// </summary>
+    private async Task<bool> TryRefreshStreamAsync(IConnection connection, string exchange, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await DeclareStreamAsync(connection, exchange, cancellationToken);
+            await RefreshEpochAsync(connection, exchange, cancellationToken);
+            return true;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            RecoveryDiagnostics.ReaderFailed(_logger, StreamName(exchange), $"declaring it and reading its epoch: {ex.Message}");
+            return false;
+        }
+    }
+
+    private async Task RefreshEpochAsync(IConnection connection, string exchange, CancellationToken cancellationToken)
+    {
+        var (epoch, proposed) = await DeriveEpochAsync(connection, exchange, cancellationToken);
+        var tail = Tail(exchange);
+        var previous = tail.Epoch;
+        if (previous == epoch)
+        {
+            return;
+        }
+
+        tail.Epoch = epoch;
+        RecoveryDiagnostics.EpochRead(_logger, StreamName(exchange), epoch, proposed, previous ?? "none");
+        if (previous is not null)
+        {
+            tail.OnEpochChanged();
+            foreach (var reader in _readers.Keys.Where(reader => reader.Exchange == exchange))
+            {
+                reader.OnEpochChanged();
+            }
+        }
+    }
+
+    /// <summary>
+    /// A stream's epoch is the one stated by the first epoch marker it holds: a new stream (created, or deleted and
+    /// created again) holds none, so the first instance to read it proposes one, and every instance, reading from the
+    /// first offset, meets the same first proposal. The reader appends a probe marker once attached: reaching it with
+    /// no epoch met means none is retained. docs/operations.md, "Recovery epochs".
+    /// </summary>
+    private async Task<(string Epoch, bool Proposed)> DeriveEpochAsync(IConnection connection, string exchange, CancellationToken cancellationToken)
+    {
+        using var timeout = new CancellationTokenSource(EpochTimeout, _timeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
+        var found = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var probeReached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var probe = NewMarkerId();
+        try
+        {
+            await using var channel = await connection.CreateChannelAsync(cancellationToken: linked.Token);
+            await channel.BasicQosAsync(0, Prefetch, global: false, linked.Token);
+            var consumer = new AsyncEventingBasicConsumer(channel);
+            var unacked = 0;
+            consumer.ReceivedAsync += async (_, delivery) =>
+            {
+                if (delivery.BasicProperties.Type == MarkerType)
+                {
+                    if (EpochIn(delivery.BasicProperties.Headers) is { } epoch)
+                    {
+                        found.TrySetResult(epoch);
+                    }
+                    else if (delivery.BasicProperties.MessageId == probe)
+                    {
+                        probeReached.TrySetResult();
+                    }
+                }
+
+                if (++unacked >= AckBatch)
+                {
+                    unacked = 0;
+                    try
+                    {
+                        await channel.BasicAckAsync(delivery.DeliveryTag, multiple: true, CancellationToken.None);
+                    }
+                    catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or IOException)
+                    {
+                        // The read is over, or the connection went: the caller sees it.
+                    }
+                }
+            };
+            var arguments = new Dictionary<string, object?> { ["x-stream-offset"] = "first" };
+            await channel.BasicConsumeAsync(StreamName(exchange), autoAck: false, $"bridge-epoch-{Guid.NewGuid():N}", noLocal: false, exclusive: false, arguments, consumer, linked.Token);
+            await PublishMarkerAsync(connection, exchange, probe, epoch: null, linked.Token);
+            var proposed = false;
+            if (await Task.WhenAny(found.Task, probeReached.Task).WaitAsync(linked.Token) != found.Task)
+            {
+                // None retained: propose one. A proposal of another instance may precede it; the first one wins everywhere.
+                proposed = true;
+                await PublishMarkerAsync(connection, exchange, NewMarkerId(), NewEpoch(), linked.Token);
+            }
+
+            var result = await found.Task.WaitAsync(linked.Token);
+            return (result, proposed);
+        }
+        catch (OperationCanceledException ex) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"the epoch of stream {StreamName(exchange)} could not be read within {EpochTimeout}", ex);
+        }
+    }
+
+    private static string NewEpoch() => Guid.NewGuid().ToString("N")[..12];
+
+    // Only what a position can carry (RecoveryPosition): a marker written by anything else states no epoch.
+    private static string? EpochIn(IDictionary<string, object?>? headers)
+    {
+        var text = headers is not null && headers.TryGetValue(EpochHeader, out var value) ? value switch
+        {
+            byte[] bytes => System.Text.Encoding.UTF8.GetString(bytes),
+            string plain => plain,
+            _ => null,
+        } : null;
+        return text is { Length: > 0 and <= 32 } && text.All(char.IsAsciiLetterOrDigit) ? text : null;
+    }
+
+    /// <summary>
+    /// A reader that RabbitMQ cancelled (basic.cancel: its stream was deleted, or the replica it read went away)
+    /// resumes on its own, after its last offset, once the stream is declared again and its epoch read (a deleted
+    /// stream comes back as a new one, of a new epoch). It waits before each attempt, the first included: the cause
+    /// takes a moment to settle, and a stream that cannot be read must not be hammered. Meanwhile /readyz names it.
+    /// </summary>
+    private async Task ResumeCancelledAsync(StreamReader reader)
+    {
+        var token = _lifetime.Token;
+        var delay = _rabbitOptions.ConnectRetryDelay;
+        try
+        {
+            while (!reader.IsDisposed && reader.DownReason is not null)
+            {
+                await Task.Delay(delay, _timeProvider, token);
+                if (_connection is { IsOpen: true } connection
+                    && await TryRefreshStreamAsync(connection, reader.Exchange, token)
+                    && await reader.TryResumeAsync(connection, token))
+                {
+                    RecoveryDiagnostics.ReaderResumed(_logger, StreamName(reader.Exchange), reader.LastOffset);
+                    return;
+                }
+
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _rabbitOptions.ConnectRetryMaxDelay.Ticks));
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            // The bridge is stopping.
         }
     }
 
@@ -339,6 +572,9 @@ internal sealed class RabbitMqRecoveryLog : BackgroundService, IRecoveryLog
         void OnMessage(long offset, in BrokerDelivery delivery);
 
         void OnMarker(long offset, string? marker);
+
+        /// <summary>The stream was deleted and created again: true to read the new one from its start, false to stop.</summary>
+        bool OnEpochChanged();
     }
 
     /// <summary>
@@ -358,8 +594,27 @@ internal sealed class RabbitMqRecoveryLog : BackgroundService, IRecoveryLog
         private StreamReader? _reader;
         private long _offset = -1;
         private int _generation;
+        private volatile string? _epoch;
 
         public string Exchange { get; } = exchange;
+
+        /// <summary>The stream's epoch as last read (null before the first read).</summary>
+        public string? Epoch
+        {
+            get => _epoch;
+            set => _epoch = value;
+        }
+
+        /// <summary>The stream is another one now: the offset reached was the old one's.</summary>
+        public void OnEpochChanged()
+        {
+            lock (_offsetLock)
+            {
+                _offset = -1;
+            }
+        }
+
+        public ILogger Logger => log._logger;
 
         public long Offset
         {
@@ -412,8 +667,12 @@ internal sealed class RabbitMqRecoveryLog : BackgroundService, IRecoveryLog
                     throw new BrokerUnavailableException($"the recovery streams at {log._address} are not connected");
                 }
 
+                // Declared again and its epoch read: it may have been deleted, or deleted and created again, while
+                // this instance did not follow it.
+                await log.DeclareStreamAsync(connection, Exchange, cancellationToken);
+                await log.RefreshEpochAsync(connection, Exchange, cancellationToken);
                 await reader.StartAsync(connection, cancellationToken);
-                await log.PublishMarkerAsync(connection, Exchange, sink.StartMarker, cancellationToken);
+                await log.PublishMarkerAsync(connection, Exchange, sink.StartMarker, Epoch, cancellationToken);
                 await sink.Started.WaitAsync(MarkerTimeout, log._timeProvider, cancellationToken);
             }
             catch (Exception ex)
@@ -509,10 +768,14 @@ internal sealed class RabbitMqRecoveryLog : BackgroundService, IRecoveryLog
 
             public void OnMessage(long offset, in BrokerDelivery delivery) => tail.Dispatch(generation, offset, delivery);
 
+            // Everything in the new stream is news to the live subscribers.
+            public bool OnEpochChanged() => true;
+
             public void OnMarker(long offset, string? marker)
             {
                 if (tail.TryAdvance(generation, offset) && marker == startMarker)
                 {
+                    RecoveryDiagnostics.TailFollowed(tail.Logger, StreamName(tail.Exchange), offset);
                     _started.TrySetResult();
                 }
             }
@@ -532,9 +795,10 @@ internal sealed class RabbitMqRecoveryLog : BackgroundService, IRecoveryLog
     /// which ends it. The first offset read says whether the position is still retained, the marker's whether the
     /// position was past the end.
     /// </summary>
-    private sealed class ReplaySink(long after, string marker, RetainedHandler handler, ReplayEndHandler onEnd) : IStreamSink
+    private sealed class ReplaySink(RabbitMqRecoveryLog log, string exchange, long after, string marker, RetainedHandler handler, ReplayEndHandler onEnd) : IStreamSink
     {
         private bool _sawFirst;
+        private long _first = -1;
         private bool _ended;
 
         public void OnMessage(long offset, in BrokerDelivery delivery)
@@ -558,6 +822,17 @@ internal sealed class RabbitMqRecoveryLog : BackgroundService, IRecoveryLog
             End(offset <= after ? ReplayOutcome.BeyondEnd : ReplayOutcome.CaughtUp, offset);
         }
 
+        // The position named the old stream: what it missed cannot be told any more.
+        public bool OnEpochChanged()
+        {
+            if (!_ended)
+            {
+                End(ReplayOutcome.Trimmed, -1);
+            }
+
+            return false;
+        }
+
         // The reader starts no later than the offset right after the position: a first offset above it means the
         // stream was trimmed past the position.
         private bool CheckFirst(long offset)
@@ -565,6 +840,7 @@ internal sealed class RabbitMqRecoveryLog : BackgroundService, IRecoveryLog
             if (!_sawFirst)
             {
                 _sawFirst = true;
+                _first = offset;
                 if (offset - 1 > after)
                 {
                     End(ReplayOutcome.Trimmed, offset);
@@ -578,6 +854,7 @@ internal sealed class RabbitMqRecoveryLog : BackgroundService, IRecoveryLog
         private void End(ReplayOutcome outcome, long end)
         {
             _ended = true;
+            RecoveryDiagnostics.ReplayEnded(log._logger, StreamName(exchange), after, outcome, end, _first);
             onEnd(outcome, end);
         }
     }
@@ -592,6 +869,42 @@ internal sealed class RabbitMqRecoveryLog : BackgroundService, IRecoveryLog
         private readonly bool _fromTail = lastOffset is null;
         private int _unacked;
         private volatile bool _disposed;
+        private volatile bool _fromFirst;
+        private volatile string? _downReason;
+
+        public string Exchange => exchange;
+
+        public bool IsDisposed => _disposed;
+
+        public long LastOffset => Volatile.Read(ref _lastOffset);
+
+        /// <summary>Why the reader is not reading now (RabbitMQ cancelled it), for /readyz; null while it reads.</summary>
+        public string? DownReason => _downReason;
+
+        /// <summary>The stream is a new one (its epoch changed): a tail reader reads it from its first offset, a replay ends.</summary>
+        public void OnEpochChanged()
+        {
+            if (sink.OnEpochChanged())
+            {
+                Volatile.Write(ref _lastOffset, -1);
+                _fromFirst = true;
+            }
+        }
+
+        /// <summary>Consumes again after a cancellation; false when that failed (the caller tries again later).</summary>
+        public async Task<bool> TryResumeAsync(IConnection connection, CancellationToken cancellationToken)
+        {
+            try
+            {
+                await ConsumeAsync(connection, cancellationToken);
+                return true;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                RecoveryDiagnostics.ReaderFailed(log._logger, StreamName(exchange), ex.Message);
+                return false;
+            }
+        }
 
         public async Task StartAsync(IConnection connection, CancellationToken cancellationToken)
         {
@@ -667,18 +980,39 @@ internal sealed class RabbitMqRecoveryLog : BackgroundService, IRecoveryLog
                 var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
                 _channel = channel;
                 await channel.BasicQosAsync(0, Prefetch, global: false, cancellationToken);
-                var consumer = new AsyncEventingBasicConsumer(channel);
+                var consumer = new CancellableConsumer(channel, OnCancelledByServer);
                 consumer.ReceivedAsync += OnReceivedAsync;
                 _consumerTag = $"bridge-recovery-{Guid.NewGuid():N}";
-                object start = _fromTail && Volatile.Read(ref _lastOffset) < 0 ? "next" : Volatile.Read(ref _lastOffset) + 1;
+                var last = Volatile.Read(ref _lastOffset);
+                object start = last >= 0 ? last + 1 : _fromFirst ? "first" : _fromTail ? "next" : 0L;
                 var arguments = new Dictionary<string, object?> { ["x-stream-offset"] = start };
                 _unacked = 0;
+                RecoveryDiagnostics.ReaderConsuming(log._logger, StreamName(exchange), Convert.ToString(start, CultureInfo.InvariantCulture)!, _consumerTag, connection.Endpoint.ToString());
                 await channel.BasicConsumeAsync(StreamName(exchange), autoAck: false, _consumerTag, noLocal: false, exclusive: false, arguments, consumer, cancellationToken);
+                _fromFirst = false;
+                _downReason = null;
             }
             finally
             {
                 _gate.Release();
             }
+        }
+
+        /// <summary>
+        /// basic.cancel from RabbitMQ (this reader never cancels its own consumer: it closes its channel). Only the
+        /// current consumer counts; the reader then resumes on its own (<see cref="ResumeCancelledAsync"/>).
+        /// </summary>
+        private void OnCancelledByServer(string consumerTag)
+        {
+            if (_disposed || consumerTag != _consumerTag)
+            {
+                return;
+            }
+
+            var last = Volatile.Read(ref _lastOffset);
+            _downReason = $"the reader of stream {StreamName(exchange)} was cancelled by RabbitMQ after offset {last}; resuming";
+            RecoveryDiagnostics.ReaderCancelled(log._logger, StreamName(exchange), last);
+            _ = Task.Run(() => log.ResumeCancelledAsync(this));
         }
 
         private async Task OnReceivedAsync(object sender, BasicDeliverEventArgs delivery)
@@ -732,5 +1066,18 @@ internal sealed class RabbitMqRecoveryLog : BackgroundService, IRecoveryLog
             headers is not null && headers.TryGetValue("x-stream-offset", out var value) && value is not null
                 ? Convert.ToInt64(value, CultureInfo.InvariantCulture)
                 : null;
+    }
+
+    /// <summary>
+    /// A consumer that tells a server's basic.cancel apart: <see cref="AsyncEventingBasicConsumer"/> raises the same
+    /// event for it and for its channel's shutdown, which the readers handle otherwise (connection recovery).
+    /// </summary>
+    private sealed class CancellableConsumer(IChannel channel, Action<string> onCancelledByServer) : AsyncEventingBasicConsumer(channel)
+    {
+        public override async Task HandleBasicCancelAsync(string consumerTag, CancellationToken cancellationToken = default)
+        {
+            onCancelledByServer(consumerTag);
+            await base.HandleBasicCancelAsync(consumerTag, cancellationToken);
+        }
     }
 }

@@ -30,4 +30,32 @@ internal static partial class RecoveryDiagnostics
     [LoggerMessage(EventId = 9406, EventName = "RecoveryReadersResumed", Level = LogLevel.Information,
         Message = "Recovery: connection recovered; {Count} stream readers resume after their last offset")]
     public static partial void ReadersResumed(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 9407, EventName = "RecoveryTailFollowed", Level = LogLevel.Debug,
+        Message = "Recovery: this instance follows stream {Stream} from offset {Offset} (its start marker)")]
+    public static partial void TailFollowed(ILogger logger, string stream, long offset);
+
+    [LoggerMessage(EventId = 9408, EventName = "RecoveryReplayStarted", Level = LogLevel.Debug,
+        Message = "Recovery: replay of stream {Stream} after offset {After} reads from offset {ReadFrom} (this instance's tail {Tail}) up to marker {Marker}")]
+    public static partial void ReplayStarted(ILogger logger, string stream, long after, long readFrom, long tail, string marker);
+
+    [LoggerMessage(EventId = 9409, EventName = "RecoveryReplayEnded", Level = LogLevel.Debug,
+        Message = "Recovery: replay of stream {Stream} after offset {After} ended {Outcome} at offset {End} (first offset read {First})")]
+    public static partial void ReplayEnded(ILogger logger, string stream, long after, ReplayOutcome outcome, long end, long first);
+
+    [LoggerMessage(EventId = 9410, EventName = "RecoveryReaderConsuming", Level = LogLevel.Debug,
+        Message = "Recovery: a reader of stream {Stream} consumes from {Start} as {ConsumerTag} on {Node}")]
+    public static partial void ReaderConsuming(ILogger logger, string stream, string start, string consumerTag, string node);
+
+    [LoggerMessage(EventId = 9411, EventName = "RecoveryEpochRead", Level = LogLevel.Information,
+        Message = "Recovery: stream {Stream} is of epoch {Epoch} (proposed by this instance: {Proposed}; before: {Previous})")]
+    public static partial void EpochRead(ILogger logger, string stream, string epoch, bool proposed, string previous);
+
+    [LoggerMessage(EventId = 9412, EventName = "RecoveryReaderCancelled", Level = LogLevel.Warning,
+        Message = "Recovery: RabbitMQ cancelled the reader of stream {Stream} after offset {Offset} (the stream deleted, or its replica gone); it resumes on its own, and /readyz names it meanwhile")]
+    public static partial void ReaderCancelled(ILogger logger, string stream, long offset);
+
+    [LoggerMessage(EventId = 9413, EventName = "RecoveryReaderResumed", Level = LogLevel.Information,
+        Message = "Recovery: the cancelled reader of stream {Stream} reads again, after offset {Offset}")]
+    public static partial void ReaderResumed(ILogger logger, string stream, long offset);
 }

@@ -24,15 +24,6 @@ public sealed class RecoveryOptions
     /// </summary>
     public IList<string> Exchanges { get; } = [];
 
-    /// <summary>
-    /// Names the RabbitMQ streams' generation: positions of another epoch get <c>recovered:false</c>. Change it
-    /// when the streams are deleted and declared again (their offsets start over). The embedded broker draws a
-    /// new epoch at every start, since its memory does not survive one.
-    /// </summary>
-    [Required(AllowEmptyStrings = false, ErrorMessage = "Bridge:Recovery:Epoch must not be empty.")]
-    [RegularExpression("^[A-Za-z0-9]{1,32}$", ErrorMessage = "Bridge:Recovery:Epoch must be 1 to 32 letters or digits.")]
-    public string Epoch { get; set; } = "1";
-
     /// <summary>Live frames a recovering watch may hold while its replay catches up; past that the connection is let go, as a slow consumer is.</summary>
     [Range(16, 10_000_000, ErrorMessage = "Bridge:Recovery:MaxHeldFrames must be between {1} and {2}.")]
     public int MaxHeldFrames { get; set; } = 100_000;

@@ -9,7 +9,9 @@
 // - a server `error` reply rejects the request it answers instead of throwing from an unheard 'error' event;
 // - watches recover by default (issue 16 §1): each keeps the last `position` it received and re-sends it as
 //   `since` after a reconnection, so what was published meanwhile arrives (in order, once), followed by a
-//   `recovered` event ({recovered: true|false, missed}); `recover: false` in the options turns it off.
+//   `recovered` event ({recovered: true|false, missed}); `recover: false` in the options turns it off. A watch
+//   the bridge cannot recover (`not_supported`, e.g. an exchange without retention) is sent again without
+//   `recover`, and says so once: a `recovered` event with {recovered: false, supported: false, reason}.
 //
 // The protocol has no correlation ids. Replies are matched to requests by (reply kind, resource) in FIFO
 // order: the bridge answers the messages of one connection in order. A `get` answer and a watch event share
@@ -269,9 +271,35 @@ export class BridgeClient {
     this._pending.clear();
   }
 
+  /**
+   * The bridge refused `recover` on a watch (`not_supported`): the watch goes on without it, and says so once. The
+   * error names the refused watch by its params (`watch`); without them (an older bridge) it is taken for the only
+   * recovering watch of its resource. A watch already sent without recover was refused for another reason.
+   */
+  _watchWithoutRecovery(resource, params, err) {
+    const recovering = this._watches.filter((w) => w.resource === resource && w.recovers);
+    let targets;
+    if (params?.watch && typeof params.watch === 'object') {
+      const key = watchKey(resource, Object.keys(params.watch).length ? params.watch : null);
+      targets = recovering.filter((w) => w.key === key);
+    } else {
+      targets = new Set(recovering.map((w) => w.key)).size === 1 ? recovering : [];
+    }
+    if (targets.length === 0) return false;
+    for (const w of targets) w.recovers = false;
+    try { this._send(this._watchFrame(targets[0])); } catch { /* not connected: every watch is sent again on reconnection */ }
+    const event = {
+      handler: 'recovered', resource, params: targets[0].params ?? null,
+      recovered: false, missed: 0, supported: false, reason: err.serverMessage,
+    };
+    this._emit('recovered', event);
+    for (const w of targets) w._deliver(event);
+    return true;
+  }
+
   /** `watch`, with `recover` and, once the watch has a position, `since` (recovery, issue 16 §1). */
   _watchFrame(watch) {
-    if (!this.options.recover) return frame('watch', watch.resource, watch.params ?? undefined);
+    if (!this.options.recover || !watch.recovers) return frame('watch', watch.resource, watch.params ?? undefined);
     const message = { handler: 'watch', resource: watch.resource, recover: true };
     if (watch.params != null) message.params = watch.params;
     if (typeof watch.position === 'string') message.since = watch.position;
@@ -299,6 +327,7 @@ export class BridgeClient {
         const err = Object.assign(new Error(`${msg.params?.code ?? 'error'}: ${msg.params?.message ?? ''}`), {
           code: msg.params?.code, serverMessage: msg.params?.message, request, resource: msg.resource,
         });
+        if (request === 'watch' && err.code === 'not_supported' && this._watchWithoutRecovery(resource, msg.params, err)) return;
         const p = kind && this._take(kind, resource, () => true);
         if (p) p.reject(err);
         else this._emit('error', err);
@@ -336,6 +365,7 @@ class WatchHandle {
     this._waiters = [];
     this._ended = false;
     this.position = null; // the last `position` received (recovery), sent as `since` after a reconnection
+    this.recovers = true; // false once the bridge refused `recover` for it: sent without it from then on
   }
 
   on(event, fn) {

@@ -253,12 +253,16 @@ client.on('error', (err) => {
 // What the page tells the operator after a reconnection: how much was replayed, or that it had to reload.
 function trackRecovery(name, source, onLost) {
   source.on('recovered', (msg) => {
-    const text = msg.recovered
-      ? `${name}: reconnected, ${msg.missed} missed events replayed`
-      : `${name}: reconnected, the gap could not be replayed; reloaded`;
+    // supported false: the bridge keeps no history for that watch (bridge.js watches it without recovery).
+    const text = msg.supported === false
+      ? `${name}: this bridge cannot replay what is missed while disconnected (${msg.reason ?? 'not supported'}); reloaded`
+      : msg.recovered
+        ? `${name}: reconnected, ${msg.missed} missed events replayed`
+        : `${name}: reconnected, the gap could not be replayed; reloaded`;
     $('status').title = text;
     document.body.dataset.recovered = String(msg.recovered);
     document.body.dataset.recoveredMissed = String(msg.missed ?? 0);
+    if (msg.supported === false) document.body.dataset.recoverySupported = 'false';
     if (!msg.recovered) onLost?.();
   });
 }

@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json.Nodes;
 using Bridge.Broker;
 using Bridge.IntegrationTests.Infrastructure;
 
@@ -66,5 +67,9 @@ public sealed class RecoveryRetentionTests
         var error = await client.ReceiveAsync(awaiting: "the error");
         Assert.Equal("not_supported", (string?)error["params"]!["code"]);
         Assert.Contains("Bridge:Recovery:Exchanges", (string?)error["params"]!["message"], StringComparison.Ordinal);
+
+        // The refused watch is named by its params, so a client with several watches of one resource knows which.
+        Assert.Equal("watch", (string?)error["params"]!["request"]);
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""{"exchange":"on.test","routingKey":"#"}"""), error["params"]!["watch"]), error.ToJsonString());
     }
 }
