@@ -6,6 +6,7 @@ using Bridge.Documents;
 using Bridge.Documents.Mongo;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using MongoDB.Driver;
 
 namespace Bridge.Bench;
 
@@ -407,8 +408,10 @@ public static class BenchRunner
             }
             finally
             {
-                // A real server keeps what the bench wrote; the stand-in forgets it when it stops.
-                await store.DeleteManyAsync(QueryBench.Collection, Filter.Empty, CancellationToken.None);
+                // A real server keeps what the bench wrote; the stand-in forgets it when it stops. The bench's own
+                // database goes whole, through the driver: the bridge's store has no bulk delete (nothing in it needs one).
+                using var client = new MongoClient(mongo.Uri);
+                await client.DropDatabaseAsync(database, CancellationToken.None);
             }
         }
     }

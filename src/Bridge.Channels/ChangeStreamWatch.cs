@@ -241,7 +241,7 @@ internal sealed class ChangeStreamWatch(
         {
             try
             {
-                _brokerFallback = await broker.SubscribeAsync(spec.Source.Exchange, spec.Source.RoutingKey, OnBrokerDelivery, cancellationToken);
+                _brokerFallback = await broker.SubscribeAsync(spec.Source.Exchange, spec.Source.RoutingKey, OnBrokerDelivery, cancellationToken).BoundNowAsync();
                 ChannelLog.ChangeStreamMovedToBroker(logger, spec.Resource.Name, spec.CanonicalParams, spec.Source.Exchange, spec.Source.RoutingKey);
                 OnHistoryLost();
                 return;

@@ -29,7 +29,7 @@ internal sealed class EqualityFilterIndexes(IBroker broker, ILogger logger)
         if (!_indexes.TryGetValue(key, out var index))
         {
             index = new EqualityFilterIndex(spec.Resource.Name, spec.Source, logger);
-            index.BrokerSubscription = await broker.SubscribeAsync(spec.Source.Exchange, spec.Source.RoutingKey, index.OnDelivery, cancellationToken);
+            index.BrokerSubscription = await broker.SubscribeAsync(spec.Source.Exchange, spec.Source.RoutingKey, index.OnDelivery, cancellationToken).BoundNowAsync();
             _indexes.Add(key, index);
         }
 

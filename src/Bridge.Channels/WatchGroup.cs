@@ -66,9 +66,6 @@ internal sealed class WatchGroup
         }
     }
 
-    /// <summary>True when deliveries are filtered on the group's own loop rather than on the dispatch thread.</summary>
-    public bool EvaluatesOffDispatch => _work is not null;
-
     public WatchSpec Spec { get; }
 
     /// <summary>What feeds the group (a broker binding, a share of an equality index, or a change stream with its broker binding); disposed when the group ends.</summary>

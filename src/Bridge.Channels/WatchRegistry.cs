@@ -149,7 +149,7 @@ internal sealed class WatchRegistry(
                 {
                     try
                     {
-                        fromBroker = await broker.SubscribeAsync(spec.Source.Exchange, spec.Source.RoutingKey, watch.OnBrokerDelivery, cancellationToken);
+                        fromBroker = await broker.SubscribeAsync(spec.Source.Exchange, spec.Source.RoutingKey, watch.OnBrokerDelivery, cancellationToken).BoundNowAsync();
                     }
                     catch
                     {
@@ -177,7 +177,7 @@ internal sealed class WatchRegistry(
         {
             // Groups that filter on a field's string value share their source's index (one lookup per message).
             onBroker.SourceSubscription = await _equalityIndexes.TrySubscribeAsync(spec, onBroker, cancellationToken)
-                ?? await broker.SubscribeAsync(spec.Source.Exchange, spec.Source.RoutingKey, onBroker.OnDelivery, cancellationToken);
+                ?? await broker.SubscribeAsync(spec.Source.Exchange, spec.Source.RoutingKey, onBroker.OnDelivery, cancellationToken).BoundNowAsync();
         }
         catch
         {

@@ -7,8 +7,8 @@ namespace Bridge.Ledger;
 /// <summary>
 /// Feeds ledger events from the broker to the ledger WebSockets: a per-instance subscription to the ledger
 /// exchange (every instance delivers to its own sockets) and the shared durable validation queue that
-/// dead-letters malformed events once. Starting never waits for the broker: the subscription is retried until
-/// the broker answers, and the broker itself restores it after a reconnection.
+/// dead-letters malformed events once. Starting never waits for the broker: both are registered at once and the
+/// broker binds them when it can and restores them after a reconnection (IBroker.SubscribeAsync), so nothing here retries.
 /// </summary>
 internal sealed class LedgerEventConsumer(
     IBroker broker,
@@ -16,21 +16,15 @@ internal sealed class LedgerEventConsumer(
     LedgerSubscriptions subscriptions,
     LedgerEventCounters counters,
     IOptions<LedgerOptions> options,
-    TimeProvider time,
     BridgeMetrics metrics,
     ILogger<LedgerEventConsumer> logger) : IHostedService, IAsyncDisposable
 {
-    private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromMilliseconds(250);
-    private static readonly TimeSpan LastRetryDelay = TimeSpan.FromSeconds(5);
-
     private readonly string _exchange = options.Value.Exchange;
-    private readonly CancellationTokenSource _stopping = new();
     private IAsyncDisposable? _queue;
-    private IAsyncDisposable? _subscription;
-    private Task _retry = Task.CompletedTask;
+    private IBrokerSubscription? _subscription;
 
-    /// <summary>Whether the per-instance subscription is in place (tests wait for it).</summary>
-    public bool IsSubscribed => Volatile.Read(ref _subscription) is not null;
+    /// <summary>Whether the per-instance subscription is bound on the broker now (tests wait for it).</summary>
+    public bool IsSubscribed => Volatile.Read(ref _subscription) is { IsBound: true };
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -44,24 +38,14 @@ internal sealed class LedgerEventConsumer(
             LedgerLog.ValidationQueueUnavailable(logger, options.Value.ValidationQueue, ex);
         }
 
-        if (!await TrySubscribeAsync(FirstRetryDelay, cancellationToken))
-        {
-            _retry = RetrySubscribeAsync(_stopping.Token);
-        }
+        var subscription = await broker.SubscribeAsync(_exchange, "#", Deliver, cancellationToken);
+        Volatile.Write(ref _subscription, subscription);
+        LedgerLog.Subscribed(logger, _exchange, subscription.Problem is { } problem ? "waiting: " + problem : "bound");
     }
 
-    public async Task StopAsync(CancellationToken cancellationToken)
-    {
-        await _stopping.CancelAsync();
-        await _retry.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        await DisposeHandlesAsync();
-    }
+    public Task StopAsync(CancellationToken cancellationToken) => DisposeHandlesAsync();
 
-    public async ValueTask DisposeAsync()
-    {
-        await DisposeHandlesAsync();
-        _stopping.Dispose();
-    }
+    public async ValueTask DisposeAsync() => await DisposeHandlesAsync();
 
     private async Task DisposeHandlesAsync()
     {
@@ -73,46 +57,6 @@ internal sealed class LedgerEventConsumer(
         if (Interlocked.Exchange(ref _queue, null) is { } queue)
         {
             await queue.DisposeAsync();
-        }
-    }
-
-    private async Task RetrySubscribeAsync(CancellationToken cancellationToken)
-    {
-        var delay = FirstRetryDelay;
-        try
-        {
-            while (true)
-            {
-                await Task.Delay(delay, time, cancellationToken);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, LastRetryDelay.Ticks));
-                if (await TrySubscribeAsync(delay, cancellationToken))
-                {
-                    return;
-                }
-            }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-        }
-    }
-
-    private async Task<bool> TrySubscribeAsync(TimeSpan nextDelay, CancellationToken cancellationToken)
-    {
-        try
-        {
-            Volatile.Write(ref _subscription, await broker.SubscribeAsync(_exchange, "#", Deliver, cancellationToken));
-            LedgerLog.Subscribed(logger, _exchange);
-            return true;
-        }
-        catch (BrokerUnavailableException ex)
-        {
-            LedgerLog.SubscribeWaiting(logger, _exchange, nextDelay, ex);
-            return false;
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            LedgerLog.SubscribeFailed(logger, _exchange, nextDelay, ex);
-            return false;
         }
     }
 

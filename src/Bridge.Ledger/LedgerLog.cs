@@ -3,12 +3,8 @@ namespace Bridge.Ledger;
 internal static partial class LedgerLog
 {
     [LoggerMessage(EventId = 8000, EventName = "LedgerSubscribed", Level = LogLevel.Information,
-        Message = "Ledger events: listening on exchange '{Exchange}' (routing keys transfer.create, transfer.update, message.send)")]
-    public static partial void Subscribed(ILogger logger, string exchange);
-
-    [LoggerMessage(EventId = 8001, EventName = "LedgerSubscribeWaiting", Level = LogLevel.Warning,
-        Message = "Ledger events: the broker is not available yet; retrying the subscription to exchange '{Exchange}' in {Delay}")]
-    public static partial void SubscribeWaiting(ILogger logger, string exchange, TimeSpan delay, Exception exception);
+        Message = "Ledger events: listening on exchange '{Exchange}' (routing keys transfer.create, transfer.update, message.send; binding: {Binding}; the broker binds it when it can)")]
+    public static partial void Subscribed(ILogger logger, string exchange, string binding);
 
     [LoggerMessage(EventId = 8002, EventName = "LedgerEventMalformed", Level = LogLevel.Warning,
         Message = "Ledger event dead-lettered ({Count} so far): {Reason} (exchange '{Exchange}', routing key '{RoutingKey}')")]
@@ -25,10 +21,6 @@ internal static partial class LedgerLog
     [LoggerMessage(EventId = 8005, EventName = "LedgerConnectionRefused", Level = LogLevel.Information,
         Message = "Ledger WebSocket refused: {Reason}")]
     public static partial void ConnectionRefused(ILogger logger, string reason);
-
-    [LoggerMessage(EventId = 8006, EventName = "LedgerSubscribeFailed", Level = LogLevel.Error,
-        Message = "Ledger events: subscribing to exchange '{Exchange}' failed unexpectedly; retrying in {Delay}")]
-    public static partial void SubscribeFailed(ILogger logger, string exchange, TimeSpan delay, Exception exception);
 
     [LoggerMessage(EventId = 8007, EventName = "LedgerValidationQueueUnavailable", Level = LogLevel.Error,
         Message = "Ledger events: the validation queue '{Queue}' could not be consumed; malformed events are skipped but not dead-lettered")]

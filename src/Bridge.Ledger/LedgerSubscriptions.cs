@@ -17,9 +17,6 @@ internal sealed class LedgerSubscriptions(BridgeMetrics metrics)
     // Subscribing is rare next to routing: updates take this lock, routing reads the dictionaries without it.
     private readonly Lock _updates = new();
 
-    /// <summary>Connections with at least one all-accounts subscription.</summary>
-    public int AllAccountsListeners => _allAccounts.Count;
-
     /// <summary>Records that <paramref name="session"/> moved from <paramref name="previous"/> to <paramref name="current"/>.</summary>
     public void Update(LedgerRpcSession session, AccountSubscriptions previous, AccountSubscriptions current)
     {

@@ -27,39 +27,31 @@ internal sealed class NotificationPush(
     /// <summary><c>#</c> matches zero or more words: <c>webhook_tx</c> and <c>webhook_tx.template</c> alike.</summary>
     public const string BindingKey = TransactionMessage.Type + ".#";
 
-    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(30);
-
     private readonly string _exchange = options.Value.Exchange;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        // RabbitMQ may not be connected yet at start-up; once subscribed, the broker restores the binding after
-        // any reconnection by itself.
-        var delay = TimeSpan.FromMilliseconds(250);
-        IAsyncDisposable? subscription = null;
+        // Registered at once whether or not RabbitMQ is connected yet: the broker binds it when it can and
+        // restores it after every reconnection by itself (IBroker.SubscribeAsync), so there is nothing to retry here.
+        IBrokerSubscription subscription;
         try
         {
-            while (subscription is null)
-            {
-                try
-                {
-                    subscription = await broker.SubscribeAsync(_exchange, BindingKey, OnDelivery, stoppingToken);
-                }
-                catch (NotSupportedException ex)
-                {
-                    // A broker without subscriptions (a test double) leaves the bridge without live notifications only.
-                    NotificationsLog.PushUnavailable(logger, ex.Message);
-                    return;
-                }
-                catch (BrokerUnavailableException ex)
-                {
-                    NotificationsLog.PushSubscribeFailed(logger, _exchange, delay, ex.Message);
-                    await Task.Delay(delay, timeProvider, stoppingToken);
-                    delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxRetryDelay.Ticks));
-                }
-            }
+            subscription = await broker.SubscribeAsync(_exchange, BindingKey, OnDelivery, stoppingToken);
+        }
+        catch (NotSupportedException ex)
+        {
+            // A broker without subscriptions (a test double) leaves the bridge without live notifications only.
+            NotificationsLog.PushUnavailable(logger, ex.Message);
+            return;
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            return;
+        }
 
-            NotificationsLog.PushStarted(logger, _exchange, Channel);
+        try
+        {
+            NotificationsLog.PushStarted(logger, _exchange, Channel, subscription.Problem is { } problem ? "waiting: " + problem : "bound");
             await Task.Delay(Timeout.InfiniteTimeSpan, timeProvider, stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -68,10 +60,7 @@ internal sealed class NotificationPush(
         }
         finally
         {
-            if (subscription is not null)
-            {
-                await subscription.DisposeAsync();
-            }
+            await subscription.DisposeAsync();
         }
     }
 

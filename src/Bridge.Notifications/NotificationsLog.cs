@@ -10,13 +10,9 @@ internal static partial class NotificationsLog
         Message = "Transaction {TransactionId} ({Status}) pushed to {Connections} connections")]
     public static partial void Broadcast(ILogger logger, string transactionId, string status, int connections);
 
-    [LoggerMessage(EventId = 9002, EventName = "NotificationPushSubscribeFailed", Level = LogLevel.Warning,
-        Message = "Subscribing to {Exchange} for live notifications failed, retrying in {Delay}: {Reason}")]
-    public static partial void PushSubscribeFailed(ILogger logger, string exchange, TimeSpan delay, string reason);
-
     [LoggerMessage(EventId = 9003, EventName = "NotificationPushStarted", Level = LogLevel.Information,
-        Message = "Pushing webhook_tx messages from {Exchange} to the '{Channel}' channel")]
-    public static partial void PushStarted(ILogger logger, string exchange, string channel);
+        Message = "Pushing webhook_tx messages from {Exchange} to the '{Channel}' channel (binding: {Binding}; the broker binds it when it can)")]
+    public static partial void PushStarted(ILogger logger, string exchange, string channel, string binding);
 
     [LoggerMessage(EventId = 9004, EventName = "NotificationStored", Level = LogLevel.Debug,
         Message = "Transaction {TransactionId} ({Status}) stored in the history at {StoredAt}")]

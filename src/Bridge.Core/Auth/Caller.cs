@@ -5,6 +5,4 @@ public sealed record Caller(string Name, bool IsAdmin)
 {
     /// <summary>A connection admitted without credentials where configuration allows it.</summary>
     public static Caller Anonymous { get; } = new("anonymous", false);
-
-    public bool IsAnonymous => ReferenceEquals(this, Anonymous);
 }

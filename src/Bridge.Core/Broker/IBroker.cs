@@ -11,11 +11,16 @@ public interface IBroker
 
     /// <summary>
     /// Subscribes <paramref name="handler"/> to messages on <paramref name="exchange"/> whose routing key
-    /// matches <paramref name="bindingKey"/> (RabbitMQ topic syntax). Completes once the binding is active,
-    /// so that a message published after this returns is delivered. Throws
-    /// <see cref="BrokerUnavailableException"/> when the broker cannot be reached right now.
+    /// matches <paramref name="bindingKey"/> (RabbitMQ topic syntax). Registers at once and binds when connected,
+    /// as <see cref="ConsumeQueueAsync"/> does: when the broker is connected this completes once the binding is
+    /// active, so that a message published after it returns is delivered; when it is not (or the bind fails), the
+    /// subscription is still returned, <see cref="IBrokerSubscription.IsBound"/> false with the reason in
+    /// <see cref="IBrokerSubscription.Problem"/> (and the broker's log), and the broker binds it once it can, after
+    /// which messages reach the handler without the caller retrying. Never throws because the broker is away;
+    /// throws <see cref="ArgumentException"/> for an invalid exchange or key, and when cancelled. A caller that must
+    /// answer "bound now or not" (a channel <c>watch</c>) reads <see cref="IBrokerSubscription.IsBound"/>.
     /// </summary>
-    ValueTask<IAsyncDisposable> SubscribeAsync(string exchange, string bindingKey, DeliveryHandler handler, CancellationToken cancellationToken);
+    ValueTask<IBrokerSubscription> SubscribeAsync(string exchange, string bindingKey, DeliveryHandler handler, CancellationToken cancellationToken);
 
     /// <summary>Publishes a persistent message to a topic exchange (declared if missing).</summary>
     ValueTask PublishAsync(string exchange, string routingKey, ReadOnlyMemory<byte> body, CancellationToken cancellationToken);

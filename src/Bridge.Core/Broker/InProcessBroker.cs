@@ -28,12 +28,13 @@ internal sealed partial class InProcessBroker(ILogger<InProcessBroker> logger, B
     /// <summary>The live subscriptions, for diagnostics and tests.</summary>
     public SubscriptionIndex Index => _index;
 
-    public ValueTask<IAsyncDisposable> SubscribeAsync(string exchange, string bindingKey, DeliveryHandler handler, CancellationToken cancellationToken)
+    /// <summary>In process a subscription is bound the moment it is registered: the returned handle is always bound.</summary>
+    public ValueTask<IBrokerSubscription> SubscribeAsync(string exchange, string bindingKey, DeliveryHandler handler, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var registration = _index.Add(exchange, bindingKey, handler);
         _exchanges.TryAdd(exchange, true);
-        return ValueTask.FromResult<IAsyncDisposable>(new IndexSubscriptionHandle(_index, registration.Subscription));
+        return ValueTask.FromResult<IBrokerSubscription>(new IndexSubscriptionHandle(_index, registration.Subscriber));
     }
 
     public ValueTask PublishAsync(string exchange, string routingKey, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
@@ -88,7 +89,7 @@ internal sealed partial class InProcessBroker(ILogger<InProcessBroker> logger, B
         var consumer = new InProcessQueue(queue, handler, this, logger);
         var registration = _index.Add(exchange, bindingKey, consumer.Enqueue);
         _exchanges.TryAdd(exchange, true);
-        consumer.Start(new IndexSubscriptionHandle(_index, registration.Subscription));
+        consumer.Start(new IndexSubscriptionHandle(_index, registration.Subscriber));
         return ValueTask.FromResult<IQueueConsumer>(consumer);
     }
 
@@ -197,11 +198,15 @@ internal sealed partial class InProcessBroker(ILogger<InProcessBroker> logger, B
         private static partial void QueueFull(ILogger logger, string queue);
     }
 
-    private sealed class IndexSubscriptionHandle(SubscriptionIndex index, SubscriptionIndex.Subscription subscription) : IAsyncDisposable
+    private sealed class IndexSubscriptionHandle(SubscriptionIndex index, SubscriptionIndex.Subscriber subscriber) : IBrokerSubscription
     {
+        public bool IsBound => !subscriber.IsRemoved;
+
+        public string? Problem => subscriber.IsRemoved ? "unsubscribed" : null;
+
         public ValueTask DisposeAsync()
         {
-            index.Remove(subscription);
+            index.Remove(subscriber);
             return ValueTask.CompletedTask;
         }
     }

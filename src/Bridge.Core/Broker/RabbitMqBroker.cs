@@ -55,7 +55,7 @@ public sealed class RabbitMqBroker : BackgroundService, IBroker
         _endpoints = new RabbitMqEndpoints(_options);
         _connection = new RabbitMqConnectionState(_endpoints);
         _topology = new RabbitMqTopology(_connection, _index, logger);
-        _publisher = new RabbitMqPublisher(_connection, _topology, logger);
+        _publisher = new RabbitMqPublisher(_connection, _topology, _options.PublishConfirmTimeout, timeProvider, logger);
         _durableQueues = new DurableQueues(_connection, _topology, timeProvider, logger);
 
         // A quarter of the prefetch window: the broker never waits for an ack while the bridge keeps up.
@@ -117,12 +117,11 @@ public sealed class RabbitMqBroker : BackgroundService, IBroker
     /// <summary>The server-named queue this instance consumes (it changes when the client recovers the connection).</summary>
     public string QueueName => _connection.QueueName;
 
-    public async ValueTask<IAsyncDisposable> SubscribeAsync(string exchange, string bindingKey, DeliveryHandler handler, CancellationToken cancellationToken)
+    public async ValueTask<IBrokerSubscription> SubscribeAsync(string exchange, string bindingKey, DeliveryHandler handler, CancellationToken cancellationToken)
     {
         ExchangeName.Validate(exchange, nameof(exchange));
         TopicPattern.Validate(bindingKey, nameof(bindingKey));
         ArgumentNullException.ThrowIfNull(handler);
-        _connection.ThrowIfNotConnected();
 
         var subscription = await _topology.AddAsync(exchange, bindingKey, handler, cancellationToken);
         return new RabbitMqSubscriptionHandle(_topology, subscription);
@@ -159,6 +158,21 @@ public sealed class RabbitMqBroker : BackgroundService, IBroker
         return _publisher.PublishAsync(exchange, routingKey, body, declare, cancellationToken);
     }
 
+    // Every retry delay while connected: what could not be set up on a live connection is tried again, slowly.
+    private async Task RetryWhatFailedAsync(CancellationToken stoppingToken)
+    {
+        if (_topology.HasUnbound)
+        {
+            await _topology.BindUnboundAsync(stoppingToken);
+        }
+
+        if (_durableQueues.AnyUnusable)
+        {
+            // An operator may have migrated the queue meanwhile (one declare per queue).
+            await _durableQueues.StartAllAsync(stoppingToken);
+        }
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var ackFlushStop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
@@ -174,10 +188,9 @@ public sealed class RabbitMqBroker : BackgroundService, IBroker
                 {
                     await _retryPipeline.ExecuteAsync(static (self, ct) => self.ReconcileAsync(ct), this, stoppingToken);
                 }
-                else if (_connection.IsConnected && _durableQueues.AnyUnusable)
+                else if (_connection.IsConnected)
                 {
-                    // An operator may have migrated the queue meanwhile: try again, slowly (one declare per queue).
-                    await _durableQueues.StartAllAsync(stoppingToken);
+                    await RetryWhatFailedAsync(stoppingToken);
                 }
             }
         }
@@ -267,7 +280,8 @@ public sealed class RabbitMqBroker : BackgroundService, IBroker
             _publisher.Attach(publishChannel);
             connection = null;
 
-            _connection.IsConnected = true;
+            // Binds what was subscribed before the connection, then counts the broker connected.
+            await _topology.ConnectedAsync(cancellationToken);
 
             // Ready only once the registered durable consumers run (one registered from now on starts itself).
             await _durableQueues.StartAllAsync(cancellationToken);

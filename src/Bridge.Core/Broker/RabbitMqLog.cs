@@ -81,4 +81,12 @@ internal static partial class RabbitMqLog
     [LoggerMessage(EventId = 1054, EventName = "DurableQueueUnusable", Level = LogLevel.Error,
         Message = "Not consuming durable queue {Queue}: {Problem}. The bridge reports not ready and tries again after each reconnection and every retry delay")]
     public static partial void DurableQueueUnusable(ILogger logger, string queue, string problem);
+
+    [LoggerMessage(EventId = 1034, EventName = "RabbitMqBindPending", Level = LogLevel.Warning,
+        Message = "Could not bind {Exchange}/{BindingKey} to queue {Queue} now ({Reason}); the subscription stays registered and the bind is retried after each reconnection and every retry delay")]
+    public static partial void BindPending(ILogger logger, string exchange, string bindingKey, string queue, string reason);
+
+    [LoggerMessage(EventId = 1035, EventName = "RabbitMqPublishConfirmTimedOut", Level = LogLevel.Warning,
+        Message = "RabbitMQ at {Node} did not confirm a publish to {Exchange} within {Timeout} (Bridge:RabbitMq:PublishConfirmTimeout); the publish failed, the publish channel stays in use")]
+    public static partial void PublishConfirmTimedOut(ILogger logger, string exchange, TimeSpan timeout, string node);
 }

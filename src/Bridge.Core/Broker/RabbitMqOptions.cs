@@ -41,6 +41,14 @@ public sealed class RabbitMqOptions
     [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00", ErrorMessage = "Bridge:RabbitMq:NetworkRecoveryInterval must be between {1} and {2}.")]
     public TimeSpan NetworkRecoveryInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How long a publish waits for RabbitMQ's publisher confirm before it fails with
+    /// <see cref="BrokerUnavailableException"/> (the message may still have been routed). RabbitMQ 3.10.8 was seen
+    /// never to confirm while a cluster node stopped; without this bound a publish waited as long as its caller.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00", ErrorMessage = "Bridge:RabbitMq:PublishConfirmTimeout must be between {1} and {2}.")]
+    public TimeSpan PublishConfirmTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>How long closing the channels and the connection may take when the bridge stops.</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00", ErrorMessage = "Bridge:RabbitMq:ShutdownTimeout must be between {1} and {2}.")]
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(5);

@@ -7,9 +7,11 @@ namespace Bridge.Broker;
 
 /// <summary>
 /// Publishing for a <see cref="RabbitMqBroker"/>: one long-lived channel with publisher confirms, shared by
-/// every publish, and replaced (under its own lock) when the server closes it.
+/// every publish, and replaced (under its own lock) when the server closes it. Each publish waits for its confirm
+/// at most <c>confirmTimeout</c> (<see cref="RabbitMqOptions.PublishConfirmTimeout"/>).
 /// </summary>
-internal sealed class RabbitMqPublisher(RabbitMqConnectionState connection, RabbitMqTopology topology, ILogger logger) : IDisposable
+internal sealed class RabbitMqPublisher(
+    RabbitMqConnectionState connection, RabbitMqTopology topology, TimeSpan confirmTimeout, TimeProvider timeProvider, ILogger logger) : IDisposable
 {
     /// <summary>The options of every publish channel: a publish completes when the broker has confirmed it.</summary>
     public static CreateChannelOptions ChannelOptions => new(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true);
@@ -50,9 +52,8 @@ internal sealed class RabbitMqPublisher(RabbitMqConnectionState connection, Rabb
                 await topology.EnsureExchangeKnownAsync(exchange, declare, cancellationToken);
                 var channel = await GetChannelAsync(cancellationToken);
 
-                // With confirmation tracking on, this completes when the broker has confirmed the message. The id stays
-                // with the message through every queue and redelivery (webhook ids derive from it); a retry keeps it.
-                await channel.BasicPublishAsync(exchange, routingKey, mandatory: false, properties, body, cancellationToken);
+                // The id stays with the message through every queue and redelivery (webhook ids derive from it); a retry keeps it.
+                await PublishConfirmedAsync(channel, exchange, routingKey, properties, body, cancellationToken);
                 return;
             }
             catch (Exception ex) when (attempt == 1 && IsChannelFailure(ex))
@@ -68,6 +69,29 @@ internal sealed class RabbitMqPublisher(RabbitMqConnectionState connection, Rabb
                 topology.ForgetExchange(exchange);
                 throw new BrokerUnavailableException($"Could not publish to {exchange} at {connection.Address}: {RabbitMqErrors.Describe(ex)}", ex);
             }
+        }
+    }
+
+    /// <summary>
+    /// With confirmation tracking on, the publish completes when the broker has confirmed the message, or fails when
+    /// the confirm does not come within <c>confirmTimeout</c>. Cancelling the wait (rather than abandoning it) lets
+    /// the client forget that confirm, so the channel stays usable for the publishes after it.
+    /// </summary>
+    private async ValueTask PublishConfirmedAsync(
+        IChannel channel, string exchange, string routingKey, BasicProperties properties, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    {
+        using var timeout = new CancellationTokenSource(confirmTimeout, timeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        try
+        {
+            await channel.BasicPublishAsync(exchange, routingKey, mandatory: false, properties, body, linked.Token);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            RabbitMqLog.PublishConfirmTimedOut(logger, exchange, confirmTimeout, connection.ConnectedNode);
+            throw new BrokerUnavailableException(
+                $"RabbitMQ at {connection.ConnectedNode} did not confirm the publish to {exchange} within {confirmTimeout} "
+                + $"({RabbitMqOptions.SectionName}:{nameof(RabbitMqOptions.PublishConfirmTimeout)}); it may or may not have been routed");
         }
     }
 

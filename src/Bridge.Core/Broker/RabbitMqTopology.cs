@@ -25,6 +25,10 @@ internal sealed class RabbitMqTopology(RabbitMqConnectionState connection, Subsc
     private readonly SemaphoreSlim _probeSlots = new(4, 4);
     private readonly HashSet<BrokerBinding> _staleBindings = [];
 
+    // Registered bindings not (yet) on the broker, with why: null when never attempted (registered while
+    // disconnected), the bind's failure otherwise. Written under _lock; read without it by the handles.
+    private readonly ConcurrentDictionary<BrokerBinding, string?> _unbound = new();
+
     private IChannel? _channel;
 
     /// <summary>The topology channel (for closing it on stop).</summary>
@@ -43,37 +47,48 @@ internal sealed class RabbitMqTopology(RabbitMqConnectionState connection, Subsc
         _channel = null;
     }
 
-    /// <summary>Registers <paramref name="handler"/> and, when it is the first of its binding, binds it on the broker.</summary>
-    public async ValueTask<SubscriptionIndex.Subscription> AddAsync(string exchange, string bindingKey, DeliveryHandler handler, CancellationToken cancellationToken)
+    /// <summary>
+    /// Registers <paramref name="handler"/> and, when it is the first of its binding and the broker is connected,
+    /// binds it. A binding that cannot be made now stays registered as unbound (see <see cref="IsBound"/>) and is
+    /// bound by <see cref="BindUnboundAsync"/> or the next connection.
+    /// </summary>
+    public async ValueTask<SubscriptionIndex.Subscriber> AddAsync(string exchange, string bindingKey, DeliveryHandler handler, CancellationToken cancellationToken)
     {
         await _lock.WaitAsync(cancellationToken);
         try
         {
-            connection.ThrowIfNotConnected();
             var registration = index.Add(exchange, bindingKey, handler);
-            if (registration.IsNewBinding)
+            if (!registration.IsNewBinding)
             {
-                var binding = registration.Subscription.Binding;
-                try
-                {
-                    await BindAsync(binding, cancellationToken);
-                }
-                catch (Exception ex)
-                {
-                    index.Remove(registration.Subscription);
-
-                    // The bind may have reached the broker before the failure: unbind it at the next reconciliation.
-                    _staleBindings.Add(binding);
-                    if (ex is OperationCanceledException)
-                    {
-                        throw;
-                    }
-
-                    throw new BrokerUnavailableException($"Could not bind to {exchange}/{bindingKey} at {connection.Address}: {RabbitMqErrors.Describe(ex)}", ex);
-                }
+                return registration.Subscriber;
             }
 
-            return registration.Subscription;
+            var binding = registration.Subscriber.Binding;
+            if (!connection.IsConnected)
+            {
+                // Nothing reached the broker: the next connection or reconciliation binds it.
+                _unbound[binding] = null;
+                return registration.Subscriber;
+            }
+
+            try
+            {
+                await BindAsync(binding, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                index.Remove(registration.Subscriber);
+
+                // The bind may have reached the broker before the cancellation: unbind it at the next reconciliation.
+                _staleBindings.Add(binding);
+                throw;
+            }
+            catch (Exception ex)
+            {
+                MarkUnbound(binding, ex);
+            }
+
+            return registration.Subscriber;
         }
         finally
         {
@@ -81,19 +96,42 @@ internal sealed class RabbitMqTopology(RabbitMqConnectionState connection, Subsc
         }
     }
 
-    /// <summary>Unregisters <paramref name="subscription"/> and, when it was the last of its binding, unbinds it.</summary>
-    public async ValueTask RemoveAsync(SubscriptionIndex.Subscription subscription)
+    /// <summary>Whether <paramref name="binding"/> is in place on a connected broker.</summary>
+    public bool IsBound(BrokerBinding binding) => connection.IsConnected && !_unbound.ContainsKey(binding);
+
+    /// <summary>Why <paramref name="binding"/> is not bound now, or null when it is.</summary>
+    public string? ProblemOf(BrokerBinding binding)
+    {
+        if (!connection.IsConnected)
+        {
+            return $"The broker is not available: {connection.StatusDescription}";
+        }
+
+        return _unbound.TryGetValue(binding, out var failure) ? failure ?? "not bound yet" : null;
+    }
+
+    /// <summary>Whether some registered binding still waits for its bind (the broker's loop retries them).</summary>
+    public bool HasUnbound => !_unbound.IsEmpty;
+
+    /// <summary>Unregisters <paramref name="subscriber"/> and, when it was the last of its binding, unbinds it.</summary>
+    public async ValueTask RemoveAsync(SubscriptionIndex.Subscriber subscriber)
     {
         // Disposal is not cancellable; the client's continuation timeout bounds the unbind.
         await _lock.WaitAsync(CancellationToken.None);
         try
         {
-            if (!index.Remove(subscription))
+            if (!index.Remove(subscriber))
             {
                 return;
             }
 
-            var binding = subscription.Binding;
+            var binding = subscriber.Binding;
+            if (_unbound.TryRemove(binding, out var failure) && failure is null)
+            {
+                // Registered while disconnected and never attempted: there is nothing to remove on the broker.
+                return;
+            }
+
             if (!connection.IsConnected || connection.IsStopping)
             {
                 _staleBindings.Add(binding);
@@ -120,8 +158,33 @@ internal sealed class RabbitMqTopology(RabbitMqConnectionState connection, Subsc
     }
 
     /// <summary>
+    /// On a new connection: binds every subscription registered while there was none, then counts the broker
+    /// connected (under the lock, so that a subscription made meanwhile is either bound here or binds itself).
+    /// A bind that fails stays unbound and reported; it never fails the connection.
+    /// </summary>
+    public async ValueTask ConnectedAsync(CancellationToken cancellationToken)
+    {
+        await _lock.WaitAsync(cancellationToken);
+        try
+        {
+            foreach (var binding in index.GetBindings())
+            {
+                await TryBindAsync(binding, throwWhenDisconnected: false, cancellationToken);
+            }
+
+            connection.IsConnected = true;
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    /// <summary>
     /// After a recovery: applies every binding the index holds again (idempotent), removes those that went while
-    /// disconnected, and only then reports the broker connected and ready, so subscribers never act.
+    /// disconnected, and only then reports the broker connected and ready, so subscribers never act. Throws
+    /// (and is retried) only when the connection is not open; a binding that fails on an open connection is
+    /// reported and retried by <see cref="BindUnboundAsync"/>.
     /// </summary>
     public async ValueTask ReconcileAsync(CancellationToken cancellationToken)
     {
@@ -138,15 +201,25 @@ internal sealed class RabbitMqTopology(RabbitMqConnectionState connection, Subsc
             var bindings = index.GetBindings();
             foreach (var binding in bindings)
             {
-                await BindAsync(binding, cancellationToken);
+                await TryBindAsync(binding, throwWhenDisconnected: true, cancellationToken);
             }
 
             foreach (var stale in _staleBindings.ToArray())
             {
                 if (index.SubscriberCount(stale.Exchange, stale.BindingKey) == 0)
                 {
-                    var channel = await GetChannelAsync(cancellationToken);
-                    await channel.QueueUnbindAsync(connection.QueueName, stale.Exchange, stale.BindingKey, arguments: null, cancellationToken);
+                    try
+                    {
+                        var channel = await GetChannelAsync(cancellationToken);
+                        await channel.QueueUnbindAsync(connection.QueueName, stale.Exchange, stale.BindingKey, arguments: null, cancellationToken);
+                    }
+                    catch (Exception ex) when (ex is not OperationCanceledException && connection.Connection is { IsOpen: true })
+                    {
+                        // Refused on a live connection (the exchange went meanwhile, say): one stale binding must not
+                        // keep the bridge from counting itself recovered. Deliveries for it find no subscriber.
+                        RabbitMqLog.UnbindFailed(logger, stale.Exchange, stale.BindingKey, RabbitMqErrors.Describe(ex));
+                        continue;
+                    }
                 }
 
                 _staleBindings.Remove(stale);
@@ -154,12 +227,57 @@ internal sealed class RabbitMqTopology(RabbitMqConnectionState connection, Subsc
 
             connection.IsConnected = true;
             connection.SetStatus(true, $"connected to RabbitMQ at {connection.ConnectedNode}");
-            RabbitMqLog.Recovered(logger, connection.ConnectedNode, bindings.Count, connection.QueueName);
+            RabbitMqLog.Recovered(logger, connection.ConnectedNode, bindings.Count - _unbound.Count, connection.QueueName);
         }
         finally
         {
             _lock.Release();
         }
+    }
+
+    /// <summary>Tries again the bindings whose bind failed while connected (the broker's loop calls it every retry delay).</summary>
+    public async ValueTask BindUnboundAsync(CancellationToken cancellationToken)
+    {
+        await _lock.WaitAsync(cancellationToken);
+        try
+        {
+            foreach (var binding in _unbound.Keys)
+            {
+                if (!connection.IsConnected)
+                {
+                    return;
+                }
+
+                await TryBindAsync(binding, throwWhenDisconnected: false, cancellationToken);
+            }
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    // Under _lock. A failure on an open connection leaves the binding unbound (reported); a failure because the
+    // connection went throws when the caller retries the whole pass, and otherwise waits for the recovery.
+    private async ValueTask TryBindAsync(BrokerBinding binding, bool throwWhenDisconnected, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await BindAsync(binding, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException && !(throwWhenDisconnected && connection.Connection is not { IsOpen: true }))
+        {
+            MarkUnbound(binding, ex);
+        }
+    }
+
+    // Under _lock.
+    private void MarkUnbound(BrokerBinding binding, Exception ex)
+    {
+        var reason = RabbitMqErrors.Describe(ex);
+        // RemoveAsync unbinds it should it go before it is bound: the bind may have reached the broker before the failure.
+        _unbound[binding] = $"Could not bind to {binding.Exchange}/{binding.BindingKey} at {connection.Address}: {reason}";
+        RabbitMqLog.BindPending(logger, binding.Exchange, binding.BindingKey, connection.QueueName, reason);
     }
 
     /// <summary>Makes sure a publish to <paramref name="exchange"/> cannot fail with a 404: declares it, or checks that it exists.</summary>
@@ -231,6 +349,7 @@ internal sealed class RabbitMqTopology(RabbitMqConnectionState connection, Subsc
         var channel = await GetChannelAsync(cancellationToken);
         await channel.QueueBindAsync(connection.QueueName, binding.Exchange, binding.BindingKey, arguments: null, noWait: false, cancellationToken);
         _staleBindings.Remove(binding);
+        _unbound.TryRemove(binding, out _);
         RabbitMqLog.BindingAdded(logger, binding.Exchange, binding.BindingKey, connection.QueueName);
     }
 

@@ -1,8 +1,8 @@
 namespace Bridge.Broker;
 
 /// <summary>
-/// The subscriptions of one binding, read without a lock by the delivery path. Adding appends into spare room
-/// of the current array and publishes a longer snapshot; removing leaves a tombstone (the subscription's own
+/// The subscribers of one binding, read without a lock by the delivery path. Adding appends into spare room
+/// of the current array and publishes a longer snapshot; removing leaves a tombstone (the subscriber's own
 /// removed flag) and the array is compacted once the dead outnumber the live. Both are O(1) amortized, where
 /// copying the whole array on every change made joining the N-th watch of a shared binding cost O(N).
 /// </summary>
@@ -16,11 +16,11 @@ internal sealed class SubscriberList
     private int _live;
     private int _dead;
 
-    /// <summary>Subscriptions not removed.</summary>
+    /// <summary>Subscribers not removed.</summary>
     public int LiveCount => Volatile.Read(ref _live);
 
-    /// <summary>What a delivery iterates: may include removed subscriptions, which it must skip.</summary>
-    public ReadOnlySpan<SubscriptionIndex.Subscription> Current
+    /// <summary>What a delivery iterates: may include removed subscribers, which it must skip.</summary>
+    public ReadOnlySpan<SubscriptionIndex.Subscriber> Current
     {
         get
         {
@@ -29,7 +29,7 @@ internal sealed class SubscriberList
         }
     }
 
-    public void Add(SubscriptionIndex.Subscription subscription)
+    public void Add(SubscriptionIndex.Subscriber subscriber)
     {
         var snapshot = _snapshot;
         var items = snapshot.Items;
@@ -40,12 +40,12 @@ internal sealed class SubscriberList
             _dead = 0;
         }
 
-        items[count] = subscription;
+        items[count] = subscriber;
         _snapshot = new Snapshot(items, count + 1);
         Volatile.Write(ref _live, _live + 1);
     }
 
-    /// <summary>Accounts for a subscription already marked removed; returns how many are left.</summary>
+    /// <summary>Accounts for a subscriber already marked removed; returns how many are left.</summary>
     public int Remove()
     {
         _dead++;
@@ -62,24 +62,24 @@ internal sealed class SubscriberList
     }
 
     /// <summary>
-    /// The subscriptions of <paramref name="snapshot"/> not marked removed, at the start of a new array of
+    /// The subscribers of <paramref name="snapshot"/> not marked removed, at the start of a new array of
     /// <paramref name="capacity"/>, and how many they are. Marking happens before the writer's lock, so this
     /// may drop one whose <see cref="Remove"/> is still to come: that only brings the next compaction forward.
     /// </summary>
-    private static (SubscriptionIndex.Subscription[] Items, int Count) Compact(Snapshot snapshot, int capacity)
+    private static (SubscriptionIndex.Subscriber[] Items, int Count) Compact(Snapshot snapshot, int capacity)
     {
-        var fresh = new SubscriptionIndex.Subscription[capacity];
+        var fresh = new SubscriptionIndex.Subscriber[capacity];
         var at = 0;
-        foreach (var subscription in snapshot.Items.AsSpan(0, snapshot.Count))
+        foreach (var subscriber in snapshot.Items.AsSpan(0, snapshot.Count))
         {
-            if (!subscription.IsRemoved)
+            if (!subscriber.IsRemoved)
             {
-                fresh[at++] = subscription;
+                fresh[at++] = subscriber;
             }
         }
 
         return (fresh, at);
     }
 
-    private sealed record Snapshot(SubscriptionIndex.Subscription[] Items, int Count);
+    private sealed record Snapshot(SubscriptionIndex.Subscriber[] Items, int Count);
 }

@@ -17,12 +17,15 @@ public sealed partial class SubscriptionIndex(ILogger logger)
     // Replaced (never mutated) under _gate when an exchange comes or goes (rare); read without a lock by Dispatch.
     private volatile Dictionary<string, TopicTrie<BindingEntry>> _byExchange = new(StringComparer.Ordinal);
 
-    /// <summary>A registered handler. Identity matters: the same delegate subscribed twice is two subscriptions.</summary>
-    public sealed class Subscription
+    /// <summary>
+    /// A handler registered for one binding (what <see cref="IBrokerSubscription"/> handles hold). Identity matters:
+    /// the same delegate subscribed twice is two subscribers.
+    /// </summary>
+    public sealed class Subscriber
     {
         private int _removed;
 
-        internal Subscription(BindingEntry entry, DeliveryHandler handler)
+        internal Subscriber(BindingEntry entry, DeliveryHandler handler)
         {
             Entry = entry;
             Handler = handler;
@@ -47,7 +50,7 @@ public sealed partial class SubscriptionIndex(ILogger logger)
     }
 
     /// <summary>The result of <see cref="Add"/>: <see cref="IsNewBinding"/> says the broker must add the binding.</summary>
-    public readonly record struct Registration(Subscription Subscription, bool IsNewBinding);
+    public readonly record struct Registration(Subscriber Subscriber, bool IsNewBinding);
 
     /// <summary>Registers <paramref name="handler"/>. Throws <see cref="ArgumentException"/> on an invalid exchange or key.</summary>
     /// <remarks>O(words of the key), whatever the number of other bindings and subscribers.</remarks>
@@ -69,34 +72,34 @@ public sealed partial class SubscriptionIndex(ILogger logger)
             var entry = trie.Find(bindingKey);
             var isNew = entry is null;
             entry ??= new BindingEntry(new BrokerBinding(exchange, bindingKey));
-            var subscription = new Subscription(entry, handler);
+            var subscriber = new Subscriber(entry, handler);
 
             // The subscriber first, then the entry into the trie: a delivery that finds the entry finds its subscriber.
-            entry.Subscribers.Add(subscription);
+            entry.Subscribers.Add(subscriber);
             if (isNew)
             {
                 trie.GetOrAdd(bindingKey, () => entry, out _);
             }
 
-            return new Registration(subscription, isNew);
+            return new Registration(subscriber, isNew);
         }
     }
 
     /// <summary>
-    /// Unregisters <paramref name="subscription"/>. Returns true when it was the last one of its binding
+    /// Unregisters <paramref name="subscriber"/>. Returns true when it was the last one of its binding
     /// (the broker must remove the binding); false otherwise, also when it was already removed.
     /// </summary>
-    public bool Remove(Subscription subscription)
+    public bool Remove(Subscriber subscriber)
     {
-        ArgumentNullException.ThrowIfNull(subscription);
-        if (!subscription.MarkRemoved())
+        ArgumentNullException.ThrowIfNull(subscriber);
+        if (!subscriber.MarkRemoved())
         {
             return false;
         }
 
         lock (_gate)
         {
-            var entry = subscription.Entry;
+            var entry = subscriber.Entry;
             if (entry.Subscribers.Remove() > 0)
             {
                 return false;
@@ -117,7 +120,7 @@ public sealed partial class SubscriptionIndex(ILogger logger)
         }
     }
 
-    /// <summary>The bindings that have at least one subscription right now.</summary>
+    /// <summary>The bindings that have at least one subscriber right now.</summary>
     public IReadOnlyList<BrokerBinding> GetBindings()
     {
         lock (_gate)
@@ -126,7 +129,7 @@ public sealed partial class SubscriptionIndex(ILogger logger)
         }
     }
 
-    /// <summary>How many subscriptions share the binding (its reference count); 0 when it has none.</summary>
+    /// <summary>How many subscribers share the binding (its reference count); 0 when it has none.</summary>
     public int SubscriberCount(string exchange, string bindingKey)
     {
         lock (_gate)
@@ -156,9 +159,9 @@ public sealed partial class SubscriptionIndex(ILogger logger)
             var called = 0;
             foreach (var entry in matches)
             {
-                foreach (var subscription in entry.Subscribers.Current)
+                foreach (var subscriber in entry.Subscribers.Current)
                 {
-                    if (subscription.IsRemoved)
+                    if (subscriber.IsRemoved)
                     {
                         continue;
                     }
@@ -166,7 +169,7 @@ public sealed partial class SubscriptionIndex(ILogger logger)
                     called++;
                     try
                     {
-                        subscription.Handler(in delivery);
+                        subscriber.Handler(in delivery);
                     }
                     catch (Exception ex)
                     {

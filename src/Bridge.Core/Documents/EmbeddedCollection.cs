@@ -16,8 +16,6 @@ internal sealed class EmbeddedCollection(string name, CollectionLog? log) : IDis
 
     public string Name { get; } = name;
 
-    public bool IsPersisted => log is not null;
-
     /// <summary>The documents in insertion order, as of now.</summary>
     public IEnumerable<JsonElement> Documents => _snapshot.ByOrder.Values;
 

@@ -209,33 +209,6 @@ internal sealed partial class EmbeddedDocumentStore : IDocumentStore, IDisposabl
         return Task.FromResult(deleted);
     }
 
-    public Task<long> DeleteManyAsync(string collection, Filter filter, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(filter);
-        cancellationToken.ThrowIfCancellationRequested();
-        CheckName(collection);
-        if (!_collections.TryGetValue(collection, out var documents))
-        {
-            return Task.FromResult(0L);
-        }
-
-        var ids = documents.Documents
-            .Select(element => JsonObject.Create(element)!)
-            .Where(filter.Matches)
-            .Select(document => DocumentIds.Read(document, "id"))
-            .OfType<string>()
-            .ToList();
-        long deleted = 0;
-        Write(collection, c =>
-        {
-            foreach (var id in ids)
-            {
-                deleted += c.Delete(id) ? 1 : 0;
-            }
-        });
-        return Task.FromResult(deleted);
-    }
-
     /// <remarks>
     /// The embedded store scans instead of indexing, so only TTL indexes do anything here: like MongoDB's TTL
     /// monitor, expired documents are removed by a periodic sweep (<see cref="EmbeddedStoreOptions.TtlSweepInterval"/>)

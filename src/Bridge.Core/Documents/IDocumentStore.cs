@@ -25,9 +25,6 @@ public interface IDocumentStore
     /// <summary>Deletes the document with this id; false when there was none.</summary>
     Task<bool> DeleteAsync(string collection, string id, CancellationToken cancellationToken);
 
-    /// <summary>Deletes every document matching <paramref name="filter"/>; returns how many went.</summary>
-    Task<long> DeleteManyAsync(string collection, Filter filter, CancellationToken cancellationToken);
-
     /// <summary>
     /// Declares an index (idempotent). With <see cref="IndexSpec.ExpireAfter"/> it is a TTL index: documents
     /// whose (single) key field holds a date older than that are removed by the store in the background.

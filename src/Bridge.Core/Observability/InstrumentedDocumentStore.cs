@@ -30,9 +30,6 @@ internal sealed class InstrumentedDocumentStore(IDocumentStore inner, string sto
     public Task<bool> DeleteAsync(string collection, string id, CancellationToken cancellationToken) =>
         TimeAsync("delete", inner.DeleteAsync(collection, id, cancellationToken));
 
-    public Task<long> DeleteManyAsync(string collection, Filter filter, CancellationToken cancellationToken) =>
-        TimeAsync("delete_many", inner.DeleteManyAsync(collection, filter, cancellationToken));
-
     public Task EnsureIndexAsync(string collection, IndexSpec index, CancellationToken cancellationToken) =>
         TimeAsync("ensure_index", inner.EnsureIndexAsync(collection, index, cancellationToken));
 

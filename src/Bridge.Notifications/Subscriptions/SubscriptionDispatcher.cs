@@ -53,18 +53,6 @@ internal sealed class SubscriptionDispatcher : BackgroundService
         _logger = logger;
     }
 
-    /// <summary>The channel types an emitter is registered for.</summary>
-    public IReadOnlyCollection<string> ChannelTypes => _emitters.Keys;
-
-    /// <summary>Delivery counters of this instance's worker for a subscription, for diagnostics and tests.</summary>
-    public (long Delivered, long GivenUp)? CountersOf(string subscriptionId)
-    {
-        lock (_active)
-        {
-            return _active.TryGetValue(subscriptionId, out var active) ? (active.Worker.Delivered, active.Worker.GivenUp) : null;
-        }
-    }
-
     /// <summary>Asks for a re-read soon without waiting for it (safe from a worker).</summary>
     public void RequestReload()
     {

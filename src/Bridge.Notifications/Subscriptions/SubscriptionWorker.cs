@@ -28,7 +28,6 @@ internal sealed class SubscriptionWorker
     private DateTimeOffset? _lastStart;
     private int _consecutiveFailures;
     private volatile string? _disabledReason;
-    private long _delivered;
     private long _givenUp;
 
     public SubscriptionWorker(WebhookSubscription subscription, TopicBinding binding, INotificationEmitter emitter, SubscriptionStore store,
@@ -47,10 +46,6 @@ internal sealed class SubscriptionWorker
     public WebhookSubscription Subscription { get; private set; }
 
     public TopicBinding Binding { get; }
-
-    public long Delivered => Interlocked.Read(ref _delivered);
-
-    public long GivenUp => Interlocked.Read(ref _givenUp);
 
     /// <summary>A refreshed copy of the subscription (same id, binding and target; a new secret, say) replaces the one read.</summary>
     public void Update(WebhookSubscription subscription) => Subscription = subscription;
@@ -84,7 +79,6 @@ internal sealed class SubscriptionWorker
         if (result.Delivered)
         {
             _consecutiveFailures = 0;
-            Interlocked.Increment(ref _delivered);
             return true;
         }
 

@@ -31,10 +31,6 @@ public sealed class RabbitMqBrokerRecoveryTests(ITestOutputHelper output)
             Assert.Contains("attempt 1 failed", attempt, StringComparison.Ordinal);
             Assert.DoesNotContain("guest:guest", attempt, StringComparison.Ordinal);
 
-            await Assert.ThrowsAsync<BrokerUnavailableException>(async () =>
-                await broker.SubscribeAsync("x", "#", static (in BrokerDelivery _) => { }, CancellationToken.None));
-            Assert.Empty(broker.Index.GetBindings());
-
             await server.RestartAsync().WaitAsync(TimeSpan.FromSeconds(90));
             await WaitUntilAsync(() => broker.Status.IsReady, () => $"not ready after the broker came up: {broker.Status.Description}");
 
@@ -43,6 +39,43 @@ public sealed class RabbitMqBrokerRecoveryTests(ITestOutputHelper output)
             await using var subscription = await broker.SubscribeAsync(exchange, "#", recorder.Handle, CancellationToken.None).AsTask().WaitAsync(TestTimeout);
             await broker.PublishAsync(exchange, "hello", "1"u8.ToArray(), CancellationToken.None).AsTask().WaitAsync(TestTimeout);
             Assert.Equal("hello", (await recorder.NextAsync()).RoutingKey);
+        }
+        finally
+        {
+            await StopAsync(broker);
+        }
+    }
+
+    [Fact]
+    public async Task Subscribe_WhileBrokerIsDown_IsRegisteredAndReceivesOnceItIsUpWithoutTheCallerRetryingAsync()
+    {
+        await using var server = RabbitMqServer.Prepare();
+        var broker = CreateBroker(server.AmqpUri);
+        try
+        {
+            await broker.StartAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(5));
+            var exchange = UniqueExchange();
+            var recorder = new DeliveryRecorder();
+
+            // Returned at once, not thrown: registered, not bound, and saying why.
+            await using var subscription = await broker.SubscribeAsync(exchange, "nodes.#", recorder.Handle, CancellationToken.None).AsTask().WaitAsync(TestTimeout);
+            Assert.False(subscription.IsBound);
+            Assert.StartsWith($"The broker is not available: waiting for RabbitMQ at amqp://127.0.0.1:{server.AmqpPort}", subscription.Problem, StringComparison.Ordinal);
+            Assert.Equal([new BrokerBinding(exchange, "nodes.#")], broker.Index.GetBindings());
+
+            // One made and disposed while down leaves nothing behind once the broker is up.
+            var dropped = await broker.SubscribeAsync(exchange, "gone.#", static (in BrokerDelivery _) => { }, CancellationToken.None).AsTask().WaitAsync(TestTimeout);
+            await dropped.DisposeAsync();
+            Assert.False(dropped.IsBound);
+
+            await server.RestartAsync().WaitAsync(TimeSpan.FromSeconds(90));
+            Phase("node started");
+            await WaitUntilAsync(() => subscription.IsBound, () => $"not bound after the broker came up: {subscription.Problem}");
+            Assert.Null(subscription.Problem);
+
+            await broker.PublishAsync(exchange, "nodes.1.updated", "after"u8.ToArray(), CancellationToken.None).AsTask().WaitAsync(TestTimeout);
+            Assert.Equal(("nodes.1.updated", "after"), await recorder.NextAsync());
+            Assert.Equal(["nodes.#"], await ListBindingsAsync(server, exchange));
         }
         finally
         {

@@ -46,6 +46,30 @@ public sealed class RabbitMqBrokerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Subscribe_BindRefusedOnALiveConnection_IsReportedNotThrown_AndOthersStillBindAsync()
+    {
+        // amq.* exchanges are never declared by the bridge (RabbitMQ refuses that prefix): binding to a missing
+        // one is a 404 that closes the topology channel under the bind.
+        var missing = "amq.missing-" + Guid.NewGuid().ToString("N");
+        await using var refused = await Broker.SubscribeAsync(missing, "#", static (in BrokerDelivery _) => { }, CancellationToken.None).AsTask().WaitAsync(TestTimeout);
+        Assert.False(refused.IsBound);
+        Assert.StartsWith($"Could not bind to {missing}/# at amqp://127.0.0.1:", refused.Problem, StringComparison.Ordinal);
+        Assert.Contains(_logger.Entries, e => e.EventId.Id == 1034 && e.Message.Contains(missing, StringComparison.Ordinal));
+        Assert.True(Broker.Status.IsReady, Broker.Status.Description);
+
+        var exchange = UniqueExchange();
+        var recorder = new DeliveryRecorder();
+        await using var working = await Broker.SubscribeAsync(exchange, "#", recorder.Handle, CancellationToken.None).AsTask().WaitAsync(TestTimeout);
+        Assert.True(working.IsBound, working.Problem);
+        await Broker.PublishAsync(exchange, "after", "1"u8.ToArray(), CancellationToken.None).AsTask().WaitAsync(TestTimeout);
+        Assert.Equal("after", (await recorder.NextAsync()).RoutingKey);
+
+        // Still reported after the broker's loop tried it again (every ConnectRetryMaxDelay, 500 ms here).
+        await WaitUntilAsync(() => _logger.Entries.Count(e => e.EventId.Id == 1034) >= 2, () => "the refused bind was not tried again");
+        Assert.False(refused.IsBound);
+    }
+
+    [Fact]
     public async Task Subscribe_HandlerThrows_ConsumerKeepsDeliveringToOthersAsync()
     {
         var exchange = UniqueExchange();

@@ -153,6 +153,34 @@ public sealed class ChannelConnectionTests
         Assert.Equal(WebSocketState.Open, client.State);
     }
 
+    [Fact]
+    public async Task Watch_WhileRabbitMqIsDown_AnswersBrokerUnavailable_AndWatchesOnceItIsUp()
+    {
+        // The broker registers a subscription made while it is down (IBroker.SubscribeAsync); the channel
+        // protocol still answers such a watch at once with broker_unavailable, as it did before that contract.
+        await using var rabbit = RabbitMqServer.Prepare();
+        await using var host = await BridgeHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Bridge:Channels:AllowAnonymous"] = "true",
+            ["Bridge:RabbitMq:Uri"] = rabbit.AmqpUri,
+            ["Bridge:RabbitMq:ConnectRetryMaxDelay"] = "00:00:01",
+        });
+        await using var client = await ChannelClient.ConnectAsync(host.WebSocketUri("/catalogs"));
+        await client.SendAsync(new { handler = "watch" });
+        var error = await client.ReceiveMatchingAsync(static frame => (string?)frame["handler"] == "error", "the watch's answer while RabbitMQ is down");
+        Assert.Equal("broker_unavailable", (string?)error["params"]!["code"]);
+        Assert.StartsWith("the message broker is unavailable: The broker is not available: waiting for RabbitMQ at",
+            (string?)error["params"]!["message"], StringComparison.Ordinal);
+        Assert.Equal(WebSocketState.Open, client.State);
+
+        await rabbit.RestartAsync();
+        await Readiness.WaitUntilReadyAsync(host, TimeSpan.FromSeconds(60));
+        await client.SendAsync(new { handler = "watch" });
+        await client.SyncAsync();
+        await PublishAsync(rabbit.AmqpUri, "catalogs.created.up", """{"event":"created","record":{"id":"up"}}""");
+        Assert.Equal("up", (string?)(await client.ReceiveAsync(awaiting: "an item once RabbitMQ is up"))["id"]![1]);
+    }
+
     private static async Task PublishAsync(string amqpUri, string routingKey, string json)
     {
         await using var connection = await new ConnectionFactory { Uri = new Uri(amqpUri) }.CreateConnectionAsync();

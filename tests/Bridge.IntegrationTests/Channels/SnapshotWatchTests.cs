@@ -109,7 +109,6 @@ public sealed class SnapshotWatchTests
 
             public Task<bool> DeleteAsync(string collection, string id, CancellationToken cancellationToken) => inner.DeleteAsync(collection, id, cancellationToken);
 
-            public Task<long> DeleteManyAsync(string collection, Filter filter, CancellationToken cancellationToken) => inner.DeleteManyAsync(collection, filter, cancellationToken);
 
             public Task EnsureIndexAsync(string collection, IndexSpec index, CancellationToken cancellationToken) => inner.EnsureIndexAsync(collection, index, cancellationToken);
         }

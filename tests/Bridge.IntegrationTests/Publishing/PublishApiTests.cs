@@ -23,12 +23,17 @@ internal sealed class RecordingBroker : IBroker
     /// The publish API never subscribes, but the host's recovery log (issue 16) binds to its retained exchanges at
     /// start: those bindings are accepted and never delivered to.
     /// </summary>
-    public ValueTask<IAsyncDisposable> SubscribeAsync(string exchange, string bindingKey, DeliveryHandler handler, CancellationToken cancellationToken) =>
-        ValueTask.FromResult<IAsyncDisposable>(NoSubscription.Instance);
+    public ValueTask<IBrokerSubscription> SubscribeAsync(string exchange, string bindingKey, DeliveryHandler handler, CancellationToken cancellationToken) =>
+        ValueTask.FromResult<IBrokerSubscription>(NoSubscription.Instance);
 
-    private sealed class NoSubscription : IAsyncDisposable
+    // Bound from the start, receiving nothing: this broker only records publishes.
+    private sealed class NoSubscription : IBrokerSubscription
     {
         public static readonly NoSubscription Instance = new();
+
+        public bool IsBound => true;
+
+        public string? Problem => null;
 
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }

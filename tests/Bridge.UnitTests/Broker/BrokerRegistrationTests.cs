@@ -41,12 +41,14 @@ public class BrokerRegistrationTests
         var options = services.GetRequiredService<IOptions<RabbitMqOptions>>().Value;
         Assert.Equal("bridge", options.ClientName);
         Assert.Equal(1000, options.Prefetch);
+        Assert.Equal(TimeSpan.FromSeconds(10), options.PublishConfirmTimeout);
     }
 
     [Theory]
     [InlineData("Bridge:RabbitMq:Prefetch", "0", "Bridge:RabbitMq:Prefetch")]
     [InlineData("Bridge:RabbitMq:Uri", "http://localhost", "Bridge:RabbitMq:Uri")]
     [InlineData("Bridge:RabbitMq:ConnectRetryMaxDelay", "00:00:00.050", "Bridge:RabbitMq:ConnectRetryMaxDelay")]
+    [InlineData("Bridge:RabbitMq:PublishConfirmTimeout", "00:00:00", "Bridge:RabbitMq:PublishConfirmTimeout")]
     public void AddBridgeBroker_WithBadValue_FailsNamingTheKey(string key, string value, string expectedInMessage)
     {
         using var services = Build(new()

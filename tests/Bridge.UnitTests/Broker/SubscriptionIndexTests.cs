@@ -22,9 +22,9 @@ public class SubscriptionIndexTests
         Assert.Equal(2, _index.SubscriberCount("on.events", "graph.#"));
         Assert.Equal([new BrokerBinding("on.events", "graph.#")], _index.GetBindings());
 
-        Assert.False(_index.Remove(first.Subscription));
+        Assert.False(_index.Remove(first.Subscriber));
         Assert.Equal(1, _index.SubscriberCount("on.events", "graph.#"));
-        Assert.True(_index.Remove(second.Subscription));
+        Assert.True(_index.Remove(second.Subscriber));
         Assert.Equal(0, _index.SubscriberCount("on.events", "graph.#"));
         Assert.Empty(_index.GetBindings());
     }
@@ -35,8 +35,8 @@ public class SubscriptionIndexTests
         var first = _index.Add("x", "a", static (in BrokerDelivery _) => { });
         _index.Add("x", "a", static (in BrokerDelivery _) => { });
 
-        Assert.False(_index.Remove(first.Subscription));
-        Assert.False(_index.Remove(first.Subscription));
+        Assert.False(_index.Remove(first.Subscriber));
+        Assert.False(_index.Remove(first.Subscriber));
         Assert.Equal(1, _index.SubscriberCount("x", "a"));
     }
 
@@ -107,7 +107,7 @@ public class SubscriptionIndexTests
             {
                 var registration = _index.Add("x", "k." + (i % 7), static (in BrokerDelivery _) => { });
                 _index.Dispatch(Delivery("x", "k.1"));
-                _index.Remove(registration.Subscription);
+                _index.Remove(registration.Subscriber);
             }
         }, timeout.Token));
 
@@ -147,7 +147,7 @@ public class SubscriptionIndexTests
                     _ => "#.log." + random.Next(50),
                 };
                 var registration = _index.Add("on.logging", key, static (in BrokerDelivery _) => { });
-                _index.Remove(registration.Subscription);
+                _index.Remove(registration.Subscriber);
             }
         }, timeout.Token)).ToList();
 
@@ -177,7 +177,7 @@ public class SubscriptionIndexTests
         // Removing leaves tombstones that are compacted away later: the live ones must all still be called.
         var received = new HashSet<int>();
         var registrations = Enumerable.Range(0, 1000)
-            .Select(i => _index.Add("x", "k", (in BrokerDelivery _) => received.Add(i)).Subscription)
+            .Select(i => _index.Add("x", "k", (in BrokerDelivery _) => received.Add(i)).Subscriber)
             .ToList();
         for (var i = 0; i < 1000; i += 3)
         {

@@ -229,7 +229,7 @@ public sealed class DemoProducerTests : IDisposable
     {
         public Bridge.Broker.DependencyStatus Status => new(false, "broken");
 
-        public ValueTask<IAsyncDisposable> SubscribeAsync(string exchange, string bindingKey, Bridge.Broker.DeliveryHandler handler, CancellationToken cancellationToken) =>
+        public ValueTask<Bridge.Broker.IBrokerSubscription> SubscribeAsync(string exchange, string bindingKey, Bridge.Broker.DeliveryHandler handler, CancellationToken cancellationToken) =>
             throw new NotSupportedException();
 
         public ValueTask PublishAsync(string exchange, string routingKey, ReadOnlyMemory<byte> body, CancellationToken cancellationToken) =>

@@ -19,7 +19,7 @@ internal sealed class RecordingBroker : IBroker
     public IReadOnlyList<(string RoutingKey, JsonObject Body)> On(string exchange) =>
         [.. Published.Where(p => p.Exchange == exchange).Select(p => (p.RoutingKey, JsonNode.Parse(p.Body)!.AsObject()))];
 
-    public ValueTask<IAsyncDisposable> SubscribeAsync(string exchange, string bindingKey, DeliveryHandler handler, CancellationToken cancellationToken) =>
+    public ValueTask<IBrokerSubscription> SubscribeAsync(string exchange, string bindingKey, DeliveryHandler handler, CancellationToken cancellationToken) =>
         throw new NotSupportedException("the demo producer only publishes");
 
     public ValueTask PublishAsync(string exchange, string routingKey, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)

@@ -407,23 +407,6 @@ public sealed class EmbeddedDocumentStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task DeleteMany_RemovesOnlyMatchingDocuments_AndPersists()
-    {
-        var store = Open();
-        foreach (var (id, status) in new[] { ("a", "done"), ("b", "pending"), ("c", "done") })
-        {
-            await store.InsertAsync("history", new JsonObject { ["id"] = id, ["status"] = status }, Ct);
-        }
-
-        var deleted = await store.DeleteManyAsync("history", FilterParser.ParseFilter(JsonNode.Parse("""{"status":"done"}"""), Limits), Ct);
-        var reopened = Open();
-        var left = await reopened.FindAsync("history", DocumentQuery.All(), Ct);
-
-        Assert.Equal(2, deleted);
-        Assert.Equal(["b"], left.Select(d => d["id"]!.GetValue<string>()));
-    }
-
-    [Fact]
     public async Task TtlIndex_SweepRemovesDocumentsOlderThanTheirAge()
     {
         var store = Open(seed: false);

@@ -83,7 +83,7 @@ public sealed class HistoryRedeliveryTests : IAsyncLifetime
 
         public DependencyStatus Status => new(true, "capturing");
 
-        public ValueTask<IAsyncDisposable> SubscribeAsync(string exchange, string bindingKey, DeliveryHandler handler, CancellationToken cancellationToken) =>
+        public ValueTask<IBrokerSubscription> SubscribeAsync(string exchange, string bindingKey, DeliveryHandler handler, CancellationToken cancellationToken) =>
             throw new NotSupportedException("the recorder only consumes its queue");
 
         public ValueTask PublishAsync(string exchange, string routingKey, ReadOnlyMemory<byte> body, CancellationToken cancellationToken) =>

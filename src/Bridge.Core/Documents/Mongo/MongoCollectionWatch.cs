@@ -47,9 +47,6 @@ internal sealed class MongoCollectionWatch : IAsyncDisposable
 
     public bool IsEmpty => _subscribers.IsEmpty;
 
-    /// <summary>The last resume token seen (for tests and diagnostics).</summary>
-    public BsonDocument? ResumeToken => Volatile.Read(ref _resumeToken);
-
     /// <summary>Opens the stream (a change made after this returns is delivered) and starts following it.</summary>
     /// <exception cref="MongoCommandException">The server refused (code 40573 on a standalone server).</exception>
     public async Task OpenAsync(CancellationToken cancellationToken)

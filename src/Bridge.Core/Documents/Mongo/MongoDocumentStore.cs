@@ -194,17 +194,6 @@ public sealed class MongoDocumentStore : IDocumentStore, IDisposable
         return result.DeletedCount > 0;
     }
 
-    public async Task<long> DeleteManyAsync(string collection, Filter filter, CancellationToken cancellationToken)
-    {
-        var target = Collection(collection);
-        var query = MongoFilterTranslation.ToQuery(filter);
-        var result = await RunAsync(
-            static (state, ct) => new ValueTask<DeleteResult>(state.target.DeleteManyAsync(state.query, ct)),
-            (target, query),
-            cancellationToken);
-        return result.DeletedCount;
-    }
-
     /// <remarks>A TTL index becomes MongoDB's own (<c>expireAfterSeconds</c>, whole seconds, at least 0): its monitor removes expired documents.</remarks>
     public async Task EnsureIndexAsync(string collection, IndexSpec index, CancellationToken cancellationToken)
     {
