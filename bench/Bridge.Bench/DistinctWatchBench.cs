@@ -71,8 +71,10 @@ internal static class DistinctWatchBench
     private static async Task MeasureAsync(
         DistinctWatchFleet fleet, AmqpSession session, DistinctWatchResult result, int? bridgePid, int nodePid, int repetitions, CancellationToken cancellationToken)
     {
-        // Warm-up: JIT, the queues' processes, every client's first frame.
-        await RunOnceAsync(fleet, session, result.Variant, Math.Max(2 * fleet.Count, 200), cancellationToken);
+        // Warm-up: JIT, the queues' processes, every client's first frame. A whole untimed run, then until the server is
+        // idle (ServerWarmup): with 200 messages the first timed runs carried the fresh bridge's tier-1 compilation.
+        await RunOnceAsync(fleet, session, result.Variant, Math.Max(result.Messages, 2 * fleet.Count), cancellationToken);
+        await ServerWarmup.SettleAsync(bridgePid ?? nodePid, cancellationToken);
         for (var rep = 0; rep < repetitions; rep++)
         {
             var load = BenchRunner.LoadAverage();
