@@ -40,6 +40,14 @@ public sealed class WebSocketConnection
             SingleReader = true,
             SingleWriter = false,
             FullMode = BoundedChannelFullMode.Wait,
+
+            // A frame queued to an idle connection is written on the queuing thread: the send loop's wait resumes
+            // inline instead of through the thread pool, which cost a worker wake-up (and its spinning) per frame,
+            // the biggest share of a one-recipient message's CPU (issue 17, docs/benchmarks.md). The loop stays the
+            // only sender and the queue keeps its order. The queuing thread never waits on the network: a send that
+            // cannot complete at once (the client is behind, Kestrel's output is full) suspends the loop and hands
+            // the thread back, and the frames after it queue as before.
+            AllowSynchronousContinuations = true,
         });
     }
 
