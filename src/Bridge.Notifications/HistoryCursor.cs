@@ -1,6 +1,7 @@
 using System.Buffers.Text;
 using System.Diagnostics.CodeAnalysis;
 using System.Text;
+using Bridge.Kernel;
 
 namespace Bridge.Notifications;
 
@@ -42,7 +43,7 @@ internal sealed record HistoryCursor(string StoredAt, string Key)
 
         var storedAt = text[..bar];
         var key = text[(bar + 1)..];
-        if (!NotificationTime.TryParse(storedAt, out var at) || NotificationTime.Format(at) != storedAt
+        if (!IsoTime.TryParse(storedAt, out var at) || IsoTime.Format(at) != storedAt
             || key.Length is 0 or > MaxKeyLength || !key.All(char.IsAsciiHexDigitLower))
         {
             return false;

@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Bridge.Kernel;
 
 namespace Bridge.Notifications;
 
@@ -100,7 +101,7 @@ internal sealed record HistoryQuery(
             return true;
         }
 
-        if (!NotificationTime.TryParse(text, out var parsed))
+        if (!IsoTime.TryParse(text, out var parsed))
         {
             error = $"'{name}' must be an ISO-8601 time, e.g. 2026-01-31T12:00:00Z";
             return false;

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Bridge.Documents;
+using Bridge.Kernel;
 using Microsoft.Extensions.Options;
 
 namespace Bridge.Notifications;
@@ -52,7 +53,7 @@ internal sealed class NotificationHistory(IDocumentStore store, IOptions<Notific
     {
         ArgumentNullException.ThrowIfNull(message);
         var milliseconds = NextMilliseconds();
-        var storedAt = NotificationTime.Format(DateTimeOffset.FromUnixTimeMilliseconds(milliseconds));
+        var storedAt = IsoTime.Format(DateTimeOffset.FromUnixTimeMilliseconds(milliseconds));
 
         // Time first so keys sort like storedAt; random last so instances sharing a store never collide.
         // 26 digits, not 24, so that no store mistakes the key for an ObjectId.
@@ -118,12 +119,12 @@ internal sealed class NotificationHistory(IDocumentStore store, IOptions<Notific
 
         if (query.Since is { } since)
         {
-            conditions.Add(new JsonObject { ["storedAt"] = new JsonObject { ["$gte"] = NotificationTime.Format(since) } });
+            conditions.Add(new JsonObject { ["storedAt"] = new JsonObject { ["$gte"] = IsoTime.Format(since) } });
         }
 
         if (query.Until is { } until)
         {
-            conditions.Add(new JsonObject { ["storedAt"] = new JsonObject { ["$lt"] = NotificationTime.Format(until) } });
+            conditions.Add(new JsonObject { ["storedAt"] = new JsonObject { ["$lt"] = IsoTime.Format(until) } });
         }
 
         return conditions.Count == 0 ? [] : new JsonObject { ["$and"] = conditions };

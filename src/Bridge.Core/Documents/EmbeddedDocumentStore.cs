@@ -11,8 +11,8 @@ using Microsoft.Extensions.Options;
 namespace Bridge.Documents;
 
 /// <summary>
-/// The default document store: in-memory collections, safe for concurrent use. The sample collections are
-/// re-created from <see cref="SampleData"/> at every start (when seeding is on); every other collection is
+/// The default document store: in-memory collections, safe for concurrent use. The seed's collections (the host's
+/// demo data, <see cref="IDocumentSeed"/>) are re-created at every start when seeding is on; every other collection is
 /// persisted as a JSON-lines log under <c>{DataDirectory}/embedded</c> so that it survives a restart.
 /// </summary>
 internal sealed partial class EmbeddedDocumentStore : IDocumentStore, IDisposable
@@ -36,16 +36,18 @@ internal sealed partial class EmbeddedDocumentStore : IDocumentStore, IDisposabl
         IOptions<EmbeddedStoreOptions> options,
         DataDirectory dataDirectory,
         TimeProvider timeProvider,
-        ILogger<EmbeddedDocumentStore> logger)
-        : this(options.Value, dataDirectory.PathFor(FolderName), timeProvider, logger)
+        ILogger<EmbeddedDocumentStore> logger,
+        IDocumentSeed? seed = null)
+        : this(options.Value, dataDirectory.PathFor(FolderName), timeProvider, logger, seed)
     {
     }
 
     /// <param name="options">Whether to seed.</param>
     /// <param name="directory">Where persisted collections live (created if missing).</param>
-    /// <param name="timeProvider">Clock for generated ids.</param>
+    /// <param name="timeProvider">Clock for generated ids and for dating the seed.</param>
     /// <param name="logger">Logger.</param>
-    public EmbeddedDocumentStore(EmbeddedStoreOptions options, string directory, TimeProvider timeProvider, ILogger<EmbeddedDocumentStore> logger)
+    /// <param name="seed">The collections to start with when <paramref name="options"/> says to seed; none when null.</param>
+    public EmbeddedDocumentStore(EmbeddedStoreOptions options, string directory, TimeProvider timeProvider, ILogger<EmbeddedDocumentStore> logger, IDocumentSeed? seed = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentException.ThrowIfNullOrEmpty(directory);
@@ -55,9 +57,9 @@ internal sealed partial class EmbeddedDocumentStore : IDocumentStore, IDisposabl
         _logger = logger;
         Directory.CreateDirectory(directory);
 
-        if (options.Seed)
+        if (options.Seed && seed is not null)
         {
-            foreach (var (name, documents) in SampleDates.CreateBefore(timeProvider.GetUtcNow()))
+            foreach (var (name, documents) in seed.Create(timeProvider.GetUtcNow()))
             {
                 var collection = new EmbeddedCollection(name, log: null);
                 collection.Load(documents.Select(d => KeyValuePair.Create(d["id"]!.GetValue<string>(), ToElement(d))));

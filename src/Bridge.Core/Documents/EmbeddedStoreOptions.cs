@@ -6,7 +6,7 @@ internal sealed class EmbeddedStoreOptions
     public const string SectionName = "Bridge:Embedded";
 
     /// <summary>
-    /// Re-create the sample MonoRail collections (<see cref="SampleData.CollectionNames"/>) at every start.
+    /// Re-create the sample MonoRail collections (the host's <see cref="IDocumentSeed"/>) at every start.
     /// When false, nothing is seeded and every collection is persisted. Default true.
     /// </summary>
     public bool Seed { get; set; } = true;

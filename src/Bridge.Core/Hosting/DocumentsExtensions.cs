@@ -25,7 +25,8 @@ public static class DocumentsExtensions
             sp.GetRequiredService<IOptions<EmbeddedStoreOptions>>(),
             sp.GetRequiredService<DataDirectory>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<EmbeddedDocumentStore>>()));
+            sp.GetRequiredService<ILogger<EmbeddedDocumentStore>>(),
+            sp.GetService<IDocumentSeed>()));
 
         // THE place where the store is chosen.
         if (!BridgeMode.From(builder.Configuration).HasMongo)

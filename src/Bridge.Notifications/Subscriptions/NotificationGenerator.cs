@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Bridge.Broker;
 using Bridge.Channels;
+using Bridge.Kernel;
 using Bridge.Notifications;
 using Bridge.Webhooks;
 
@@ -31,7 +32,7 @@ internal static class NotificationGenerator
         {
             ["id"] = id,
             ["type"] = type,
-            ["published"] = NotificationTime.Format(published),
+            ["published"] = IsoTime.Format(published),
             ["topic"] = new JsonObject { ["exchange"] = delivery.Exchange, ["routingKey"] = delivery.RoutingKey },
             ["data"] = data?.DeepClone(),
         };

@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using Bridge.Broker;
 using Bridge.Channels;
+using Bridge.Kernel;
 using Bridge.Webhooks;
 using Microsoft.Extensions.Options;
 
@@ -172,7 +173,7 @@ internal sealed class SubscriptionDispatcher : BackgroundService
 
     private async Task ExpireAsync(WebhookSubscription subscription, DateTimeOffset end, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var reason = $"subscription {subscription.Id} expired at {Notifications.NotificationTime.Format(end)} (its endAt) and was removed";
+        var reason = $"subscription {subscription.Id} expired at {IsoTime.Format(end)} (its endAt) and was removed";
         await _store.RemoveAsync(subscription, reason, now, cancellationToken);
         SubscriptionsLog.Expired(_logger, subscription.Id, subscription.Owner, reason);
     }

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Xml;
-using Bridge.Notifications;
+using Bridge.Kernel;
 using Bridge.Webhooks;
 
 namespace Bridge.Subscriptions;
@@ -21,13 +21,13 @@ internal static class SubscriptionDocuments
             subscription.SendTo.AbsoluteUri,
             subscription.Secret,
             subscription.Rate is { } rate ? XmlConvert.ToString(rate) : null,
-            subscription.StartAt is { } start ? NotificationTime.Format(start) : null,
-            subscription.EndAt is { } end ? NotificationTime.Format(end) : null,
-            NotificationTime.Format(subscription.CreatedAt),
+            subscription.StartAt is { } start ? IsoTime.Format(start) : null,
+            subscription.EndAt is { } end ? IsoTime.Format(end) : null,
+            IsoTime.Format(subscription.CreatedAt),
             subscription.Disabled,
             subscription.DisabledReason,
             subscription.PreviousSecret,
-            subscription.PreviousSecretUntil is { } until ? NotificationTime.Format(until) : null);
+            subscription.PreviousSecretUntil is { } until ? IsoTime.Format(until) : null);
         return JsonSerializer.SerializeToNode(document, SubscriptionsJsonContext.Default.SubscriptionDocument)!.AsObject();
     }
 
@@ -64,13 +64,13 @@ internal static class SubscriptionDocuments
                 new Uri(stored.SendTo!, UriKind.Absolute),
                 stored.Secret!,
                 stored.Rate is { } rate ? XmlConvert.ToTimeSpan(rate) : null,
-                NotificationTime.TryParse(stored.StartAt, out var start) ? start : null,
-                NotificationTime.TryParse(stored.EndAt, out var end) ? end : null,
-                NotificationTime.TryParse(stored.CreatedAt, out var created) ? created : DateTimeOffset.UnixEpoch,
+                IsoTime.TryParse(stored.StartAt, out var start) ? start : null,
+                IsoTime.TryParse(stored.EndAt, out var end) ? end : null,
+                IsoTime.TryParse(stored.CreatedAt, out var created) ? created : DateTimeOffset.UnixEpoch,
                 stored.Disabled ?? false,
                 stored.DisabledReason,
                 stored.PreviousSecret,
-                NotificationTime.TryParse(stored.PreviousSecretUntil, out var until) ? until : null);
+                IsoTime.TryParse(stored.PreviousSecretUntil, out var until) ? until : null);
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException or UriFormatException or OverflowException)
         {

@@ -4,6 +4,7 @@ using Bridge.Auth;
 using Bridge.Channels;
 using Bridge.Documents;
 using Bridge.Json;
+using Bridge.Kernel;
 using Bridge.Webhooks;
 using Microsoft.Extensions.Options;
 
@@ -229,7 +230,7 @@ internal sealed class SubscriptionEndpoints(
         {
             ["id"] = notificationId,
             ["type"] = "Ping",
-            ["published"] = Notifications.NotificationTime.Format(timeProvider.GetUtcNow()),
+            ["published"] = IsoTime.Format(timeProvider.GetUtcNow()),
             ["topic"] = subscription.Topic.DeepClone(),
             ["data"] = null,
         };

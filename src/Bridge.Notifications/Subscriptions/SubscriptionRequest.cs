@@ -5,6 +5,7 @@ using System.Xml;
 using Bridge.Broker;
 using Bridge.Channels;
 using Bridge.Documents;
+using Bridge.Kernel;
 using Bridge.Notifications;
 using Bridge.Webhooks;
 
@@ -176,7 +177,7 @@ internal sealed record SubscriptionRequest(string Type, JsonObject Topic, TopicB
             return true;
         }
 
-        if (!NotificationTime.TryParse(Text(obj, name), out var parsed))
+        if (!IsoTime.TryParse(Text(obj, name), out var parsed))
         {
             error = $"'{name}' must be an ISO-8601 time, e.g. 2026-01-31T12:00:00Z";
             return false;

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Bridge.Notifications;
+using Bridge.Kernel;
 using Bridge.Webhooks;
 
 namespace Bridge.Subscriptions;
@@ -34,9 +34,9 @@ internal sealed record SubscriptionStatus(
                 Delivered,
                 DeadLettered,
                 Attempts,
-                LastSuccessAt is { } success ? NotificationTime.Format(success) : null,
+                LastSuccessAt is { } success ? IsoTime.Format(success) : null,
                 LastError,
-                LastErrorAt is { } error ? NotificationTime.Format(error) : null),
+                LastErrorAt is { } error ? IsoTime.Format(error) : null),
             SubscriptionsJsonContext.Default.SubscriptionStatusDocument)!.AsObject();
 
     /// <summary>The view inside a subscription's answer (no id: it is the subscription's).</summary>
@@ -59,8 +59,8 @@ internal sealed record SubscriptionStatus(
             stored.Delivered ?? 0,
             stored.DeadLettered ?? 0,
             stored.Attempts ?? 0,
-            NotificationTime.TryParse(stored.LastSuccessAt, out var success) ? success : null,
+            IsoTime.TryParse(stored.LastSuccessAt, out var success) ? success : null,
             stored.LastError,
-            NotificationTime.TryParse(stored.LastErrorAt, out var error) ? error : null);
+            IsoTime.TryParse(stored.LastErrorAt, out var error) ? error : null);
     }
 }

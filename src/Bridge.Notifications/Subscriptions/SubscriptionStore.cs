@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using Bridge.Documents;
-using Bridge.Notifications;
+using Bridge.Kernel;
 using Bridge.Webhooks;
 
 namespace Bridge.Subscriptions;
@@ -69,7 +69,7 @@ internal sealed class SubscriptionStore(IDocumentStore store)
             ["id"] = subscription.Id,
             ["owner"] = subscription.Owner,
             ["reason"] = reason,
-            ["removedAt"] = NotificationTime.Format(now),
+            ["removedAt"] = IsoTime.Format(now),
         }, cancellationToken);
         await store.DeleteAsync(Collection, subscription.Id, cancellationToken);
         await store.DeleteAsync(StatusCollection, subscription.Id, cancellationToken);

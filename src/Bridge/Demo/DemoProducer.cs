@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Bridge.Broker;
 using Bridge.Documents;
+using Bridge.Kernel;
 using Microsoft.Extensions.Options;
 
 namespace Bridge.Demo;
@@ -313,7 +314,7 @@ internal sealed class DemoProducer(
         ["description"] = description,
     };
 
-    private string Now() => SampleData.Iso(timeProvider.GetUtcNow());
+    private string Now() => IsoTime.Format(timeProvider.GetUtcNow());
 
     private sealed record DemoTask(string Label, string Name, string? CatalogSource);
 

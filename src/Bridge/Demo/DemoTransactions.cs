@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using Bridge.Documents;
+using Bridge.Kernel;
 using Bridge.Ledger;
 using Bridge.Notifications;
 using Microsoft.Extensions.Options;
@@ -47,16 +47,16 @@ internal sealed class DemoTransactions(IOptions<NotificationOptions> notificatio
         var text = amount.ToString("0.00", CultureInfo.InvariantCulture);
         var timeline = new JsonObject
         {
-            ["proposed_at"] = SampleData.Iso(prepared),
-            ["prepared_at"] = SampleData.Iso(prepared),
+            ["proposed_at"] = IsoTime.Format(prepared),
+            ["prepared_at"] = IsoTime.Format(prepared),
         };
         if (state == "executed")
         {
-            timeline["executed_at"] = SampleData.Iso(now);
+            timeline["executed_at"] = IsoTime.Format(now);
         }
         else if (state == "rejected")
         {
-            timeline["rejected_at"] = SampleData.Iso(now);
+            timeline["rejected_at"] = IsoTime.Format(now);
         }
 
         var eventName = state == "prepared" ? LedgerEvent.TransferCreate : LedgerEvent.TransferUpdate;
@@ -70,7 +70,7 @@ internal sealed class DemoTransactions(IOptions<NotificationOptions> notificatio
                 ["debits"] = new JsonArray(new JsonObject { ["account"] = uris.AccountUri(Accounts.Payer), ["amount"] = text, ["authorized"] = true }),
                 ["credits"] = new JsonArray(new JsonObject { ["account"] = uris.AccountUri(Accounts.Payee), ["amount"] = text }),
                 ["state"] = state,
-                ["expires_at"] = SampleData.Iso(prepared + TimeSpan.FromMinutes(10)),
+                ["expires_at"] = IsoTime.Format(prepared + TimeSpan.FromMinutes(10)),
                 ["timeline"] = timeline,
             },
         });

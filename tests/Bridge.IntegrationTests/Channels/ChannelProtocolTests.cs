@@ -530,7 +530,7 @@ public abstract class ChannelProtocolTests<TFixture>(TFixture fixture) : IClassF
     [Fact]
     public async Task Watch_WithSnapshot_SendsTheMatchingDocumentsAsOneList_ThenLiveChanges()
     {
-        var node = Bridge.Documents.SampleData.NodeIds[0];
+        var node = Bridge.Demo.SampleData.NodeIds[0];
         await using var client = await ConnectAsync("/catalogs");
         await client.SendAsync(new { handler = "query", @params = new { node } });
         var expected = (await client.ReceiveAsync())["items"]!.AsArray();

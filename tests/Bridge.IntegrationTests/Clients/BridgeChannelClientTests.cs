@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 using Bridge.Broker;
 using Bridge.Client.Channels;
 using Bridge.Connections;
-using Bridge.Documents;
+using Bridge.Demo;
 using Bridge.IntegrationTests.Infrastructure;
 
 namespace Bridge.IntegrationTests.Clients;

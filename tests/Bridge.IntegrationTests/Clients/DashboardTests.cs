@@ -2,7 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Bridge.Broker;
-using Bridge.Documents;
+using Bridge.Demo;
 using Bridge.IntegrationTests.Infrastructure;
 using Microsoft.Playwright;
 

@@ -22,7 +22,7 @@ public sealed class EmbeddedAndMongoBridgesFixture : IAsyncLifetime
     {
         var store = host.Services.GetRequiredService<Bridge.Documents.IDocumentStore>();
         var data = new Dictionary<string, IReadOnlyList<JsonObject>>(StringComparer.Ordinal);
-        foreach (var collection in Bridge.Documents.SampleData.CollectionNames)
+        foreach (var collection in Bridge.Demo.SampleData.CollectionNames)
         {
             data[collection] = await store.FindAsync(collection, new Bridge.Documents.DocumentQuery(Bridge.Documents.Filter.Empty, [], 0, null), CancellationToken.None);
         }
@@ -93,8 +93,8 @@ public sealed class MongoStoreChannelTests(EmbeddedAndMongoBridgesFixture fixtur
     public async Task QueryAllGet_OnMongo_AnswerExactlyAsTheEmbeddedStore(string resource, string request)
     {
         request = request
-            .Replace("__FIRST_NODE__", Bridge.Documents.SampleData.NodeIds[0], StringComparison.Ordinal)
-            .Replace("__FIRST_GRAPH__", Bridge.Documents.SampleData.GraphInstanceIds[0], StringComparison.Ordinal);
+            .Replace("__FIRST_NODE__", Bridge.Demo.SampleData.NodeIds[0], StringComparison.Ordinal)
+            .Replace("__FIRST_GRAPH__", Bridge.Demo.SampleData.GraphInstanceIds[0], StringComparison.Ordinal);
         if (request.Contains("__FIFTH_NODE_CREATED__", StringComparison.Ordinal))
         {
             // Sample dates are relative to the embedded bridge's start: a bound that splits the nodes, read from it.

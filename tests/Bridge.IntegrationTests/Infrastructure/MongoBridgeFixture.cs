@@ -1,4 +1,4 @@
-using Bridge.Documents;
+using Bridge.Demo;
 using Bridge.Documents.Mongo;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;

@@ -21,7 +21,7 @@ public sealed class DemoProducerTests : IDisposable
 
     public DemoProducerTests()
     {
-        _store = new EmbeddedDocumentStore(new EmbeddedStoreOptions(), _directory, _time, NullLogger<EmbeddedDocumentStore>.Instance);
+        _store = new EmbeddedDocumentStore(new EmbeddedStoreOptions(), _directory, _time, NullLogger<EmbeddedDocumentStore>.Instance, new DemoSeed());
     }
 
     public void Dispose()

@@ -24,7 +24,7 @@ public sealed class DemoTransactionsTests : IDisposable
     private readonly LedgerUris _uris = new(Options.Create(new BridgeOptions()), Options.Create(new LedgerOptions()));
 
     public DemoTransactionsTests() =>
-        _store = new EmbeddedDocumentStore(new EmbeddedStoreOptions(), _directory, _time, NullLogger<EmbeddedDocumentStore>.Instance);
+        _store = new EmbeddedDocumentStore(new EmbeddedStoreOptions(), _directory, _time, NullLogger<EmbeddedDocumentStore>.Instance, new DemoSeed());
 
     public void Dispose()
     {

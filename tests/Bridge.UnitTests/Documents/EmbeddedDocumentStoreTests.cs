@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Bridge.Demo;
 using Bridge.Documents;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -25,7 +26,7 @@ public sealed class EmbeddedDocumentStoreTests : IDisposable
 
     private EmbeddedDocumentStore Open(bool seed = true)
     {
-        var store = new EmbeddedDocumentStore(new EmbeddedStoreOptions { Seed = seed }, _directory, TimeProvider.System, NullLogger<EmbeddedDocumentStore>.Instance);
+        var store = new EmbeddedDocumentStore(new EmbeddedStoreOptions { Seed = seed }, _directory, TimeProvider.System, NullLogger<EmbeddedDocumentStore>.Instance, new DemoSeed());
         _stores.Add(store);
         return store;
     }
@@ -47,6 +48,15 @@ public sealed class EmbeddedDocumentStoreTests : IDisposable
     {
         var nodes = await Open().FindAsync("nodes", DocumentQuery.All(), Ct);
         Assert.Equal(SampleData.NodeIds, nodes.Select(n => n["id"]!.GetValue<string>()));
+    }
+
+    [Fact]
+    public void Seeding_WithoutASeedFromTheHost_StartsEmpty()
+    {
+        // The core carries no sample data: seeding only loads what the host registers (its demo's IDocumentSeed).
+        using var store = new EmbeddedDocumentStore(new EmbeddedStoreOptions { Seed = true }, _directory, TimeProvider.System, NullLogger<EmbeddedDocumentStore>.Instance);
+
+        Assert.Empty(store.CollectionNames);
     }
 
     [Fact]
@@ -189,7 +199,7 @@ public sealed class EmbeddedDocumentStoreTests : IDisposable
     public async Task Delete_RemovesOnlyExistingDocumentsAsync()
     {
         var store = Open();
-        var catalogId = SampleData.Id(0x02, 1);
+        var catalogId = SampleData.CatalogIds[0];
 
         Assert.True(await store.DeleteAsync("catalogs", catalogId, Ct));
         Assert.False(await store.DeleteAsync("catalogs", catalogId, Ct));
@@ -299,7 +309,7 @@ public sealed class EmbeddedDocumentStoreTests : IDisposable
     {
         var store = Open();
         await store.UpsertAsync("nodes", SampleData.NodeIds[0], new JsonObject { ["name"] = "changed" }, Ct);
-        await store.DeleteAsync("catalogs", SampleData.Id(0x02, 1), Ct);
+        await store.DeleteAsync("catalogs", SampleData.CatalogIds[0], Ct);
         store.Dispose();
 
         var reopened = Open();
@@ -308,7 +318,7 @@ public sealed class EmbeddedDocumentStoreTests : IDisposable
         Assert.False(File.Exists(Path.Combine(_directory, "catalogs.jsonl")));
         var node = (await reopened.FindAsync("nodes", DocumentQuery.All(limit: 1), Ct))[0];
         Assert.Equal("compute-01", node["name"]!.GetValue<string>());
-        Assert.Equal(1, await reopened.CountAsync("catalogs", FilterParser.ParseFilter(JsonNode.Parse($$"""{"id":"{{SampleData.Id(0x02, 1)}}"}"""), Limits), Ct));
+        Assert.Equal(1, await reopened.CountAsync("catalogs", FilterParser.ParseFilter(JsonNode.Parse($$"""{"id":"{{SampleData.CatalogIds[0]}}"}"""), Limits), Ct));
     }
 
     [Fact]
@@ -358,7 +368,7 @@ public sealed class EmbeddedDocumentStoreTests : IDisposable
     {
         // Every clock read is 300 ms later: the third document is past a one-second budget.
         var clock = new SteppingTimeProvider(TimeSpan.FromMilliseconds(300));
-        var store = new EmbeddedDocumentStore(new EmbeddedStoreOptions { Seed = true }, _directory, clock, NullLogger<EmbeddedDocumentStore>.Instance);
+        var store = new EmbeddedDocumentStore(new EmbeddedStoreOptions { Seed = true }, _directory, clock, NullLogger<EmbeddedDocumentStore>.Instance, new DemoSeed());
         _stores.Add(store);
         var budgeted = Limits with { EvaluationBudget = TimeSpan.FromSeconds(1) };
         var query = FilterParser.ParseQuery(JsonNode.Parse("""{"name":{"$regex":"^no such name$"}}"""), budgeted);
@@ -375,7 +385,7 @@ public sealed class EmbeddedDocumentStoreTests : IDisposable
     public async Task Find_WithinItsBudgetOrWithoutAFilter_IsAnsweredAsync()
     {
         var clock = new SteppingTimeProvider(TimeSpan.FromMilliseconds(300));
-        var store = new EmbeddedDocumentStore(new EmbeddedStoreOptions { Seed = true }, _directory, clock, NullLogger<EmbeddedDocumentStore>.Instance);
+        var store = new EmbeddedDocumentStore(new EmbeddedStoreOptions { Seed = true }, _directory, clock, NullLogger<EmbeddedDocumentStore>.Instance, new DemoSeed());
         _stores.Add(store);
         var generous = Limits with { EvaluationBudget = TimeSpan.FromDays(1) };
 

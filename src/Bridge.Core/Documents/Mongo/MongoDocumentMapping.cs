@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Bridge.Kernel;
 using MongoDB.Bson;
 using MongoDB.Driver;
 
@@ -20,7 +21,6 @@ namespace Bridge.Documents.Mongo;
 /// </remarks>
 public static partial class MongoDocumentMapping
 {
-    public const string DateFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
 
     /// <summary>The document as stored: <c>_id</c> first (from <paramref name="id"/>), every other field converted.</summary>
     public static BsonDocument ToStored(JsonObject document, string id)
@@ -225,7 +225,7 @@ public static partial class MongoDocumentMapping
     {
         var milliseconds = date.MillisecondsSinceEpoch;
         return milliseconds >= BsonConstants.DateTimeMinValueMillisecondsSinceEpoch && milliseconds <= BsonConstants.DateTimeMaxValueMillisecondsSinceEpoch
-            ? JsonValue.Create(date.ToUniversalTime().ToString(DateFormat, CultureInfo.InvariantCulture))
+            ? JsonValue.Create(IsoTime.Format(date.ToUniversalTime()))
             : JsonValue.Create(milliseconds);
     }
 
@@ -238,7 +238,7 @@ public static partial class MongoDocumentMapping
     {
         date = default;
         return IsoDate().IsMatch(text)
-            && DateTime.TryParseExact(text, DateFormat, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out date);
+            && DateTime.TryParseExact(text, IsoTime.Pattern, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out date);
     }
 
     /// <summary>

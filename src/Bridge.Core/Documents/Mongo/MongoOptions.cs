@@ -48,7 +48,7 @@ public sealed class MongoOptions
     [Range(typeof(TimeSpan), "00:00:00.500", "00:10:00", ErrorMessage = "Bridge:Mongo:BreakDuration must be between {1} and {2}.")]
     public TimeSpan BreakDuration { get; set; } = TimeSpan.FromSeconds(3);
 
-    /// <summary>Insert <see cref="SampleData"/> into sample collections that are empty (for demos). Default false.</summary>
+    /// <summary>Insert the host's seed (<see cref="IDocumentSeed"/>: the demo's sample data) into those of its collections that are empty (for demos). Default false.</summary>
     public bool Seed { get; set; }
 
     /// <summary>

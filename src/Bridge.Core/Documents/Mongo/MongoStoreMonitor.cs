@@ -11,9 +11,10 @@ internal sealed class MongoStoreMonitor(
     MongoDocumentStore store,
     IOptions<MongoOptions> options,
     TimeProvider timeProvider,
-    ILogger<MongoStoreMonitor> logger) : BackgroundService
+    ILogger<MongoStoreMonitor> logger,
+    IDocumentSeed? seed = null) : BackgroundService
 {
-    private bool _seeded = !options.Value.Seed;
+    private bool _seeded = !options.Value.Seed || seed is null;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -38,7 +39,7 @@ internal sealed class MongoStoreMonitor(
 
     private async Task SeedAsync(CancellationToken cancellationToken)
     {
-        foreach (var (collection, documents) in SampleDates.CreateBefore(timeProvider.GetUtcNow()))
+        foreach (var (collection, documents) in seed!.Create(timeProvider.GetUtcNow()))
         {
             if (await store.CountAsync(collection, Filter.Empty, cancellationToken) > 0)
             {

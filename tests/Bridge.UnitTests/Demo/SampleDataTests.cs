@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
-using Bridge.Documents;
+using Bridge.Demo;
 
-namespace Bridge.UnitTests.Documents;
+namespace Bridge.UnitTests.Demo;
 
 public sealed class SampleDataTests
 {
@@ -51,8 +51,8 @@ public sealed class SampleDataTests
         var nodeIds = SampleData.NodeIds.ToHashSet();
         Assert.All(data[SampleData.Catalogs], c => Assert.Contains(c["node"]!.GetValue<string>(), nodeIds));
         Assert.All(data[SampleData.GraphObjects], g => Assert.Contains(g["node"]!.GetValue<string>(), nodeIds));
-        Assert.All(data[SampleData.WorkItems], w => Assert.Contains(w["node"]!.GetValue<string>(), nodeIds));
-        Assert.All(data[SampleData.Lookups], l => Assert.Contains(l["node"]!.GetValue<string>(), nodeIds));
+        Assert.All(data["workitems"], w => Assert.Contains(w["node"]!.GetValue<string>(), nodeIds));
+        Assert.All(data["lookups"], l => Assert.Contains(l["node"]!.GetValue<string>(), nodeIds));
         var skuIds = SampleData.SkuIds.ToHashSet();
         Assert.All(data[SampleData.Nodes].Where(n => n["sku"] is not null), n => Assert.Contains(n["sku"]!.GetValue<string>(), skuIds));
         Assert.Equal(SampleData.GraphInstanceIds, data[SampleData.GraphObjects].Select(g => g["instanceId"]!.GetValue<string>()));
@@ -71,7 +71,6 @@ public sealed class SampleDataTests
     {
         var node = SampleData.Create()[SampleData.Nodes][0];
         Assert.Equal("2024-03-01T08:03:00.000Z", node["createdAt"]!.GetValue<string>());
-        Assert.Equal("2024-03-01T08:00:00.000Z", SampleData.Timestamp(TimeSpan.Zero));
     }
 
     [Fact]
@@ -81,5 +80,37 @@ public sealed class SampleDataTests
         Assert.Equal(SampleData.ComputeNodeIds[1], catalog["node"]!.GetValue<string>());
         Assert.Equal("D51B-2U (dual 1G LoM)", catalog["data"]!["System Information"]!["Product Name"]!.GetValue<string>());
         Assert.IsType<JsonObject>(catalog["data"]);
+        Assert.Equal("c1", catalog["id"]!.GetValue<string>());
+        Assert.Equal("2024-03-01T09:00:00.000Z", catalog["createdAt"]!.GetValue<string>());
+        Assert.Equal("2024-03-01T09:00:00.000Z", catalog["updatedAt"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void CatalogFor_LeavesTheSampleDataAsItWas()
+    {
+        var catalog = SampleData.CatalogFor(1, "bmc", "c2", "2024-03-01T09:00:00.000Z");
+        catalog["data"]!["IP Address"] = "changed";
+
+        var sample = SampleData.Create()[SampleData.Catalogs].Single(c => c["node"]!.GetValue<string>() == SampleData.ComputeNodeIds[0] && c["source"]!.GetValue<string>() == "bmc");
+        Assert.NotEqual("c2", sample["id"]!.GetValue<string>());
+        Assert.NotEqual("changed", sample["data"]!["IP Address"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void CatalogFor_ASourceTheSampleDataDoesNotHave_SaysSo()
+    {
+        var error = Assert.Throws<ArgumentException>(() => SampleData.CatalogFor(1, "lldp", "c3", "2024-03-01T09:00:00.000Z"));
+        Assert.Contains("lldp", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheIds_AreReadFromTheResource()
+    {
+        Assert.Equal(12, SampleData.NodeIds.Count);
+        Assert.Equal(8, SampleData.ComputeNodeIds.Count);
+        Assert.Equal(2, SampleData.SwitchNodeIds.Count);
+        Assert.Equal("65e18b000100000000000001", SampleData.ComputeNodeIds[0]);
+        Assert.Equal("65e18b00010000000000000b", SampleData.PduNodeId);
+        Assert.Equal(40, SampleData.CatalogIds.Count);
     }
 }

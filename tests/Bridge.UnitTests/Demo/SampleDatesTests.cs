@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using Bridge.Documents;
+using Bridge.Demo;
 
-namespace Bridge.UnitTests.Documents;
+namespace Bridge.UnitTests.Demo;
 
 /// <summary>Sample data dated relative to the start (issue 15: seed documents showed "1006d ago" on the dashboard).</summary>
 public sealed class SampleDatesTests

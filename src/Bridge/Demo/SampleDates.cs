@@ -1,10 +1,10 @@
-using System.Globalization;
 using System.Text.Json.Nodes;
+using Bridge.Kernel;
 
-namespace Bridge.Documents;
+namespace Bridge.Demo;
 
 /// <summary>
-/// Moves the sample data's timestamps (fixed offsets from <see cref="SampleData.BaseTime"/>) so that the newest lands
+/// Moves the sample data's timestamps (fixed offsets from 2024-03-01T08:00:00Z) so that the newest lands
 /// just before the bridge started: a newcomer's dashboard shows nodes discovered "3h ago", not "1006d ago". Every
 /// timestamp moves by the same amount, so their order and spacing stay as <see cref="SampleData"/> wrote them.
 /// Ids keep their fixed ObjectId prefix: tests and links name them.
@@ -13,8 +13,6 @@ internal static class SampleDates
 {
     /// <summary>How long before the start the newest sample timestamp lies.</summary>
     public static readonly TimeSpan Margin = TimeSpan.FromMinutes(5);
-
-    private const string Format = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
 
     /// <summary>The sample data (<see cref="SampleData.Create"/>) dated so that its newest timestamp is <see cref="Margin"/> before <paramref name="start"/>.</summary>
     public static IReadOnlyDictionary<string, IReadOnlyList<JsonObject>> CreateBefore(DateTimeOffset start)
@@ -79,8 +77,8 @@ internal static class SampleDates
 
     private static JsonValue? Replace(JsonNode? node, Func<DateTimeOffset, DateTimeOffset?> visit) =>
         node is JsonValue value && value.TryGetValue<string>(out var text)
-            && DateTimeOffset.TryParseExact(text, Format, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time)
+            && IsoTime.TryParseExact(text, out var time)
             && visit(time) is { } moved
-                ? JsonValue.Create(SampleData.Iso(moved))
+                ? JsonValue.Create(IsoTime.Format(moved))
                 : null;
 }
