@@ -215,8 +215,8 @@ internal sealed partial class FrameLengthGuardStream(Stream inner, long maxMessa
     /// Reads and drops what the client still sends (the refused payload, its close frame) until it closes its side or
     /// <paramref name="cancellationToken"/> fires. A socket closed with unread bytes in its receive buffer is reset,
     /// and a reset makes the client's TCP stack drop the close frame it has not read yet: the 1009 was lost that way
-    /// whenever the connection ended before the client had read it (rare while the end went through several thread-pool
-    /// hops, common once the send loop ran inline: issue 17).
+    /// whenever the connection ended before the client had read it (rare, and every time once the send loop was tried
+    /// inline: issue 17, docs/benchmarks.md).
     /// </summary>
     private async Task DiscardUntilClientStopsAsync(CancellationToken cancellationToken)
     {

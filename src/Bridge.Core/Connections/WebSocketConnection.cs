@@ -41,13 +41,9 @@ public sealed class WebSocketConnection
             SingleWriter = false,
             FullMode = BoundedChannelFullMode.Wait,
 
-            // A frame queued to an idle connection is written on the queuing thread: the send loop's wait resumes
-            // inline instead of through the thread pool, which cost a worker wake-up (and its spinning) per frame,
-            // the biggest share of a one-recipient message's CPU (issue 17, docs/benchmarks.md). The loop stays the
-            // only sender and the queue keeps its order. The queuing thread never waits on the network: a send that
-            // cannot complete at once (the client is behind, Kestrel's output is full) suspends the loop and hands
-            // the thread back, and the frames after it queue as before.
-            AllowSynchronousContinuations = true,
+            // Not AllowSynchronousContinuations: resuming the send loop on the queuing thread saves a worker wake-up
+            // per frame, but puts every recipient's framing and pipe write on the broker's one dispatch thread; at
+            // 1 000 subscribers that cost 4x the CPU per delivery and 5x less throughput (issue 17, docs/benchmarks.md).
         });
     }
 

@@ -4,8 +4,7 @@ using System.Net.WebSockets;
 namespace Bridge.UnitTests.Connections;
 
 /// <summary>
-/// A WebSocket whose sends are recorded with the thread that made them, and completed at once or held until the
-/// test releases them; its receive waits until the test closes it. No network: what <c>WebSocketConnection</c>
+/// A WebSocket whose sends are recorded, and completed at once or held until the test releases them; its receive waits until the test closes it. No network: what <c>WebSocketConnection</c>
 /// does with its socket, seen from the socket's side.
 /// </summary>
 internal sealed class ScriptedWebSocket : WebSocket
@@ -13,8 +12,8 @@ internal sealed class ScriptedWebSocket : WebSocket
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private WebSocketState _state = WebSocketState.Open;
 
-    /// <summary>Every data frame sent: its bytes and the managed thread that called SendAsync.</summary>
-    public ConcurrentQueue<(byte[] Frame, int ThreadId)> Sends { get; } = new();
+    /// <summary>Every data frame sent, in order.</summary>
+    public ConcurrentQueue<byte[]> Sends { get; } = new();
 
     /// <summary>When set, each send waits for it (a client that is not reading: Kestrel's output is full).</summary>
     public TaskCompletionSource? HoldSends { get; set; }
@@ -32,7 +31,7 @@ internal sealed class ScriptedWebSocket : WebSocket
 
     public override async ValueTask SendAsync(ReadOnlyMemory<byte> buffer, WebSocketMessageType messageType, bool endOfMessage, CancellationToken cancellationToken)
     {
-        Sends.Enqueue((buffer.ToArray(), Environment.CurrentManagedThreadId));
+        Sends.Enqueue(buffer.ToArray());
         if (HoldSends is { } hold)
         {
             await hold.Task;
