@@ -109,7 +109,7 @@ public static class BenchRunner
         // Warm-up: JIT, connection buffers, the broker's queue processes. A whole untimed run, then until the server
         // is idle: a 50-message warm-up left the tier-1 compilation of a fresh process inside the timed runs' CPU.
         await RunOnceAsync(fleet, target.Publisher, options.MessagesFor(subscribers), options.Sizes[0], rate: 0, recordLatency: false, cancellationToken);
-        await ServerWarmup.SettleAsync(target.ServerPid, cancellationToken);
+        await ServerWarmup.SettleAsync(target.ServerPid, options.Quick, cancellationToken);
 
         if (options.Subscribers.Contains(subscribers))
         {

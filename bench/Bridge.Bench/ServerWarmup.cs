@@ -18,10 +18,18 @@ internal static class ServerWarmup
     // an idle Erlang node's schedulers, stay below it; a compiling runtime does not.
     private const double IdleShare = 0.03;
 
-    /// <summary>Returns how long it waited; gives up after <see cref="MaxWait"/> (the run then says so in its log).</summary>
-    public static async Task<TimeSpan> SettleAsync(int pid, CancellationToken cancellationToken)
+    /// <summary>Returns how long it waited; gives up after <see cref="MaxWait"/>.</summary>
+    /// <param name="pid">The server process.</param>
+    /// <param name="quick">The suite's smoke run (<c>--quick</c>): its figures mean nothing, so it does not wait.</param>
+    /// <param name="cancellationToken">Ends the wait.</param>
+    public static async Task<TimeSpan> SettleAsync(int pid, bool quick, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
+        if (quick)
+        {
+            return TimeSpan.Zero;
+        }
+
         while (Stopwatch.GetElapsedTime(started) < MaxWait)
         {
             var before = ChildProcess.CpuSecondsOf(pid);
