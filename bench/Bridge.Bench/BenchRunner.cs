@@ -120,8 +120,10 @@ public static class BenchRunner
         await using var target = await StartTargetAsync(context, system, cancellationToken);
         await using var fleet = await TimedAsync($"{system}: {subscribers} subscribers", () => ConnectFleetAsync(system, target.Endpoint, subscribers, cancellationToken));
 
-        // Warm-up: JIT, connection buffers, the broker's queue processes.
-        await RunOnceAsync(fleet, target.Publisher, Math.Min(options.MessagesFor(subscribers), 50), options.Sizes[0], rate: 0, recordLatency: false, cancellationToken);
+        // Warm-up: JIT, connection buffers, the broker's queue processes. A whole untimed run, then until the server
+        // is idle: a 50-message warm-up left the tier-1 compilation of a fresh process inside the timed runs' CPU.
+        await RunOnceAsync(fleet, target.Publisher, options.MessagesFor(subscribers), options.Sizes[0], rate: 0, recordLatency: false, cancellationToken);
+        await ServerWarmup.SettleAsync(target.ServerPid, options.Quick, cancellationToken);
 
         if (options.Subscribers.Contains(subscribers))
         {

@@ -42,7 +42,7 @@ internal static class DistinctWatchBench
                 {
                     var result = new DistinctWatchResult("webstomp", variant, watches, options.DistinctMessages);
                     await using var fleet = await ConnectAsync(true, variant, context.Node.WebStompEndpoint, watches, cancellationToken);
-                    await MeasureAsync(fleet, session, result, bridgePid: null, nodePid, options.Repetitions, cancellationToken);
+                    await MeasureAsync(fleet, session, result, bridgePid: null, nodePid, options.Repetitions, options.Quick, cancellationToken);
                     context.Results.DistinctWatches.Add(result);
                 }
             }
@@ -55,7 +55,7 @@ internal static class DistinctWatchBench
         var result = new DistinctWatchResult(system, variant, watches, context.Options.DistinctMessages);
         await using var bridge = await BenchRunner.StartBridgeAsync(context with { BridgeDll = bridgeDll }, [], cancellationToken);
         await using var fleet = await ConnectAsync(false, variant, bridge.Endpoint, watches, cancellationToken);
-        await MeasureAsync(fleet, session, result, bridge.Process!.Pid, nodePid, context.Options.Repetitions, cancellationToken);
+        await MeasureAsync(fleet, session, result, bridge.Process!.Pid, nodePid, context.Options.Repetitions, context.Options.Quick, cancellationToken);
         context.Results.DistinctWatches.Add(result);
     }
 
@@ -69,10 +69,12 @@ internal static class DistinctWatchBench
     }
 
     private static async Task MeasureAsync(
-        DistinctWatchFleet fleet, AmqpSession session, DistinctWatchResult result, int? bridgePid, int nodePid, int repetitions, CancellationToken cancellationToken)
+        DistinctWatchFleet fleet, AmqpSession session, DistinctWatchResult result, int? bridgePid, int nodePid, int repetitions, bool quick, CancellationToken cancellationToken)
     {
-        // Warm-up: JIT, the queues' processes, every client's first frame.
-        await RunOnceAsync(fleet, session, result.Variant, Math.Max(2 * fleet.Count, 200), cancellationToken);
+        // Warm-up: JIT, the queues' processes, every client's first frame. A whole untimed run, then until the server is
+        // idle (ServerWarmup): with 200 messages the first timed runs carried the fresh bridge's tier-1 compilation.
+        await RunOnceAsync(fleet, session, result.Variant, Math.Max(result.Messages, 2 * fleet.Count), cancellationToken);
+        await ServerWarmup.SettleAsync(bridgePid ?? nodePid, quick, cancellationToken);
         for (var rep = 0; rep < repetitions; rep++)
         {
             var load = BenchRunner.LoadAverage();

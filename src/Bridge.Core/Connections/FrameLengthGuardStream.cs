@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Net.WebSockets;
 using System.Text;
@@ -198,6 +199,7 @@ internal sealed partial class FrameLengthGuardStream(Stream inner, long maxMessa
             using var timeout = new CancellationTokenSource(CloseWriteTimeout);
             await inner.WriteAsync(CloseFrame($"message exceeds {maxMessageBytes} bytes"), timeout.Token);
             await inner.FlushAsync(timeout.Token);
+            await DiscardUntilClientStopsAsync(timeout.Token);
         }
         catch (Exception exception) when (exception is IOException or OperationCanceledException or ObjectDisposedException)
         {
@@ -206,6 +208,28 @@ internal sealed partial class FrameLengthGuardStream(Stream inner, long maxMessa
         finally
         {
             _writeLock.Release();
+        }
+    }
+
+    /// <summary>
+    /// Reads and drops what the client still sends (the refused payload, its close frame) until it closes its side or
+    /// <paramref name="cancellationToken"/> fires. A socket closed with unread bytes in its receive buffer is reset,
+    /// and a reset makes the client's TCP stack drop the close frame it has not read yet: the 1009 was lost that way
+    /// whenever the connection ended before the client had read it (rare, and every time once the send loop was tried
+    /// inline: issue 17, docs/benchmarks.md).
+    /// </summary>
+    private async Task DiscardUntilClientStopsAsync(CancellationToken cancellationToken)
+    {
+        var scratch = ArrayPool<byte>.Shared.Rent(4096);
+        try
+        {
+            while (await inner.ReadAsync(scratch, cancellationToken) > 0)
+            {
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(scratch);
         }
     }
 

@@ -1,0 +1,75 @@
+using System.Collections.Concurrent;
+using System.Net.WebSockets;
+
+namespace Bridge.UnitTests.Connections;
+
+/// <summary>
+/// A WebSocket whose sends are recorded, and completed at once or held until the test releases them; its receive waits until the test closes it. No network: what <c>WebSocketConnection</c>
+/// does with its socket, seen from the socket's side.
+/// </summary>
+internal sealed class ScriptedWebSocket : WebSocket
+{
+    private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private WebSocketState _state = WebSocketState.Open;
+
+    /// <summary>Every data frame sent, in order.</summary>
+    public ConcurrentQueue<byte[]> Sends { get; } = new();
+
+    /// <summary>When set, each send waits for it (a client that is not reading: Kestrel's output is full).</summary>
+    public TaskCompletionSource? HoldSends { get; set; }
+
+    public override WebSocketCloseStatus? CloseStatus => null;
+
+    public override string? CloseStatusDescription => null;
+
+    public override WebSocketState State => _state;
+
+    public override string? SubProtocol => null;
+
+    /// <summary>The client's close frame arrives: the connection's receive loop ends.</summary>
+    public void CloseFromClient() => _closed.TrySetResult();
+
+    public override async ValueTask SendAsync(ReadOnlyMemory<byte> buffer, WebSocketMessageType messageType, bool endOfMessage, CancellationToken cancellationToken)
+    {
+        Sends.Enqueue(buffer.ToArray());
+        if (HoldSends is { } hold)
+        {
+            await hold.Task;
+        }
+    }
+
+    public override Task SendAsync(ArraySegment<byte> buffer, WebSocketMessageType messageType, bool endOfMessage, CancellationToken cancellationToken) =>
+        SendAsync(buffer.AsMemory(), messageType, endOfMessage, cancellationToken).AsTask();
+
+    public override async ValueTask<ValueWebSocketReceiveResult> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        await _closed.Task.WaitAsync(cancellationToken);
+        _state = WebSocketState.CloseReceived;
+        return new ValueWebSocketReceiveResult(0, WebSocketMessageType.Close, endOfMessage: true);
+    }
+
+    public override async Task<WebSocketReceiveResult> ReceiveAsync(ArraySegment<byte> buffer, CancellationToken cancellationToken)
+    {
+        var result = await ReceiveAsync(buffer.AsMemory(), cancellationToken);
+        return new WebSocketReceiveResult(result.Count, result.MessageType, result.EndOfMessage);
+    }
+
+    public override Task CloseOutputAsync(WebSocketCloseStatus closeStatus, string? statusDescription, CancellationToken cancellationToken)
+    {
+        _state = _state == WebSocketState.CloseReceived ? WebSocketState.Closed : WebSocketState.CloseSent;
+        return Task.CompletedTask;
+    }
+
+    public override Task CloseAsync(WebSocketCloseStatus closeStatus, string? statusDescription, CancellationToken cancellationToken) =>
+        CloseOutputAsync(closeStatus, statusDescription, cancellationToken);
+
+    public override void Abort()
+    {
+        _state = WebSocketState.Aborted;
+        _closed.TrySetResult();
+    }
+
+    public override void Dispose()
+    {
+    }
+}
