@@ -7,34 +7,12 @@
 // resource. Prints "OK" at the end; a failure prints "FAIL: ...".
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
+import { base, deadline, fail, loadBridgeClient, until } from './recovery-harness.mjs';
 
-const base = process.env.BRIDGE_URL;
-if (!base) {
-  console.log('FAIL: set BRIDGE_URL (e.g. http://127.0.0.1:5000)');
-  process.exit(1);
-}
-
-const overall = setTimeout(() => fail(new Error('the script did not finish within 45 s')), 45_000);
-
-function fail(err) {
-  console.log(`FAIL: ${err?.stack ?? err}`);
-  process.exit(1);
-}
-
-function until(predicate, ms, what) {
-  return new Promise((resolve, reject) => {
-    const deadline = Date.now() + ms;
-    const poll = setInterval(() => {
-      if (predicate()) { clearInterval(poll); resolve(); }
-      else if (Date.now() > deadline) { clearInterval(poll); reject(new Error(`timed out: ${what}`)); }
-    }, 10);
-  });
-}
+const finished = deadline(45_000);
 
 try {
-  const response = await fetch(new URL('/client/bridge.js', base));
-  assert.equal(response.status, 200, 'GET /client/bridge.js');
-  const { BridgeClient } = await import('data:text/javascript;base64,' + Buffer.from(await response.text()).toString('base64'));
+  const { BridgeClient } = await loadBridgeClient();
 
   const sent = [];
   const originalSend = WebSocket.prototype.send;
@@ -77,7 +55,7 @@ try {
   WebSocket.prototype.send = originalSend;
 
   client.disconnect();
-  clearTimeout(overall);
+  finished();
   console.log(`plain ${plainItems.length} items, retained ${retainedItems.length} items`);
   console.log('OK');
   process.exit(0);

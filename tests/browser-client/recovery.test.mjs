@@ -5,34 +5,12 @@
 // and that the watch was told it recovered. Prints "OK" at the end; any failure prints "FAIL: ..." and exits 1.
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
+import { base, deadline, fail, loadBridgeClient, until } from './recovery-harness.mjs';
 
-const base = process.env.BRIDGE_URL;
-if (!base) {
-  console.log('FAIL: set BRIDGE_URL (e.g. http://127.0.0.1:5000)');
-  process.exit(1);
-}
-
-const overall = setTimeout(() => fail(new Error('the script did not finish within 45 s')), 45_000);
-
-function fail(err) {
-  console.log(`FAIL: ${err?.stack ?? err}`);
-  process.exit(1);
-}
-
-function until(predicate, ms, what) {
-  return new Promise((resolve, reject) => {
-    const deadline = Date.now() + ms;
-    const poll = setInterval(() => {
-      if (predicate()) { clearInterval(poll); resolve(); }
-      else if (Date.now() > deadline) { clearInterval(poll); reject(new Error(`timed out: ${what}`)); }
-    }, 10);
-  });
-}
+const finished = deadline(45_000);
 
 try {
-  const response = await fetch(new URL('/client/bridge.js', base));
-  assert.equal(response.status, 200, 'GET /client/bridge.js');
-  const { BridgeClient } = await import('data:text/javascript;base64,' + Buffer.from(await response.text()).toString('base64'));
+  const { BridgeClient } = await loadBridgeClient();
 
   const wsUrl = base.replace(/^http/, 'ws').replace(/\/?$/, '/mq');
   // A reconnection that waits at least 300 ms: messages are certainly published while the client is away.
@@ -76,7 +54,7 @@ try {
   console.log(`recovered ${recovered[0].missed} missed, ${numbers.length} items ${numbers[0]}..${numbers.at(-1)} without a gap`);
 
   client.disconnect();
-  clearTimeout(overall);
+  finished();
   console.log('OK');
   process.exit(0);
 } catch (err) {
