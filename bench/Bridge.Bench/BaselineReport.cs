@@ -30,7 +30,7 @@ public static class BaselineReport
         {
             var now = Now(results, old);
             md.AppendLine(Invariant,
-                $"| {old.Subscribers:N0} subscribers, {old.Size} B | {Rate(now)} | {Rate(old)} | {Factor(now?.MedianRate, old.MedianRate)} | {Cpu(now)} / {Cpu(old)} |");
+                $"| {old.Subscribers:N0} subscribers, {old.Size} B | {Rate(now)} | {Rate(old)} | {ReportCells.Factor(now?.MedianRate, old.MedianRate)} | {ReportCells.Cpu(now)} / {ReportCells.Cpu(old)} |");
         }
 
         md.AppendLine();
@@ -55,9 +55,4 @@ public static class BaselineReport
 
     private static string Rate(ThroughputResult? result) =>
         result is null ? "–" : string.Create(Invariant, $"{result.MedianRate:N0} ({result.Rates.Min():N0}–{result.Rates.Max():N0})") + (result.Complete ? "" : " incomplete");
-
-    private static string Cpu(ThroughputResult? result) => result is null ? "–" : result.MedianServerCpu.ToString("F2", Invariant);
-
-    private static string Factor(double? numerator, double? denominator) =>
-        numerator is { } n && denominator is { } d && d > 0 ? (n / d).ToString("F2", Invariant) + "×" : "–";
 }

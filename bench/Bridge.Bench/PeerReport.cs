@@ -26,21 +26,21 @@ public static class PeerReport
         {
             var bridge = BridgeThroughput(results, peer.Subscribers, peer.Size);
             md.AppendLine(Invariant,
-                $"| throughput, {peer.Subscribers:N0} subscribers, {peer.Size} B (deliveries/s) | {Rate(bridge)} | {Rate(peer)} | {Factor(bridge?.MedianRate, peer.MedianRate)} | {Cpu(bridge)} / {Cpu(peer)} |");
+                $"| throughput, {peer.Subscribers:N0} subscribers, {peer.Size} B (deliveries/s) | {Rate(bridge)} | {Rate(peer)} | {ReportCells.Factor(bridge?.MedianRate, peer.MedianRate)} | {ReportCells.Cpu(bridge)} / {ReportCells.Cpu(peer)} |");
         }
 
         foreach (var peer in peerLatency.OrderBy(l => l.Subscribers))
         {
             var bridge = BridgeLatency(results, peer.Subscribers, peer.Size);
             md.AppendLine(Invariant,
-                $"| latency p50 / p99 / max, {peer.Subscribers:N0} subscribers at {peer.DeliveriesPerSecond:N0} deliveries/s (ms) | {Latency(bridge)} | {Latency(peer)} | p99 {Factor(bridge?.P99, peer.P99)} | |");
+                $"| latency p50 / p99 / max, {peer.Subscribers:N0} subscribers at {peer.DeliveriesPerSecond:N0} deliveries/s (ms) | {Latency(bridge)} | {Latency(peer)} | p99 {ReportCells.Factor(bridge?.P99, peer.P99)} | |");
         }
 
         if (peerMemory is not null)
         {
             var bridge = results.Memory.FirstOrDefault(m => m.System == SystemKind.Bridge);
             md.AppendLine(Invariant,
-                $"| memory per idle connection, {peerMemory.Connections:N0} connections (KB) | {Kb(bridge)} | {Kb(peerMemory)} | {Factor(bridge?.Median, peerMemory.Median)} | |");
+                $"| memory per idle connection, {peerMemory.Connections:N0} connections (KB) | {Kb(bridge)} | {Kb(peerMemory)} | {ReportCells.Factor(bridge?.Median, peerMemory.Median)} | |");
         }
 
         md.AppendLine();
@@ -85,13 +85,8 @@ public static class PeerReport
     private static string Rate(ThroughputResult? result) =>
         result is null ? "–" : result.MedianRate.ToString("N0", Invariant) + (result.Complete ? "" : " (incomplete)");
 
-    private static string Cpu(ThroughputResult? result) => result is null ? "–" : result.MedianServerCpu.ToString("F2", Invariant);
-
     private static string Latency(LatencyResult? result) =>
         result is null ? "–" : string.Create(Invariant, $"{result.P50:F2} / {result.P99:F2} / {result.Max:F2}");
 
     private static string Kb(MemoryResult? result) => result is null ? "–" : (result.Median / 1024).ToString("F1", Invariant);
-
-    private static string Factor(double? numerator, double? denominator) =>
-        numerator is { } n && denominator is { } d && d > 0 ? (n / d).ToString("F2", Invariant) + "×" : "–";
 }

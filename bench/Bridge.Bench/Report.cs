@@ -28,7 +28,7 @@ public static class Report
                 var stomp = Find(group, SystemKind.WebStomp);
                 var ceiling = Find(group, SystemKind.Ceiling);
                 md.AppendLine(Invariant,
-                    $"| {group.Key.Subscribers:N0} | {Size(group.Key.Size)} | {group.First().Messages:N0} | {Rate(bridge)} | {Rate(stomp)} | {Rate(ceiling)} | {Ratio(bridge, ceiling, percent: true)} | {Ratio(bridge, stomp, percent: false)} | {Cpu(bridge)} / {Cpu(stomp)} / {Cpu(ceiling)} |");
+                    $"| {group.Key.Subscribers:N0} | {Size(group.Key.Size)} | {group.First().Messages:N0} | {Rate(bridge)} | {Rate(stomp)} | {Rate(ceiling)} | {Ratio(bridge, ceiling, percent: true)} | {Ratio(bridge, stomp, percent: false)} | {ReportCells.Cpu(bridge)} / {ReportCells.Cpu(stomp)} / {ReportCells.Cpu(ceiling)} |");
             }
 
             md.AppendLine();
@@ -268,8 +268,6 @@ public static class Report
             : percent
                 ? (numerator.MedianRate / denominator.MedianRate).ToString("P0", Invariant)
                 : (numerator.MedianRate / denominator.MedianRate).ToString("F1", Invariant) + "×";
-
-    private static string Cpu(ThroughputResult? result) => result is null ? "–" : result.MedianServerCpu.ToString("F2", Invariant);
 
     private static string Latency(LatencyResult? result) =>
         result is null ? "–" : string.Create(Invariant, $"{result.P50:F2} / {result.P99:F2} / {result.Max:F2}");
