@@ -59,6 +59,8 @@ read -r passed failed skipped assemblies < <(awk '
   /^ +Skipped: +[0-9]+/ { s += $2 }
   /^(Passed|Failed)! +- Failed:/ { a++; split($0, x, /[:,]/); f += x[2]; p += x[4]; s += x[6] }
   END { printf "%d %d %d %d\n", p, f, s, a }' "$log")
+# Name the failed tests again just above the totals: a long run's log is often read from its tail only.
+failures=$(grep -aE '^ +Failed [A-Za-z_][A-Za-z0-9_.]*' "$log" | sed -E 's/^ +Failed /  failed: /' | sort -u)
 rm -f "$log"
 
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
@@ -67,5 +69,6 @@ fi
 if [ "$assemblies" -lt 2 ] && [ "$status" -eq 0 ]; then
   echo "expected summaries from 2 test assemblies, saw $assemblies"; status=1; failed=$((failed + 1))
 fi
+[ -z "$failures" ] || { echo "==> failed tests"; echo "$failures"; }
 echo "$passed passed, $failed failed, $skipped skipped"
 exit "$status"
