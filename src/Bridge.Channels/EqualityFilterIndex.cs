@@ -112,11 +112,13 @@ internal sealed class EqualityFilterIndex(string resource, WatchSource source, I
                 {
                     Collect(filtered, field, 0, matches);
                 }
-            }
 
-            foreach (var group in matches)
-            {
-                group.OnDelivery(in delivery);
+                // The parsed body goes along: a group whose filter this lookup answered encodes from it on this
+                // thread, so a one-recipient message is parsed once and never copied (issue 17).
+                foreach (var group in matches)
+                {
+                    group.OnIndexedDelivery(in delivery, document.RootElement);
+                }
             }
         }
         finally

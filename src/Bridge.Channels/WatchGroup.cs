@@ -34,6 +34,7 @@ internal sealed class WatchGroup
     private readonly FilterEvaluationSlots? _evaluationSlots;
     private readonly Task _worker = Task.CompletedTask;
     private readonly WatchMembers<WebSocketConnection> _members = new();
+    private readonly bool _filterAnsweredBySource;
     private int _overflowReported;
 
     // Members waiting for their snapshot: their live frames are held here, in order, until FlushSnapshot.
@@ -48,14 +49,21 @@ internal sealed class WatchGroup
     /// Shared by every filtered group: how many may evaluate at once, so that filters together never take every
     /// core from the dispatch thread and the send loops. None for no bound.
     /// </param>
-    public WatchGroup(WatchSpec spec, FrontMetrics metrics, ILogger logger, int filterQueueCapacity = DefaultFilterQueueCapacity, FilterEvaluationSlots? evaluationSlots = null)
+    /// <param name="filterAnsweredBySource">
+    /// The group is fed only by an <see cref="EqualityFilterIndex"/> that hands it exactly the messages its filter
+    /// matches (<see cref="Filter.IsSingleStringEquality"/>): nothing is left to evaluate, so the group encodes and
+    /// sends on the dispatching thread, as an unfiltered group does, without the loop's hop and the body's copy.
+    /// </param>
+    public WatchGroup(WatchSpec spec, FrontMetrics metrics, ILogger logger, int filterQueueCapacity = DefaultFilterQueueCapacity, FilterEvaluationSlots? evaluationSlots = null,
+        bool filterAnsweredBySource = false)
     {
         ArgumentNullException.ThrowIfNull(spec);
         Spec = spec;
         _metrics = metrics;
         _logger = logger;
         _evaluationSlots = evaluationSlots;
-        if (!spec.Filter.IsEmpty)
+        _filterAnsweredBySource = filterAnsweredBySource && spec.Filter.IsSingleStringEquality;
+        if (!spec.Filter.IsEmpty && !_filterAnsweredBySource)
         {
             _work = Channel.CreateBounded<QueuedWork>(new BoundedChannelOptions(filterQueueCapacity)
             {
@@ -182,6 +190,41 @@ internal sealed class WatchGroup
     }
 
     /// <summary>
+    /// The callback of an <see cref="EqualityFilterIndex"/>, on the broker's dispatch thread, with the body it parsed
+    /// once for all its groups: a group whose filter the index answered encodes from it at once; any other queues the
+    /// delivery for its filter loop, as <see cref="OnDelivery"/> does.
+    /// </summary>
+    internal void OnIndexedDelivery(in BrokerDelivery delivery, JsonElement root)
+    {
+        if (_work is not null)
+        {
+            OnDelivery(delivery);
+            return;
+        }
+
+        if (_members.Count == 0)
+        {
+            return;
+        }
+
+        ReadOnlyMemory<byte> frame;
+        try
+        {
+            if (!TryEncodeParsed(delivery, root, filterAnswered: true, out frame))
+            {
+                return;
+            }
+        }
+        catch (Exception ex)
+        {
+            ChannelLog.DeliveryDropped(_logger, Spec.Resource.Name, delivery.Exchange, delivery.RoutingKey, ex.Message);
+            return;
+        }
+
+        Fanout(frame, delivery.ReceivedTimestamp);
+    }
+
+    /// <summary>
     /// The group's filter work (its own queue, or a change-stream watch's in front of it) fell too far behind:
     /// its members are let go. Called on the thread that could not queue.
     /// </summary>
@@ -266,14 +309,22 @@ internal sealed class WatchGroup
             return;
         }
 
+        Fanout(frame, delivery.ReceivedTimestamp);
+    }
+
+    private void Fanout(ReadOnlyMemory<byte> frame, long receivedTimestamp)
+    {
         if (_buffering.IsEmpty)
         {
+            // A frame for one member may go out on this thread (within the dispatch's InlineSendAllowance); one for
+            // several is queued to each, so that their writes run on the send loops' workers side by side.
+            var inline = _members.Count == 1;
             foreach (var member in _members.Current)
             {
-                member?.TrySend(frame);
+                member?.TrySend(frame, preferInline: inline);
             }
 
-            _metrics.DeliveryHandedOver(delivery.ReceivedTimestamp);
+            _metrics.DeliveryHandedOver(receivedTimestamp);
             return;
         }
 
@@ -336,21 +387,31 @@ internal sealed class WatchGroup
 
         using (document)
         {
-            var root = document.RootElement;
-            if (Spec.Source.Format == WatchFormat.Raw)
-            {
-                if (Spec.Filter != Filter.Empty && !Spec.Filter.Matches(ToNode(root)))
-                {
-                    return false;
-                }
+            return TryEncodeParsed(delivery, document.RootElement, filterAnswered: false, out frame);
+        }
+    }
 
-                var routingKey = delivery.RoutingKey;
-                frame = ChannelFrames.Change("item", resource, writer => writer.WriteStringValue(routingKey), root);
-                return true;
+    /// <param name="delivery">The delivery.</param>
+    /// <param name="root">Its parsed body.</param>
+    /// <param name="filterAnswered">An index's lookup has matched the group's whole filter already: not evaluated again.</param>
+    /// <param name="frame">The frame, when the delivery is one for the members.</param>
+    private bool TryEncodeParsed(in BrokerDelivery delivery, JsonElement root, bool filterAnswered, out ReadOnlyMemory<byte> frame)
+    {
+        frame = default;
+        var evaluate = Spec.Filter != Filter.Empty && !(filterAnswered && _filterAnsweredBySource);
+        if (Spec.Source.Format == WatchFormat.Raw)
+        {
+            if (evaluate && !Spec.Filter.Matches(ToNode(root)))
+            {
+                return false;
             }
 
-            return TryEncodeWaterline(delivery.RoutingKey, root, out frame);
+            var routingKey = delivery.RoutingKey;
+            frame = ChannelFrames.Change("item", Spec.Resource.Name, writer => writer.WriteStringValue(routingKey), root);
+            return true;
         }
+
+        return TryEncodeWaterline(delivery.RoutingKey, root, evaluate, out frame);
     }
 
     /// <summary>
@@ -358,7 +419,7 @@ internal sealed class WatchGroup
     /// <c>{"event","record"}</c>; the contract turns <c>destroyed</c> into <c>remove</c> and every other event into
     /// <c>item</c> with the id <c>[event, id]</c>.
     /// </summary>
-    private bool TryEncodeWaterline(string routingKey, JsonElement root, out ReadOnlyMemory<byte> frame)
+    private bool TryEncodeWaterline(string routingKey, JsonElement root, bool evaluateFilter, out ReadOnlyMemory<byte> frame)
     {
         frame = default;
         if (root.ValueKind != JsonValueKind.Object
@@ -378,7 +439,7 @@ internal sealed class WatchGroup
             return false;
         }
 
-        if (Spec.Filter != Filter.Empty && !Spec.Filter.Matches(ToNode(record)))
+        if (evaluateFilter && !Spec.Filter.Matches(ToNode(record)))
         {
             return false;
         }

@@ -172,7 +172,9 @@ internal sealed class WatchRegistry(
             }
         }
 
-        var onBroker = new WatchGroup(spec, metrics.Channels, logger, _filterQueueCapacity, evaluationSlots);
+        // A filter that is only a string equality is answered by its index's lookup: such a group has no filter loop.
+        var onBroker = new WatchGroup(spec, metrics.Channels, logger, _filterQueueCapacity, evaluationSlots,
+            filterAnsweredBySource: spec.Filter.IsSingleStringEquality);
         try
         {
             // Groups that filter on a field's string value share their source's index (one lookup per message).

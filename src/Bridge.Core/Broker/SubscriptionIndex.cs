@@ -1,3 +1,5 @@
+using Bridge.Connections;
+
 namespace Bridge.Broker;
 
 /// <summary>
@@ -149,6 +151,10 @@ public sealed partial class SubscriptionIndex(ILogger logger)
         {
             return 0;
         }
+
+        // One recipient of the message may be written on this thread (a one-member watch spares a worker's wake-up);
+        // every other is queued to its connection's send loop, so a fan-out never runs on the dispatch thread.
+        using var inlineSends = InlineSendAllowance.Grant(1);
 
         // Rented, not borrowed: a handler that publishes in process dispatches again on this thread.
         var matches = _threadMatches ?? [];

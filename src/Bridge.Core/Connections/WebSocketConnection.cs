@@ -19,6 +19,7 @@ public sealed class WebSocketConnection
     private readonly ConnectionOptions _options;
     private readonly ILogger _logger;
     private readonly Channel<ReadOnlyMemory<byte>> _outgoing;
+    private readonly SendLoopSignal _sendLoopWake = new();
     private readonly CancellationTokenSource _aborted = new();
     private CloseRequest? _close;
     private volatile bool _outgoingCompleted;
@@ -44,6 +45,8 @@ public sealed class WebSocketConnection
             // Not AllowSynchronousContinuations: resuming the send loop on the queuing thread saves a worker wake-up
             // per frame, but puts every recipient's framing and pipe write on the broker's one dispatch thread; at
             // 1 000 subscribers that cost 4x the CPU per delivery and 5x less throughput (issue 17, docs/benchmarks.md).
+            // The loop does not wait on the channel at all: SendLoopSignal lets a caller choose, frame by frame and
+            // within its InlineSendAllowance, to write on its own thread (TrySend's preferInline).
         });
     }
 
@@ -104,11 +107,19 @@ public sealed class WebSocketConnection
     /// and must not be modified afterwards. When the queue is full the client is too slow: the connection
     /// is aborted (see <see cref="ConnectionOptions.SendQueueCapacity"/>) and false is returned.
     /// </summary>
-    public bool TrySend(ReadOnlyMemory<byte> frame)
+    /// <param name="frame">The frame.</param>
+    /// <param name="preferInline">
+    /// Write it on this thread when the connection is idle (nothing queued, no send in progress) and the thread's
+    /// <see cref="InlineSendAllowance"/> has a send left, sparing the wake-up of a worker; the write still goes
+    /// through the queue and the one send loop, so order and the bound hold, and a write that cannot complete at once
+    /// gives the thread back. For a frame with one recipient; a frame fanned out to many is queued to each.
+    /// </param>
+    public bool TrySend(ReadOnlyMemory<byte> frame, bool preferInline = false)
     {
         if (_outgoing.Writer.TryWrite(frame))
         {
             Metrics.FrameQueued();
+            _sendLoopWake.Wake(preferInline);
             return true;
         }
 
@@ -213,6 +224,7 @@ public sealed class WebSocketConnection
     {
         _outgoingCompleted = true;
         _outgoing.Writer.TryComplete();
+        _sendLoopWake.Wake(preferInline: false);
     }
 
     private async Task<(WebSocketCloseStatus Status, string Reason)> ReceiveLoopAsync(IConnectionHandler handler, CancellationToken cancellationToken)
@@ -315,14 +327,61 @@ public sealed class WebSocketConnection
         using var stop = cancellationToken.UnsafeRegister(static state => ((WebSocketConnection)state!).StopSending(), this);
         try
         {
-            while (await reader.WaitToReadAsync(CancellationToken.None))
+            // True while the loop runs on a thread that queued a frame (SendLoopSignal): it sends that one frame and
+            // leaves; frames queued meanwhile are for a worker, so a dispatching thread never drains a queue.
+            var onQueuingThread = false;
+            while (true)
             {
-                while (reader.TryRead(out var frame))
+                if (reader.TryRead(out var frame))
                 {
                     if (!_discardQueued)
                     {
-                        await _socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
+                        var send = _socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
+                        if (!send.IsCompleted)
+                        {
+                            // Kestrel's output is full: the queuing thread gets control back here, and the rest is a worker's.
+                            onQueuingThread = false;
+                        }
+
+                        await send;
                     }
+
+                    if (!onQueuingThread)
+                    {
+                        continue;
+                    }
+                }
+                else if (reader.Completion.IsCompleted)
+                {
+                    break;
+                }
+
+                if (!_sendLoopWake.TryPark(reader))
+                {
+                    // More is queued already: go on, but not on a thread that queued a frame.
+                    if (onQueuingThread)
+                    {
+                        onQueuingThread = false;
+                        await Task.Yield();
+                    }
+
+                    continue;
+                }
+
+                var wake = _sendLoopWake.WaitAsync();
+                if (wake.IsCompleted)
+                {
+                    // Woken before it could wait, the loop goes on where it is: if that is a queuing thread, leave it.
+                    wake.GetAwaiter().GetResult();
+                    if (onQueuingThread)
+                    {
+                        onQueuingThread = false;
+                        await Task.Yield();
+                    }
+                }
+                else
+                {
+                    onQueuingThread = await wake;
                 }
             }
 

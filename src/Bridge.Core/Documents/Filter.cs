@@ -62,6 +62,15 @@ public sealed class Filter
         return false;
     }
 
+    /// <summary>
+    /// True when the whole filter is one condition that a field equals a string (the one
+    /// <see cref="TryGetStringEquality"/> finds, and nothing more): a document then matches exactly when that path
+    /// reaches that string, itself or as an element of an array it reaches, so an index of those strings answers it
+    /// without evaluating it (issue 17).
+    /// </summary>
+    public bool IsSingleStringEquality =>
+        _root is FieldNode { Condition: EqualsCondition { Expected: { } expected } } && JsonSemantics.AsString(expected) is not null;
+
     private static IEnumerable<FieldNode> TopLevelFields(FilterNode? node) => node switch
     {
         FieldNode field => [field],

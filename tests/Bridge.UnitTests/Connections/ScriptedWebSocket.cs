@@ -11,9 +11,17 @@ internal sealed class ScriptedWebSocket : WebSocket
 {
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private WebSocketState _state = WebSocketState.Open;
+    private int _sending;
+    private int _concurrentSends;
 
     /// <summary>Every data frame sent, in order.</summary>
     public ConcurrentQueue<byte[]> Sends { get; } = new();
+
+    /// <summary>The managed thread each data frame's send started on, in the order of <see cref="Sends"/>.</summary>
+    public ConcurrentQueue<int> SendThreads { get; } = new();
+
+    /// <summary>How many sends started while another was in progress (a WebSocket allows one sender at a time).</summary>
+    public int ConcurrentSendsSeen => Volatile.Read(ref _concurrentSends);
 
     /// <summary>When set, each send waits for it (a client that is not reading: Kestrel's output is full).</summary>
     public TaskCompletionSource? HoldSends { get; set; }
@@ -31,10 +39,23 @@ internal sealed class ScriptedWebSocket : WebSocket
 
     public override async ValueTask SendAsync(ReadOnlyMemory<byte> buffer, WebSocketMessageType messageType, bool endOfMessage, CancellationToken cancellationToken)
     {
-        Sends.Enqueue(buffer.ToArray());
-        if (HoldSends is { } hold)
+        if (Interlocked.Increment(ref _sending) > 1)
         {
-            await hold.Task;
+            Interlocked.Increment(ref _concurrentSends);
+        }
+
+        try
+        {
+            SendThreads.Enqueue(Environment.CurrentManagedThreadId);
+            Sends.Enqueue(buffer.ToArray());
+            if (HoldSends is { } hold)
+            {
+                await hold.Task;
+            }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _sending);
         }
     }
 
