@@ -21,7 +21,10 @@ namespace Bridge.Channels;
 /// snapshot flushes go through one bounded queue drained by one loop, so the group's frames keep their order
 /// and a snapshot still sees exactly the deliveries dispatched before it. A group that falls
 /// <c>Bridge:Channels:WatchFilterQueueCapacity</c> deliveries behind disconnects its members, as a slow
-/// consumer is. Unfiltered groups only encode, and stay on the dispatch thread.
+/// consumer is. Unfiltered groups only encode, and stay on the dispatch thread; so does a group whose filter is one
+/// string equality, which its <see cref="EqualityFilterIndex"/> answers with a lookup (issue 17). A group of one
+/// member asks for its frame to be written inline (<see cref="WebSocketConnection.TrySend"/>), a group of several
+/// queues it to each member's send loop.
 /// </remarks>
 internal sealed class WatchGroup
 {
