@@ -16,7 +16,7 @@ namespace Bridge.Connections;
 /// queuing thread runs only until its next wait or its first send that cannot complete at once: that send's
 /// continuation goes wherever the socket completes it, and the queuing thread gets control back.
 /// </remarks>
-internal sealed class SendLoopSignal : IValueTaskSource<bool>
+internal sealed class SendLoopSignal : IValueTaskSource<bool>, IThreadPoolWorkItem
 {
     private const int Running = 0;
     private const int Parked = 1;
@@ -62,8 +62,24 @@ internal sealed class SendLoopSignal : IValueTaskSource<bool>
         var onThisThread = preferInline && InlineSendAllowance.TryTake();
 
         // The one waker of this wait: nobody else touches the core until the loop has resumed and waits again.
-        _core.RunContinuationsAsynchronously = !onThisThread;
-        _core.SetResult(onThisThread);
+        if (onThisThread)
+        {
+            _core.RunContinuationsAsynchronously = false;
+            _core.SetResult(true);
+            return;
+        }
+
+        // To the pool's global queue, as a channel wakes its reader: the core's own asynchronous completion would
+        // prefer the waker's local queue, and a dispatch thread fanning out to 200 idle connections would then
+        // hold the 200 send loops in its own queue, to run them itself or have them stolen one by one.
+        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+    }
+
+    /// <summary>Resumes the loop on a pool thread (see <see cref="Wake"/>).</summary>
+    void IThreadPoolWorkItem.Execute()
+    {
+        _core.RunContinuationsAsynchronously = false;
+        _core.SetResult(false);
     }
 
     bool IValueTaskSource<bool>.GetResult(short token) => _core.GetResult(token);
