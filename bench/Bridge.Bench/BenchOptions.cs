@@ -24,6 +24,9 @@ public sealed class BenchOptions
           --distinct L               distinct-watch counts: N clients each watching their own node, mq and
                                      filtered catalogs (default 100,1000,5000; empty skips them)
           --distinct-messages N      messages per distinct-watch run, one recipient each (default 20000)
+          --distinct-without-history also run the bridge's distinct watches with no recovery history on their
+                                     exchanges (Bridge:Recovery:Exchanges:0=on.test), beside Web-STOMP in the
+                                     same run: what the recovery streams cost RabbitMQ
           --baseline-bridge PATH     also run the fan-out rows, the distinct watches and the telemetry cost's
                                      metrics + tracing on this Bridge.dll (a build from before a change),
                                      for before/after figures from the same run
@@ -87,6 +90,9 @@ public sealed class BenchOptions
     public IReadOnlyList<int> DistinctWatches { get; private set; } = [100, 1000, 5000];
 
     public int DistinctMessages { get; private set; } = 20_000;
+
+    /// <summary>Whether the distinct watches also run on a bridge that keeps no recovery history for their exchanges.</summary>
+    public bool DistinctWithoutHistory { get; private set; }
 
     /// <summary>A pre-change Bridge.dll to run the distinct watches and the telemetry cost's metrics + tracing on as well; null: only the current build.</summary>
     public string? BaselineBridgePath { get; private set; }
@@ -202,6 +208,9 @@ public sealed class BenchOptions
                     break;
                 case "--distinct":
                     options.DistinctWatches = IntList(name, Value(), allowEmpty: true);
+                    break;
+                case "--distinct-without-history":
+                    options.DistinctWithoutHistory = true;
                     break;
                 case "--distinct-messages":
                     options.DistinctMessages = Int(name, Value());

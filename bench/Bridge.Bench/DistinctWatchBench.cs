@@ -13,6 +13,13 @@ namespace Bridge.Bench;
 /// </summary>
 internal static class DistinctWatchBench
 {
+    /// <summary>The system name of the rows measured with <see cref="WithoutHistoryArguments"/>.</summary>
+    public const string WithoutHistory = "bridge, no history";
+
+    // By default every channel exchange is retained in a recovery stream, which RabbitMQ fills as it routes each
+    // message: history kept only for an exchange the scenario never publishes to shows what that costs the node.
+    private static readonly string[] WithoutHistoryArguments = ["--Bridge:Recovery:Exchanges:0=on.test"];
+
     public static async Task RunAsync(BenchRunner.RunContext context, CancellationToken cancellationToken)
     {
         var options = context.Options;
@@ -30,10 +37,15 @@ internal static class DistinctWatchBench
             {
                 if (options.Systems.Contains(SystemKind.Bridge))
                 {
-                    await MeasureBridgeAsync(context, session, "bridge", context.BridgeDll, variant, watches, nodePid, cancellationToken);
+                    await MeasureBridgeAsync(context, session, "bridge", context.BridgeDll, [], variant, watches, nodePid, cancellationToken);
+                    if (options.DistinctWithoutHistory)
+                    {
+                        await MeasureBridgeAsync(context, session, WithoutHistory, context.BridgeDll, WithoutHistoryArguments, variant, watches, nodePid, cancellationToken);
+                    }
+
                     if (options.BaselineBridgePath is { } baseline)
                     {
-                        await MeasureBridgeAsync(context, session, "bridge before", baseline, variant, watches, nodePid, cancellationToken);
+                        await MeasureBridgeAsync(context, session, "bridge before", baseline, [], variant, watches, nodePid, cancellationToken);
                     }
                 }
 
@@ -50,10 +62,11 @@ internal static class DistinctWatchBench
     }
 
     private static async Task MeasureBridgeAsync(
-        BenchRunner.RunContext context, AmqpSession session, string system, string bridgeDll, DistinctWatchVariant variant, int watches, int nodePid, CancellationToken cancellationToken)
+        BenchRunner.RunContext context, AmqpSession session, string system, string bridgeDll, IEnumerable<string> arguments,
+        DistinctWatchVariant variant, int watches, int nodePid, CancellationToken cancellationToken)
     {
         var result = new DistinctWatchResult(system, variant, watches, context.Options.DistinctMessages);
-        await using var bridge = await BenchRunner.StartBridgeAsync(context with { BridgeDll = bridgeDll }, [], cancellationToken);
+        await using var bridge = await BenchRunner.StartBridgeAsync(context with { BridgeDll = bridgeDll }, arguments, cancellationToken);
         await using var fleet = await ConnectAsync(false, variant, bridge.Endpoint, watches, cancellationToken);
         await MeasureAsync(fleet, session, result, bridge.Process!.Pid, nodePid, context.Options.Repetitions, context.Options.Quick, cancellationToken);
         context.Results.DistinctWatches.Add(result);

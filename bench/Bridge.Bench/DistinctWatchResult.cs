@@ -5,7 +5,7 @@ namespace Bridge.Bench;
 /// messages. CPU is per published message, read from /proc/&lt;pid&gt;/stat of the server (the bridge) and of the
 /// RabbitMQ node (for Web-STOMP the node is the server).
 /// </summary>
-/// <param name="System">"bridge", "bridge before" (the pre-change build given with --baseline-bridge) or "webstomp".</param>
+/// <param name="System">"bridge", "bridge, no history" (--distinct-without-history), "bridge before" (the pre-change build given with --baseline-bridge) or "webstomp".</param>
 /// <param name="Variant">Which workload.</param>
 /// <param name="Watches">N: clients, each with its own watch.</param>
 /// <param name="Messages">Messages per repetition, published round robin over the N nodes.</param>

@@ -23,9 +23,10 @@ public static class LoopbackPorts
 
     /// <summary>
     /// <paramref name="count"/> distinct free ports below the kernel's ephemeral range (32768 and up on Linux), for
-    /// a server that is stopped and started again on the same ports: a port from the ephemeral range can be taken
-    /// meanwhile as the local end of any outgoing connection on the machine (seen: a cluster node's distribution
-    /// port, "dist_port_already_used ... not_erlang", on its restart).
+    /// a server that binds them later (another process) or is stopped and started again on the same ports: a port
+    /// from the ephemeral range can be taken meanwhile as the local end of any outgoing connection on the machine
+    /// (seen: a cluster node's distribution port, "dist_port_already_used ... not_erlang", on its restart; a test
+    /// bridge's port, "address already in use", on its first start).
     /// </summary>
     public static int[] FreeForRestarts(int count)
     {

@@ -48,7 +48,7 @@ public sealed class MongoStandIn : IAsyncDisposable
         }
 
         var commandLog = Path.Combine(Directory.CreateTempSubdirectory("bridge-mongo-standin-").FullName, "commands.jsonl");
-        var server = new MongoStandIn(null, LoopbackPorts.Free(1)[0], commandLog, mode);
+        var server = new MongoStandIn(null, LoopbackPorts.FreeForRestarts(1)[0], commandLog, mode);
         await server.RestartAsync();
         return server;
     }

@@ -11,6 +11,7 @@ namespace Bridge.Connections;
 internal sealed class FrameLengthGuardMiddleware(RequestDelegate next, IOptions<ConnectionOptions> options, ILoggerFactory loggerFactory)
 {
     private readonly long _maxMessageBytes = options.Value.MaxMessageBytes;
+    private readonly TimeSpan _closeTimeout = options.Value.CloseTimeout;
     private readonly ILogger _logger = loggerFactory.CreateLogger<WebSocketConnection>();
 
     public Task InvokeAsync(HttpContext context)
@@ -29,7 +30,7 @@ internal sealed class FrameLengthGuardMiddleware(RequestDelegate next, IOptions<
         return next(context);
     }
 
-    private Stream Guard(Stream stream) => new FrameLengthGuardStream(stream, _maxMessageBytes, _logger);
+    private Stream Guard(Stream stream) => new FrameLengthGuardStream(stream, _maxMessageBytes, _closeTimeout, _logger);
 
     private sealed class GuardedUpgrade(IHttpUpgradeFeature inner, FrameLengthGuardMiddleware owner) : IHttpUpgradeFeature
     {

@@ -17,11 +17,15 @@ namespace Bridge.Connections;
 /// Only headers are parsed; payload bytes are skipped by count, never copied. Everything else about the framing
 /// (masking, reserved bits, opcodes, control frames) is left to the WebSocket, which refuses violations itself.
 /// </remarks>
-internal sealed partial class FrameLengthGuardStream(Stream inner, long maxMessageBytes, ILogger logger) : Stream
+internal sealed partial class FrameLengthGuardStream(Stream inner, long maxMessageBytes, TimeSpan closeTimeout, ILogger logger) : Stream
 {
     // RFC 6455 §5.5: a control frame's payload, the close reason included, is at most 125 bytes.
     private const int MaxCloseReasonBytes = 123;
     private static readonly TimeSpan CloseWriteTimeout = TimeSpan.FromSeconds(1);
+
+    // After the close frame: a client that sends nothing for this long has nothing left in flight, so closing the
+    // socket then cannot reset it (a silent client is let go at once, a slow one is read to its end).
+    private static readonly TimeSpan QuietBeforeClose = TimeSpan.FromMilliseconds(500);
 
     // Writes come from the WebSocket's send loop (one frame per write) and from the refusal below: never interleaved.
     private readonly SemaphoreSlim _writeLock = new(1, 1);
@@ -196,14 +200,17 @@ internal sealed partial class FrameLengthGuardStream(Stream inner, long maxMessa
         try
         {
             _refused = true;
-            using var timeout = new CancellationTokenSource(CloseWriteTimeout);
-            await inner.WriteAsync(CloseFrame($"message exceeds {maxMessageBytes} bytes"), timeout.Token);
-            await inner.FlushAsync(timeout.Token);
-            await DiscardUntilClientStopsAsync(timeout.Token);
+            using (var timeout = new CancellationTokenSource(CloseWriteTimeout))
+            {
+                await inner.WriteAsync(CloseFrame($"message exceeds {maxMessageBytes} bytes"), timeout.Token);
+                await inner.FlushAsync(timeout.Token);
+            }
+
+            await DiscardUntilClientStopsAsync();
         }
         catch (Exception exception) when (exception is IOException or OperationCanceledException or ObjectDisposedException)
         {
-            // The client is gone already; nothing to tell it.
+            // The client is gone, or went quiet after the close frame: nothing more to tell it or to read.
         }
         finally
         {
@@ -212,19 +219,27 @@ internal sealed partial class FrameLengthGuardStream(Stream inner, long maxMessa
     }
 
     /// <summary>
-    /// Reads and drops what the client still sends (the refused payload, its close frame) until it closes its side or
-    /// <paramref name="cancellationToken"/> fires. A socket closed with unread bytes in its receive buffer is reset,
-    /// and a reset makes the client's TCP stack drop the close frame it has not read yet: the 1009 was lost that way
-    /// whenever the connection ended before the client had read it (rare, and every time once the send loop was tried
-    /// inline: issue 17, docs/benchmarks.md).
+    /// Reads and drops what the client still sends (the refused payload, its close frame) until it closes its side,
+    /// sends nothing for <see cref="QuietBeforeClose"/>, or the connection's close timeout has passed. A socket closed
+    /// with unread bytes in its receive buffer is reset, and a reset makes the client's TCP stack drop the close frame
+    /// it has not read yet: the 1009 was lost that way whenever the connection ended before the client had read it
+    /// (every time once the send loop was tried inline: issue 17, docs/benchmarks.md; and on a loaded machine while a
+    /// fixed 1 s ended the reading before a slow client had sent the rest of its 70 KB).
     /// </summary>
-    private async Task DiscardUntilClientStopsAsync(CancellationToken cancellationToken)
+    private async Task DiscardUntilClientStopsAsync()
     {
         var scratch = ArrayPool<byte>.Shared.Rent(4096);
+        using var overall = new CancellationTokenSource(closeTimeout);
         try
         {
-            while (await inner.ReadAsync(scratch, cancellationToken) > 0)
+            while (true)
             {
+                using var quiet = CancellationTokenSource.CreateLinkedTokenSource(overall.Token);
+                quiet.CancelAfter(QuietBeforeClose);
+                if (await inner.ReadAsync(scratch, quiet.Token) == 0)
+                {
+                    return;
+                }
             }
         }
         finally

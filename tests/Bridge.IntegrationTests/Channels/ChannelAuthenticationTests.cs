@@ -16,7 +16,7 @@ public sealed class ChannelAuthenticationTests : IAsyncLifetime
     {
         ["Bridge:Channels:AllowAnonymous"] = "false",
         ["Bridge:Accounts:0:Name"] = "alice",
-        ["Bridge:Accounts:0:Password"] = "alice-secret",
+        ["Bridge:Accounts:0:PasswordHash"] = TestPasswords.Hash("alice-secret"),
     });
 
     public async Task DisposeAsync() => await _host.DisposeAsync();

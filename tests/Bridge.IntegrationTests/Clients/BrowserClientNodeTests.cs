@@ -85,7 +85,7 @@ public sealed class BrowserClientNodeTests
         ["Bridge:Demo:Enabled"] = "true",
         ["Bridge:Demo:Interval"] = "00:00:00.200",
         ["Bridge:Accounts:0:Name"] = "admin",
-        ["Bridge:Accounts:0:Password"] = "admin-secret",
+        ["Bridge:Accounts:0:PasswordHash"] = TestPasswords.Hash("admin-secret"),
         ["Bridge:Accounts:0:IsAdmin"] = "true",
     };
 

@@ -107,7 +107,7 @@ public sealed class ClusterFailoverTests(RabbitMqClusterFixture fixture, ITestOu
             ["Bridge:Notifications:Exchange"] = notifications,
             ["Bridge:Notifications:HistoryQueue"] = "bridge.test.history." + id,
             ["Bridge:Accounts:0:Name"] = "ops",
-            ["Bridge:Accounts:0:Password"] = "ops-secret",
+            ["Bridge:Accounts:0:PasswordHash"] = TestPasswords.Hash("ops-secret"),
             ["Bridge:Accounts:0:IsAdmin"] = "true",
             ["Bridge:Webhooks:AllowHttp"] = "true",
             ["Bridge:Webhooks:AllowedHosts:0"] = "127.0.0.1",

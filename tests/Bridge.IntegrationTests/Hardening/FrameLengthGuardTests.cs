@@ -45,6 +45,31 @@ public sealed class FrameLengthGuardTests(EmbeddedBridgeFixture fixture) : IClas
     }
 
     [Fact]
+    public async Task AClientStillSendingTheRefusedPayload_IsReadToItsEnd_AndGetsTheCloseFrame()
+    {
+        await using var connection = await RawConnection.OpenAsync(fixture.Host.BaseUri);
+        await connection.UpgradeAsync("/catalogs", fixture.Host.BaseUri.Authority);
+
+        // A slow client: 70 KB announced, the payload sent over about 2.5 s and nothing read meanwhile, as a loaded
+        // machine's client does. Ending the connection while its bytes are still arriving resets it (and the reset
+        // drops the close frame the client has not read): the bridge reads until the client has gone quiet.
+        const int Chunks = 10;
+        var chunk = new byte[7 * 1024];
+        await connection.SendAsync(TextFrameHeader(Chunks * chunk.Length));
+        for (var i = 0; i < Chunks; i++)
+        {
+            await Task.Delay(250);
+            await connection.SendAsync(chunk);
+        }
+
+        var (bytes, closed) = await connection.ReadUntilClosedAsync(TimeSpan.FromSeconds(5));
+
+        Assert.True(closed, "the connection is still open after the client went quiet");
+        Assert.True(bytes.Length >= 4 && bytes[0] == 0x88, $"no close frame first: {Convert.ToHexString(bytes)}");
+        Assert.Equal(1009, BinaryPrimitives.ReadUInt16BigEndian(bytes.AsSpan(2)));
+    }
+
+    [Fact]
     public async Task AFrameWithinTheLimit_IsStillAnswered()
     {
         await using var client = await ChannelClient.ConnectAsync(fixture.WebSocketUri("/catalogs"));

@@ -45,7 +45,7 @@ public sealed class BridgeProcessTests
     public async Task StartedFromAnotherDirectory_FindsItsSettings_ListensOnAspNetCoreUrls_AndNeverLogsAToken()
     {
         var workingDirectory = Directory.CreateTempSubdirectory("bridge-cwd-").FullName;
-        var port = LoopbackPorts.Free(1)[0];
+        var port = LoopbackPorts.FreeForRestarts(1)[0];
         var environment = Environment(port, Path.Combine(workingDirectory, "data"));
         // Request lines on, as an operator chasing a problem would turn them on: they must come out redacted.
         environment["Logging__LogLevel__Microsoft.AspNetCore.Hosting.Diagnostics"] = "Information";
@@ -77,7 +77,7 @@ public sealed class BridgeProcessTests
     public async Task Sigterm_ClosesEveryClientWith1012AndAReason_ThenExits()
     {
         var workingDirectory = Directory.CreateTempSubdirectory("bridge-drain-").FullName;
-        var port = LoopbackPorts.Free(1)[0];
+        var port = LoopbackPorts.FreeForRestarts(1)[0];
         await using var bridge = await BridgeProcess.StartAsync(workingDirectory, port, Environment(port, Path.Combine(workingDirectory, "data")));
         var token = await TokenAsync(bridge);
         using var timeout = new CancellationTokenSource(Timeout);

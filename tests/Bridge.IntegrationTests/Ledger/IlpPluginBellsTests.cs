@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
@@ -22,7 +20,7 @@ public sealed class IlpPluginBellsTests : IAsyncLifetime
     private static readonly TimeSpan EventTimeout = TimeSpan.FromSeconds(30);
 
     private readonly string _dataDirectory = Directory.CreateTempSubdirectory("bridge-ledger-plugin-").FullName;
-    private readonly int _port = FreePort();
+    private readonly int _port = LoopbackPorts.FreeForRestarts(1)[0];
     private BridgeHost? _host;
     private IConnection? _producer;
     private IChannel? _channel;
@@ -172,13 +170,6 @@ public sealed class IlpPluginBellsTests : IAsyncLifetime
         var host = await BridgeHost.StartAsync(settings, _dataDirectory, _port);
         await LedgerBridgeFixture.WaitUntilSubscribedAsync(host);
         return host;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary><c>node tests/ledger-client/listen.js</c>: the plugin's events as JSON lines.</summary>

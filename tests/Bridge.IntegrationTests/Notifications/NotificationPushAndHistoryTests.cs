@@ -189,7 +189,7 @@ public sealed class NotificationPushAndHistoryTests
         {
             ["Bridge:Channels:AllowAnonymous"] = "false",
             ["Bridge:Accounts:0:Name"] = "ops",
-            ["Bridge:Accounts:0:Password"] = "ops-secret",
+            ["Bridge:Accounts:0:PasswordHash"] = TestPasswords.Hash("ops-secret"),
         });
         using var http = Http(host);
         using var anonymous = await http.GetAsync(new Uri("/api/notifications", UriKind.Relative));

@@ -77,7 +77,7 @@ public sealed class StandardWebhooksNodeTests
             await using var host = await BridgeHost.StartAsync(new Dictionary<string, string?>
             {
                 ["Bridge:Accounts:0:Name"] = "ops",
-                ["Bridge:Accounts:0:Password"] = "ops-secret",
+                ["Bridge:Accounts:0:PasswordHash"] = TestPasswords.Hash("ops-secret"),
                 ["Bridge:Webhooks:AllowHttp"] = "true",
                 ["Bridge:Webhooks:AllowedHosts:0"] = "127.0.0.1",
             });

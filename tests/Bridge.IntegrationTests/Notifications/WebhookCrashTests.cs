@@ -26,7 +26,7 @@ public sealed class WebhookCrashTests
             ["Bridge:DataDirectory"] = data.FullName,
             ["Bridge:Embedded:Seed"] = "false",
             ["Bridge:Accounts:0:Name"] = "ops",
-            ["Bridge:Accounts:0:Password"] = "ops-secret",
+            ["Bridge:Accounts:0:PasswordHash"] = TestPasswords.Hash("ops-secret"),
             ["Bridge:Webhooks:AllowHttp"] = "true",
             ["Bridge:Webhooks:AllowedHosts:0"] = "127.0.0.1",
             ["Bridge:Webhooks:Timeout"] = "00:00:30",
@@ -40,7 +40,7 @@ public sealed class WebhookCrashTests
             return 200;
         };
 
-        var port = LoopbackPorts.Free(1)[0];
+        var port = LoopbackPorts.FreeForRestarts(1)[0];
         string subscriptionId;
         var first = await BridgeProcess.StartAsync(settings, port);
         try

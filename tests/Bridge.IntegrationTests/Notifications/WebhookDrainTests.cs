@@ -21,7 +21,7 @@ public sealed class WebhookDrainTests
             ["Bridge:Notifications:Exchange"] = exchange,
             ["Bridge:Notifications:HistoryQueue"] = "bridge.test.history." + exchange,
             ["Bridge:Accounts:0:Name"] = "ops",
-            ["Bridge:Accounts:0:Password"] = "ops-secret",
+            ["Bridge:Accounts:0:PasswordHash"] = TestPasswords.Hash("ops-secret"),
             ["Bridge:Webhooks:AllowHttp"] = "true",
             ["Bridge:Webhooks:AllowedHosts:0"] = "127.0.0.1",
             ["Bridge:Webhooks:Timeout"] = "00:00:30",

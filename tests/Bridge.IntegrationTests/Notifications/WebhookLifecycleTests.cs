@@ -15,7 +15,7 @@ public sealed class WebhookLifecycleTests
     private static Dictionary<string, string?> Settings() => new()
     {
         ["Bridge:Accounts:0:Name"] = "ops",
-        ["Bridge:Accounts:0:Password"] = "ops-secret",
+        ["Bridge:Accounts:0:PasswordHash"] = TestPasswords.Hash("ops-secret"),
         ["Bridge:Webhooks:RetryDelay"] = "00:00:00.050",
         ["Bridge:Webhooks:MaxRetryDelay"] = "00:00:00.200",
         ["Bridge:Webhooks:MaxAttempts"] = "3",

@@ -15,9 +15,9 @@ public sealed class WebhookSubscriptionTests
     private static Dictionary<string, string?> Settings(string timeout = "00:00:10") => new()
     {
         ["Bridge:Accounts:0:Name"] = "ops",
-        ["Bridge:Accounts:0:Password"] = "ops-secret",
+        ["Bridge:Accounts:0:PasswordHash"] = TestPasswords.Hash("ops-secret"),
         ["Bridge:Accounts:1:Name"] = "eve",
-        ["Bridge:Accounts:1:Password"] = "eve-secret",
+        ["Bridge:Accounts:1:PasswordHash"] = TestPasswords.Hash("eve-secret"),
         ["Bridge:Webhooks:RetryDelay"] = "00:00:00.050",
         ["Bridge:Webhooks:MaxRetryDelay"] = "00:00:00.200",
         ["Bridge:Webhooks:Timeout"] = timeout,

@@ -16,7 +16,7 @@ public sealed class WebhookTargetTests
     private static Dictionary<string, string?> Settings(bool allowLoopback) => new()
     {
         ["Bridge:Accounts:0:Name"] = "eve",
-        ["Bridge:Accounts:0:Password"] = "eve-secret",
+        ["Bridge:Accounts:0:PasswordHash"] = TestPasswords.Hash("eve-secret"),
         ["Bridge:Webhooks:RetryDelay"] = "00:00:00.050",
         ["Bridge:Webhooks:MaxRetryDelay"] = "00:00:00.200",
         ["Bridge:Webhooks:MaxAttempts"] = "2",

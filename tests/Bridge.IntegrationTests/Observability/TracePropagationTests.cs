@@ -116,7 +116,7 @@ public sealed class TracePropagationTests
         ["Bridge:Notifications:Exchange"] = exchange,
         ["Bridge:Notifications:HistoryQueue"] = "bridge.test.history." + exchange,
         ["Bridge:Accounts:0:Name"] = "ops",
-        ["Bridge:Accounts:0:Password"] = "ops-secret",
+        ["Bridge:Accounts:0:PasswordHash"] = TestPasswords.Hash("ops-secret"),
         ["Bridge:Accounts:0:IsAdmin"] = "true",
         ["Bridge:Webhooks:RetryDelay"] = "00:00:00.050",
         ["Bridge:Webhooks:AllowHttp"] = "true",

@@ -64,7 +64,7 @@ public sealed class FrameLengthGuardStreamTests
         Assert.Equal(1009, BinaryPrimitives.ReadUInt16BigEndian(frame.AsSpan(2)));
     }
 
-    private static FrameLengthGuardStream Guard() => new(Stream.Null, Limit, NullLogger.Instance);
+    private static FrameLengthGuardStream Guard() => new(Stream.Null, Limit, TimeSpan.FromSeconds(5), NullLogger.Instance);
 
     private static byte[] Frame(byte opcode, int length, bool fin = true) => [.. Header(opcode, length, fin), .. new byte[length]];
 
