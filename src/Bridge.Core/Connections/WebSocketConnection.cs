@@ -186,8 +186,12 @@ public sealed class WebSocketConnection
     /// </summary>
     public async Task RunAsync(IConnectionHandler handler, CancellationToken stopping, CancellationToken cancellationToken)
     {
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _aborted.Token);
-        var sendLoop = SendLoopAsync(linked.Token);
+        // One token source per connection, not a linked one: the request's abort (the client or Kestrel gone) aborts
+        // the connection through one registration. A linked source held a source, two registration lists and two
+        // callback nodes for the connection's whole life (docs/benchmarks.md, round 3 §7).
+        var requestAborted = cancellationToken.UnsafeRegister(static state => ((WebSocketConnection)state!).Abort(), this);
+        var aborted = _aborted.Token;
+        var sendLoop = SendLoopAsync(aborted);
         (WebSocketCloseStatus Status, string Reason) outcome;
 
         // Registered after the send loop started: a host already stopping closes a connection it just accepted.
@@ -195,7 +199,7 @@ public sealed class WebSocketConnection
         {
             // Cancelling a pending receive aborts a WebSocket (no close frame could follow), so stopping never
             // cancels it: the close handshake ends the receive loop instead.
-            outcome = await ReceiveLoopAsync(handler, linked.Token);
+            outcome = await ReceiveLoopAsync(handler, aborted);
 
             // Let what is already queued (e.g. the reply to the client's last message) go out before closing.
             CompleteOutgoing();
@@ -216,6 +220,7 @@ public sealed class WebSocketConnection
         await CloseAsync(outcome.Status, outcome.Reason, awaitClientClose: outcome.Status == WebSocketCloseStatus.MessageTooBig);
         Abort();
         await sendLoop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        requestAborted.Dispose();
         _aborted.Dispose();
         ConnectionLog.Closed(_logger, Id, outcome.Reason);
     }
@@ -230,13 +235,20 @@ public sealed class WebSocketConnection
     private async Task<(WebSocketCloseStatus Status, string Reason)> ReceiveLoopAsync(IConnectionHandler handler, CancellationToken cancellationToken)
     {
         byte[]? buffer = null;
+
+        // The receives take no token: with one, ManagedWebSocket and Kestrel's request pipe each register on it for
+        // every receive, and an idle connection's pending receive held those registrations as long as it waited.
+        // Cancelling a receive aborts the WebSocket anyway, so one registration for the whole loop does the same job:
+        // it aborts the socket, which ends the pending receive (ASP.NET Core aborts the request when an aborted
+        // WebSocket disposes its stream).
+        using var abortOnCancel = cancellationToken.UnsafeRegister(static state => ((WebSocket)state!).Abort(), _socket);
         try
         {
             while (true)
             {
                 // Wait for the next message with a zero-byte read, so that an idle connection (the common case:
                 // a client that watches and listens) holds no receive buffer; see docs/benchmarks.md.
-                var result = await _socket.ReceiveAsync(Memory<byte>.Empty, cancellationToken);
+                var result = await _socket.ReceiveAsync(Memory<byte>.Empty, CancellationToken.None);
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
                     return (WebSocketCloseStatus.NormalClosure, "closed by the client");
@@ -260,7 +272,7 @@ public sealed class WebSocketConnection
                         buffer = larger;
                     }
 
-                    result = await _socket.ReceiveAsync(buffer.AsMemory(length), cancellationToken);
+                    result = await _socket.ReceiveAsync(buffer.AsMemory(length), CancellationToken.None);
                     length += result.Count;
                     if (length > _options.MaxMessageBytes)
                     {
@@ -292,8 +304,11 @@ public sealed class WebSocketConnection
                 buffer = null;
             }
         }
-        catch (OperationCanceledException)
+        catch (Exception ex) when (ex is OperationCanceledException
+            || (cancellationToken.IsCancellationRequested && ex is WebSocketException or IOException or ObjectDisposedException))
         {
+            // A receive that our own abort ended (ManagedWebSocket reports it as a cancellation, a socket aborted
+            // before the receive began as an invalid state): not a lost connection.
             return (WebSocketCloseStatus.EndpointUnavailable, Volatile.Read(ref _close) is null ? "aborted" : "the close handshake timed out");
         }
         catch (WebSocketException ex)

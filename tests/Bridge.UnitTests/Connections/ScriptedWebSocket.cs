@@ -4,7 +4,7 @@ using System.Net.WebSockets;
 namespace Bridge.UnitTests.Connections;
 
 /// <summary>
-/// A WebSocket whose sends are recorded, and completed at once or held until the test releases them; its receive waits until the test closes it. No network: what <c>WebSocketConnection</c>
+/// A WebSocket whose sends are recorded, and completed at once or held until the test releases them; its receive waits until the test closes it (or it is aborted). No network: what <c>WebSocketConnection</c>
 /// does with its socket, seen from the socket's side.
 /// </summary>
 internal sealed class ScriptedWebSocket : WebSocket
@@ -22,6 +22,9 @@ internal sealed class ScriptedWebSocket : WebSocket
 
     /// <summary>How many sends started while another was in progress (a WebSocket allows one sender at a time).</summary>
     public int ConcurrentSendsSeen => Volatile.Read(ref _concurrentSends);
+
+    /// <summary>Whether each receive's token could be cancelled, in order: a cancelable one holds a registration while it waits.</summary>
+    public ConcurrentQueue<bool> ReceiveTokensCancelable { get; } = new();
 
     /// <summary>When set, each send waits for it (a client that is not reading: Kestrel's output is full).</summary>
     public TaskCompletionSource? HoldSends { get; set; }
@@ -64,7 +67,15 @@ internal sealed class ScriptedWebSocket : WebSocket
 
     public override async ValueTask<ValueWebSocketReceiveResult> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken)
     {
+        ReceiveTokensCancelable.Enqueue(cancellationToken.CanBeCanceled);
         await _closed.Task.WaitAsync(cancellationToken);
+
+        // As ManagedWebSocket does: a receive that an abort ended reports a cancellation.
+        if (_state == WebSocketState.Aborted)
+        {
+            throw new OperationCanceledException("the WebSocket was aborted");
+        }
+
         _state = WebSocketState.CloseReceived;
         return new ValueWebSocketReceiveResult(0, WebSocketMessageType.Close, endOfMessage: true);
     }

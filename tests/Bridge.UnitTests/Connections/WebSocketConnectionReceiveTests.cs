@@ -1,0 +1,108 @@
+using System.Diagnostics.Metrics;
+using System.Net.WebSockets;
+using Bridge.Auth;
+using Bridge.Connections;
+using Bridge.IntegrationTests.Infrastructure;
+using Bridge.Observability;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Bridge.UnitTests.Connections;
+
+/// <summary>
+/// The receive side's token plumbing (issue 17, memory per idle connection): an idle connection's pending receive
+/// holds no cancellation registration, and everything that used to end it through its token still ends it: the
+/// request's abort, <see cref="WebSocketConnection.Abort"/>, and the close handshake's timeout.
+/// </summary>
+public sealed class WebSocketConnectionReceiveTests : IDisposable
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
+
+    private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+
+    public void Dispose() => _services.Dispose();
+
+    [Fact]
+    public async Task AnIdleConnectionsPendingReceive_TakesNoCancelableToken()
+    {
+        var socket = new ScriptedWebSocket();
+        var run = Run(Connection(socket), CancellationToken.None);
+        await WaitUntil.TrueAsync(() => !socket.ReceiveTokensCancelable.IsEmpty, "the receive loop to wait for a message");
+
+        // A cancelable token makes ManagedWebSocket and Kestrel's request pipe register on it for as long as the
+        // receive waits: two callback nodes per idle connection.
+        Assert.All(socket.ReceiveTokensCancelable, Assert.False);
+
+        socket.CloseFromClient();
+        await run.WaitAsync(Bound);
+    }
+
+    [Fact]
+    public async Task TheRequestsAbort_EndsAPendingReceive_ByAbortingTheSocket()
+    {
+        var socket = new ScriptedWebSocket();
+        using var requestAborted = new CancellationTokenSource();
+        var run = Run(Connection(socket), requestAborted.Token);
+        await WaitUntil.TrueAsync(() => !socket.ReceiveTokensCancelable.IsEmpty, "the receive loop to wait for a message");
+
+        await requestAborted.CancelAsync();
+        await run.WaitAsync(Bound);
+        Assert.Equal(WebSocketState.Aborted, socket.State);
+    }
+
+    [Fact]
+    public async Task Abort_EndsAPendingReceive()
+    {
+        var socket = new ScriptedWebSocket();
+        var connection = Connection(socket);
+        var run = Run(connection, CancellationToken.None);
+        await WaitUntil.TrueAsync(() => !socket.ReceiveTokensCancelable.IsEmpty, "the receive loop to wait for a message");
+
+        connection.Abort();
+        await run.WaitAsync(Bound);
+        Assert.Equal(WebSocketState.Aborted, socket.State);
+    }
+
+    [Fact]
+    public async Task AClientThatNeverAnswersTheServersClose_IsAbortedAfterTheCloseTimeout()
+    {
+        var socket = new ScriptedWebSocket();
+        var connection = Connection(socket);
+        var run = Run(connection, CancellationToken.None);
+        await WaitUntil.TrueAsync(() => !socket.ReceiveTokensCancelable.IsEmpty, "the receive loop to wait for a message");
+
+        connection.BeginClose(WebSocketCloseStatus.PolicyViolation, "test");
+        await WaitUntil.TrueAsync(() => socket.State == WebSocketState.CloseSent, "the server's close frame");
+
+        // The client never answers: only the close timeout (0.5 s here) can end the pending receive.
+        await run.WaitAsync(Bound);
+        Assert.Equal(WebSocketState.Aborted, socket.State);
+    }
+
+    private WebSocketConnection Connection(WebSocket socket)
+    {
+        var metrics = new BridgeMetrics(_services.GetRequiredService<IMeterFactory>());
+        var options = new ConnectionOptions { CloseTimeout = TimeSpan.FromMilliseconds(500) };
+        return new WebSocketConnection(socket, "/test", Caller.Anonymous, options, metrics.Channels, NullLogger.Instance);
+    }
+
+    // Without xunit's synchronization context, as Kestrel runs it (see WebSocketConnectionSendTests).
+    private static Task Run(WebSocketConnection connection, CancellationToken requestAborted)
+    {
+        var previous = SynchronizationContext.Current;
+        SynchronizationContext.SetSynchronizationContext(null);
+        try
+        {
+            return connection.RunAsync(new IgnoringHandler(), CancellationToken.None, requestAborted);
+        }
+        finally
+        {
+            SynchronizationContext.SetSynchronizationContext(previous);
+        }
+    }
+
+    private sealed class IgnoringHandler : IConnectionHandler
+    {
+        public ValueTask HandleMessageAsync(ReadOnlyMemory<byte> message, WebSocketMessageType type, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+    }
+}
