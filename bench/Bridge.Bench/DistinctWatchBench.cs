@@ -40,6 +40,7 @@ internal static class DistinctWatchBench
                     await MeasureBridgeAsync(context, session, "bridge", context.BridgeDll, [], variant, watches, nodePid, cancellationToken);
                     if (options.DistinctWithoutHistory)
                     {
+                        await DeleteRecoveryStreamsAsync(session, cancellationToken);
                         await MeasureBridgeAsync(context, session, WithoutHistory, context.BridgeDll, WithoutHistoryArguments, variant, watches, nodePid, cancellationToken);
                     }
 
@@ -70,6 +71,18 @@ internal static class DistinctWatchBench
         await using var fleet = await ConnectAsync(false, variant, bridge.Endpoint, watches, cancellationToken);
         await MeasureAsync(fleet, session, result, bridge.Process!.Pid, nodePid, context.Options.Repetitions, context.Options.Quick, cancellationToken);
         context.Results.DistinctWatches.Add(result);
+    }
+
+    /// <summary>
+    /// The streams the bridge before declared stay bound to their exchanges when it stops, and RabbitMQ would go on
+    /// filling them: a bridge that keeps no history must find none (the next bridge that retains them declares them again).
+    /// </summary>
+    private static async Task DeleteRecoveryStreamsAsync(AmqpSession session, CancellationToken cancellationToken)
+    {
+        foreach (var exchange in new[] { DistinctWatchFleet.LoggingExchange, DistinctWatchFleet.WaterlineExchange })
+        {
+            await session.Channel.QueueDeleteAsync(Bridge.Broker.Recovery.RabbitMqRecoveryLog.StreamName(exchange), cancellationToken: cancellationToken);
+        }
     }
 
     private static async Task<DistinctWatchFleet> ConnectAsync(bool webStomp, DistinctWatchVariant variant, Uri endpoint, int watches, CancellationToken cancellationToken)
