@@ -78,11 +78,7 @@ public sealed class WatchGroupDispatchTests : IAsyncLifetime
     {
         var spec = CatalogsSpec("""{"node":"n1"}""");
         Assert.True(spec.Filter.IsSingleStringEquality);
-        var group = new WatchGroup(spec, _metrics.Channels, NullLogger.Instance, filterAnsweredBySource: true);
-        var index = new EqualityFilterIndex("catalogs", Catalogs, NullLogger.Instance);
-        index.Add("node", "n1", group);
-        var (connection, socket) = Connection();
-        group.Add(connection);
+        var (_, index, socket) = OneMemberOnNodeN1(spec);
 
         var thread = Dispatch(
             () => index.OnDelivery(CatalogChange("c1", "n1")),
@@ -102,11 +98,7 @@ public sealed class WatchGroupDispatchTests : IAsyncLifetime
     {
         var spec = CatalogsSpec("""{"node":"n1","source":{"$regex":"^dmi"}}""");
         Assert.False(spec.Filter.IsSingleStringEquality);
-        var group = new WatchGroup(spec, _metrics.Channels, NullLogger.Instance, filterAnsweredBySource: true);
-        var index = new EqualityFilterIndex("catalogs", Catalogs, NullLogger.Instance);
-        index.Add("node", "n1", group);
-        var (connection, socket) = Connection();
-        group.Add(connection);
+        var (group, index, socket) = OneMemberOnNodeN1(spec);
 
         var thread = Dispatch(
             () => index.OnDelivery(CatalogChange("c1", "n1", source: "ohai")),
@@ -160,6 +152,17 @@ public sealed class WatchGroupDispatchTests : IAsyncLifetime
         thread.Start();
         Assert.True(thread.Join(Bound), "the dispatch did not return");
         return id;
+    }
+
+    /// <summary>A group answered by an equality index on <c>node = n1</c>, with one member; the group, the index and the member's socket.</summary>
+    private (WatchGroup Group, EqualityFilterIndex Index, ScriptedWebSocket Socket) OneMemberOnNodeN1(WatchSpec spec)
+    {
+        var group = new WatchGroup(spec, _metrics.Channels, NullLogger.Instance, filterAnsweredBySource: true);
+        var index = new EqualityFilterIndex("catalogs", Catalogs, NullLogger.Instance);
+        index.Add("node", "n1", group);
+        var (connection, socket) = Connection();
+        group.Add(connection);
+        return (group, index, socket);
     }
 
     private (WebSocketConnection Connection, ScriptedWebSocket Socket) Connection()

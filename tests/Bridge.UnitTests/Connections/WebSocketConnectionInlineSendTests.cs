@@ -1,12 +1,9 @@
-using System.Diagnostics.Metrics;
-using System.Net.WebSockets;
 using System.Text;
-using Bridge.Auth;
 using Bridge.Connections;
 using Bridge.IntegrationTests.Infrastructure;
-using Bridge.Observability;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
+
+using static Bridge.UnitTests.Connections.ConnectionRig;
 
 namespace Bridge.UnitTests.Connections;
 
@@ -18,17 +15,15 @@ namespace Bridge.UnitTests.Connections;
 /// </summary>
 public sealed class WebSocketConnectionInlineSendTests : IDisposable
 {
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
+    private readonly ConnectionRig _rig = new();
 
-    private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
-
-    public void Dispose() => _services.Dispose();
+    public void Dispose() => _rig.Dispose();
 
     [Fact]
     public async Task AFrameForOneRecipient_ToAnIdleConnection_IsWrittenOnTheQueuingThread()
     {
         var socket = new ScriptedWebSocket();
-        var connection = Connection(socket, capacity: 16);
+        var connection = _rig.Connection(socket, capacity: 16);
         var run = Run(connection);
 
         var (thread, sentBeforeReturn) = OnThreadOfItsOwn(() =>
@@ -50,7 +45,7 @@ public sealed class WebSocketConnectionInlineSendTests : IDisposable
     public async Task WithoutAnAllowance_OrWithoutAskingForIt_AFrameIsWrittenByTheSendLoop()
     {
         var socket = new ScriptedWebSocket();
-        var connection = Connection(socket, capacity: 16);
+        var connection = _rig.Connection(socket, capacity: 16);
         var run = Run(connection);
 
         var (thread, _) = OnThreadOfItsOwn(() =>
@@ -82,8 +77,8 @@ public sealed class WebSocketConnectionInlineSendTests : IDisposable
     public async Task AnAllowanceOfOne_WritesOneFrameInline_AndQueuesTheOtherRecipients()
     {
         var sockets = Enumerable.Range(0, 3).Select(_ => new ScriptedWebSocket()).ToArray();
-        var connections = sockets.Select(socket => Connection(socket, capacity: 16)).ToArray();
-        var runs = connections.Select(Run).ToArray();
+        var connections = sockets.Select(s => _rig.Connection(s, capacity: 16)).ToArray();
+        var runs = connections.Select(c => Run(c)).ToArray();
 
         // Three single-member watches matching one message: the dispatch writes the first only.
         var (thread, sentInline) = OnThreadOfItsOwn(() =>
@@ -115,7 +110,7 @@ public sealed class WebSocketConnectionInlineSendTests : IDisposable
     {
         var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var socket = new ScriptedWebSocket { HoldSends = held };
-        var connection = Connection(socket, capacity: 16);
+        var connection = _rig.Connection(socket, capacity: 16);
         var run = Run(connection);
 
         // The dispatch thread: its inline write cannot complete (Kestrel's output is full), so it must come back at once,
@@ -150,7 +145,7 @@ public sealed class WebSocketConnectionInlineSendTests : IDisposable
     {
         const int PerThread = 2_000;
         var socket = new ScriptedWebSocket();
-        var connection = Connection(socket, capacity: 4 * PerThread);
+        var connection = _rig.Connection(socket, capacity: 4 * PerThread);
         var run = Run(connection);
 
         // Two "dispatchers" asking for inline sends (one grant per frame, as per message) and a third that queues only,
@@ -192,7 +187,7 @@ public sealed class WebSocketConnectionInlineSendTests : IDisposable
     {
         var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var socket = new ScriptedWebSocket { HoldSends = held };
-        var connection = Connection(socket, capacity: 2);
+        var connection = _rig.Connection(socket, capacity: 2);
         var run = Run(connection);
 
         var (_, accepted) = OnThreadOfItsOwn(() =>
@@ -215,12 +210,6 @@ public sealed class WebSocketConnectionInlineSendTests : IDisposable
         await run.WaitAsync(Bound);
     }
 
-    private WebSocketConnection Connection(WebSocket socket, int capacity)
-    {
-        var metrics = new BridgeMetrics(_services.GetRequiredService<IMeterFactory>());
-        var options = new ConnectionOptions { SendQueueCapacity = capacity, CloseTimeout = TimeSpan.FromSeconds(2) };
-        return new WebSocketConnection(socket, "/test", Caller.Anonymous, options, metrics.Channels, NullLogger.Instance);
-    }
 
     // A thread of its own, as the broker's dispatch thread is, with no synchronization context; returns its id and
     // what the work returned, once it is done (within the bound: it must never wait on the client).
@@ -242,27 +231,5 @@ public sealed class WebSocketConnectionInlineSendTests : IDisposable
     {
         socket.CloseFromClient();
         await run.WaitAsync(Bound);
-    }
-
-    // Started as Kestrel starts it, with no synchronization context (see WebSocketConnectionSendTests).
-    private static Task Run(WebSocketConnection connection)
-    {
-        var previous = SynchronizationContext.Current;
-        SynchronizationContext.SetSynchronizationContext(null);
-        try
-        {
-            return connection.RunAsync(new IgnoringHandler(), CancellationToken.None, CancellationToken.None);
-        }
-        finally
-        {
-            SynchronizationContext.SetSynchronizationContext(previous);
-        }
-    }
-
-    private static ReadOnlyMemory<byte> Frame(string text) => Encoding.UTF8.GetBytes(text);
-
-    private sealed class IgnoringHandler : IConnectionHandler
-    {
-        public ValueTask HandleMessageAsync(ReadOnlyMemory<byte> message, WebSocketMessageType type, CancellationToken cancellationToken) => ValueTask.CompletedTask;
     }
 }

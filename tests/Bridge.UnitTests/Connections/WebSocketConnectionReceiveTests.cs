@@ -1,11 +1,8 @@
-using System.Diagnostics.Metrics;
 using System.Net.WebSockets;
-using Bridge.Auth;
 using Bridge.Connections;
 using Bridge.IntegrationTests.Infrastructure;
-using Bridge.Observability;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
+
+using static Bridge.UnitTests.Connections.ConnectionRig;
 
 namespace Bridge.UnitTests.Connections;
 
@@ -16,17 +13,18 @@ namespace Bridge.UnitTests.Connections;
 /// </summary>
 public sealed class WebSocketConnectionReceiveTests : IDisposable
 {
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
+    // Short, so that the test of the close timeout does not wait long.
+    private static readonly TimeSpan CloseTimeout = TimeSpan.FromMilliseconds(500);
 
-    private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+    private readonly ConnectionRig _rig = new();
 
-    public void Dispose() => _services.Dispose();
+    public void Dispose() => _rig.Dispose();
 
     [Fact]
     public async Task AnIdleConnectionsPendingReceive_TakesNoCancelableToken()
     {
         var socket = new ScriptedWebSocket();
-        var run = Run(Connection(socket), CancellationToken.None);
+        var run = Run(_rig.Connection(socket, closeTimeout: CloseTimeout));
         await WaitUntil.TrueAsync(() => !socket.ReceiveTokensCancelable.IsEmpty, "the receive loop to wait for a message");
 
         // A cancelable token makes ManagedWebSocket and Kestrel's request pipe register on it for as long as the
@@ -42,7 +40,7 @@ public sealed class WebSocketConnectionReceiveTests : IDisposable
     {
         var socket = new ScriptedWebSocket();
         using var requestAborted = new CancellationTokenSource();
-        var run = Run(Connection(socket), requestAborted.Token);
+        var run = Run(_rig.Connection(socket, closeTimeout: CloseTimeout), requestAborted.Token);
         await WaitUntil.TrueAsync(() => !socket.ReceiveTokensCancelable.IsEmpty, "the receive loop to wait for a message");
 
         await requestAborted.CancelAsync();
@@ -54,7 +52,7 @@ public sealed class WebSocketConnectionReceiveTests : IDisposable
     public async Task Abort_EndsAPendingReceive()
     {
         var socket = new ScriptedWebSocket();
-        var connection = Connection(socket);
+        var connection = _rig.Connection(socket, closeTimeout: CloseTimeout);
         var run = Run(connection, CancellationToken.None);
         await WaitUntil.TrueAsync(() => !socket.ReceiveTokensCancelable.IsEmpty, "the receive loop to wait for a message");
 
@@ -67,7 +65,7 @@ public sealed class WebSocketConnectionReceiveTests : IDisposable
     public async Task AClientThatNeverAnswersTheServersClose_IsAbortedAfterTheCloseTimeout()
     {
         var socket = new ScriptedWebSocket();
-        var connection = Connection(socket);
+        var connection = _rig.Connection(socket, closeTimeout: CloseTimeout);
         var run = Run(connection, CancellationToken.None);
         await WaitUntil.TrueAsync(() => !socket.ReceiveTokensCancelable.IsEmpty, "the receive loop to wait for a message");
 
@@ -77,32 +75,5 @@ public sealed class WebSocketConnectionReceiveTests : IDisposable
         // The client never answers: only the close timeout (0.5 s here) can end the pending receive.
         await run.WaitAsync(Bound);
         Assert.Equal(WebSocketState.Aborted, socket.State);
-    }
-
-    private WebSocketConnection Connection(WebSocket socket)
-    {
-        var metrics = new BridgeMetrics(_services.GetRequiredService<IMeterFactory>());
-        var options = new ConnectionOptions { CloseTimeout = TimeSpan.FromMilliseconds(500) };
-        return new WebSocketConnection(socket, "/test", Caller.Anonymous, options, metrics.Channels, NullLogger.Instance);
-    }
-
-    // Without xunit's synchronization context, as Kestrel runs it (see WebSocketConnectionSendTests).
-    private static Task Run(WebSocketConnection connection, CancellationToken requestAborted)
-    {
-        var previous = SynchronizationContext.Current;
-        SynchronizationContext.SetSynchronizationContext(null);
-        try
-        {
-            return connection.RunAsync(new IgnoringHandler(), CancellationToken.None, requestAborted);
-        }
-        finally
-        {
-            SynchronizationContext.SetSynchronizationContext(previous);
-        }
-    }
-
-    private sealed class IgnoringHandler : IConnectionHandler
-    {
-        public ValueTask HandleMessageAsync(ReadOnlyMemory<byte> message, WebSocketMessageType type, CancellationToken cancellationToken) => ValueTask.CompletedTask;
     }
 }

@@ -1,12 +1,8 @@
-using System.Diagnostics.Metrics;
-using System.Net.WebSockets;
 using System.Text;
-using Bridge.Auth;
-using Bridge.Connections;
 using Bridge.IntegrationTests.Infrastructure;
-using Bridge.Observability;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
+
+using static Bridge.UnitTests.Connections.ConnectionRig;
 
 namespace Bridge.UnitTests.Connections;
 
@@ -17,18 +13,16 @@ namespace Bridge.UnitTests.Connections;
 /// </summary>
 public sealed class WebSocketConnectionSendTests : IDisposable
 {
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
+    private readonly ConnectionRig _rig = new();
 
-    private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
-
-    public void Dispose() => _services.Dispose();
+    public void Dispose() => _rig.Dispose();
 
     [Fact]
     public async Task ASendThatCannotComplete_HandsTheQueuingThreadBack_AndTheFramesBehindItGoOutInOrder()
     {
         var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var socket = new ScriptedWebSocket { HoldSends = held };
-        var connection = Connection(socket, capacity: 16);
+        var connection = _rig.Connection(socket, capacity: 16);
         var run = Run(connection);
 
         Assert.True(connection.TrySend(Frame("a")));
@@ -61,7 +55,7 @@ public sealed class WebSocketConnectionSendTests : IDisposable
     {
         var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var socket = new ScriptedWebSocket { HoldSends = held };
-        var connection = Connection(socket, capacity: 2);
+        var connection = _rig.Connection(socket, capacity: 2);
         var run = Run(connection);
 
         Assert.True(connection.TrySend(Frame("frame 0")));
@@ -82,35 +76,5 @@ public sealed class WebSocketConnectionSendTests : IDisposable
 
         held.SetResult();
         await run.WaitAsync(Bound);
-    }
-
-    private WebSocketConnection Connection(WebSocket socket, int capacity)
-    {
-        var metrics = new BridgeMetrics(_services.GetRequiredService<IMeterFactory>());
-        var options = new ConnectionOptions { SendQueueCapacity = capacity, CloseTimeout = TimeSpan.FromSeconds(2) };
-        return new WebSocketConnection(socket, "/test", Caller.Anonymous, options, metrics.Channels, NullLogger.Instance);
-    }
-
-    // Started as Kestrel starts it, with no synchronization context: xunit's would take every continuation of the
-    // connection's loops onto its own threads.
-    private static Task Run(WebSocketConnection connection)
-    {
-        var previous = SynchronizationContext.Current;
-        SynchronizationContext.SetSynchronizationContext(null);
-        try
-        {
-            return connection.RunAsync(new IgnoringHandler(), CancellationToken.None, CancellationToken.None);
-        }
-        finally
-        {
-            SynchronizationContext.SetSynchronizationContext(previous);
-        }
-    }
-
-    private static ReadOnlyMemory<byte> Frame(string text) => Encoding.UTF8.GetBytes(text);
-
-    private sealed class IgnoringHandler : IConnectionHandler
-    {
-        public ValueTask HandleMessageAsync(ReadOnlyMemory<byte> message, WebSocketMessageType type, CancellationToken cancellationToken) => ValueTask.CompletedTask;
     }
 }
