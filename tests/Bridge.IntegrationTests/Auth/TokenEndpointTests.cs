@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Bridge.Auth;
+using Bridge.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.Options;
 
 namespace Bridge.IntegrationTests.Auth;
@@ -22,7 +23,7 @@ public sealed class TokenEndpointTests(TokenEndpointFixture fixture) : IClassFix
     {
         ["Bridge:PublicUrl"] = "http://ledger.test:3100",
         ["Bridge:Accounts:0:Name"] = "alice",
-        ["Bridge:Accounts:0:PasswordHash"] = PasswordHasher.Create("alice-pw", PasswordHasher.MinimumIterations).ToString(),
+        ["Bridge:Accounts:0:PasswordHash"] = TestPasswords.Hash("alice-pw"),
         ["Bridge:Accounts:1:Name"] = "root",
         ["Bridge:Accounts:1:Password"] = "root-pw",
         ["Bridge:Accounts:1:IsAdmin"] = "true",

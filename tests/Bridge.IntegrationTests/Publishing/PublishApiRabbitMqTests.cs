@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
-using Bridge.Auth;
 using Bridge.Broker;
 using Bridge.IntegrationTests.Auth;
 using Bridge.IntegrationTests.Infrastructure;
@@ -33,10 +32,10 @@ public sealed class PublishRabbitMqFixture : IAsyncLifetime
         {
             ["Bridge:RabbitMq:Uri"] = uri,
             ["Bridge:Accounts:0:Name"] = "root",
-            ["Bridge:Accounts:0:PasswordHash"] = PasswordHasher.Create("root-pw", PasswordHasher.MinimumIterations).ToString(),
+            ["Bridge:Accounts:0:PasswordHash"] = TestPasswords.Hash("root-pw"),
             ["Bridge:Accounts:0:IsAdmin"] = "true",
             ["Bridge:Accounts:1:Name"] = "ops",
-            ["Bridge:Accounts:1:PasswordHash"] = PasswordHasher.Create("ops-pw", PasswordHasher.MinimumIterations).ToString(),
+            ["Bridge:Accounts:1:PasswordHash"] = TestPasswords.Hash("ops-pw"),
             ["Bridge:Accounts:1:IsAdmin"] = "true",
 
             // A configured resource's exchange: one the bridge may declare on demand.

@@ -3,9 +3,10 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
-using Bridge.Auth;
 using Bridge.Broker;
 using Bridge.IntegrationTests.Auth;
+
+using Bridge.IntegrationTests.Infrastructure;
 
 namespace Bridge.IntegrationTests.Publishing;
 
@@ -74,10 +75,10 @@ public sealed class PublishApiFixture : IAsyncLifetime
             new Dictionary<string, string?>
             {
                 ["Bridge:Accounts:0:Name"] = "root",
-                ["Bridge:Accounts:0:PasswordHash"] = PasswordHasher.Create("root-pw", PasswordHasher.MinimumIterations).ToString(),
+                ["Bridge:Accounts:0:PasswordHash"] = TestPasswords.Hash("root-pw"),
                 ["Bridge:Accounts:0:IsAdmin"] = "true",
                 ["Bridge:Accounts:1:Name"] = "alice",
-                ["Bridge:Accounts:1:PasswordHash"] = PasswordHasher.Create("alice-pw", PasswordHasher.MinimumIterations).ToString(),
+                ["Bridge:Accounts:1:PasswordHash"] = TestPasswords.Hash("alice-pw"),
                 ["Bridge:Publish:AllowedExchanges:0"] = "ledger",
                 ["Bridge:Publish:AllowedExchanges:1"] = "on.events",
             },
@@ -307,7 +308,7 @@ public sealed class PublishApiConfigurationTests
             new Dictionary<string, string?>
             {
                 ["Bridge:Accounts:0:Name"] = "root",
-                ["Bridge:Accounts:0:PasswordHash"] = PasswordHasher.Create("root-pw", PasswordHasher.MinimumIterations).ToString(),
+                ["Bridge:Accounts:0:PasswordHash"] = TestPasswords.Hash("root-pw"),
                 ["Bridge:Accounts:0:IsAdmin"] = "true",
             },
             services => services.AddSingleton<IBroker>(broker));
