@@ -237,7 +237,7 @@ public static class BenchRunner
                 await using var target = await StartBridgeAsync(context, [], cancellationToken);
                 await using var fleet = await SubscriberFleet.ConnectAsync(SystemKind.Bridge, target.Endpoint, subscribers, cancellationToken, recover);
                 await RunOnceAsync(fleet, target.Publisher, result.Messages, size, rate: 0, recordLatency: false, cancellationToken);
-                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+                await ServerWarmup.SettleAsync(target.ServerPid, context.Options.Quick, cancellationToken);
                 var cpuBefore = ChildProcess.CpuSecondsOf(target.ServerPid);
                 var run = await RunOnceAsync(fleet, target.Publisher, result.Messages, size, rate: 0, recordLatency: false, cancellationToken);
                 var cpu = (ChildProcess.CpuSecondsOf(target.ServerPid) - cpuBefore) * 1e6 / Math.Max(1, run.Received);
@@ -267,11 +267,11 @@ public static class BenchRunner
                 await using var target = await StartBridgeAsync(bridge, configuration.Arguments, cancellationToken);
                 await using var fleet = await SubscriberFleet.ConnectAsync(SystemKind.Bridge, target.Endpoint, subscribers, cancellationToken);
 
-                // A whole untimed run first, then a pause: a fresh process compiles the hot path (and, with telemetry
-                // on, the SDK's and the spans' code) at tier 0 and then again at tier 1 on a background thread, and a
-                // 50-message warm-up left that compilation inside the timed run's CPU.
+                // A whole untimed run first, then until the server is idle (ServerWarmup): a fresh process compiles the
+                // hot path (and, with telemetry on, the SDK's and the spans' code) at tier 0 and then again at tier 1 on
+                // a background thread, and a 50-message warm-up left that compilation inside the timed run's CPU.
                 await RunOnceAsync(fleet, target.Publisher, result.Messages, size, rate: 0, recordLatency: false, cancellationToken);
-                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+                await ServerWarmup.SettleAsync(target.ServerPid, context.Options.Quick, cancellationToken);
                 var cpuBefore = ChildProcess.CpuSecondsOf(target.ServerPid);
                 var run = await RunOnceAsync(fleet, target.Publisher, result.Messages, size, rate: 0, recordLatency: false, cancellationToken);
                 var cpu = (ChildProcess.CpuSecondsOf(target.ServerPid) - cpuBefore) * 1e6 / Math.Max(1, run.Received);
