@@ -24,6 +24,8 @@ public sealed class BenchOptions
           --distinct L               distinct-watch counts: N clients each watching their own node, mq and
                                      filtered catalogs (default 100,1000,5000; empty skips them)
           --distinct-messages N      messages per distinct-watch run, one recipient each (default 20000)
+          --distinct-rate N          also run every distinct-watch row at N messages per second, on the same
+                                     clients after the fast runs (default 0: not): the same rate at every N
           --distinct-without-history also run the bridge's distinct watches with no recovery history on their
                                      exchanges (Bridge:Recovery:Exchanges:0=on.test), beside Web-STOMP in the
                                      same run: what the recovery streams cost RabbitMQ
@@ -90,6 +92,9 @@ public sealed class BenchOptions
     public IReadOnlyList<int> DistinctWatches { get; private set; } = [100, 1000, 5000];
 
     public int DistinctMessages { get; private set; } = 20_000;
+
+    /// <summary>Messages per second of the distinct watches' paced rows (after the fast ones, on the same clients); 0: none.</summary>
+    public int DistinctRate { get; private set; }
 
     /// <summary>Whether the distinct watches also run on a bridge that keeps no recovery history for their exchanges.</summary>
     public bool DistinctWithoutHistory { get; private set; }
@@ -211,6 +216,9 @@ public sealed class BenchOptions
                     break;
                 case "--distinct-without-history":
                     options.DistinctWithoutHistory = true;
+                    break;
+                case "--distinct-rate":
+                    options.DistinctRate = Int(name, Value());
                     break;
                 case "--distinct-messages":
                     options.DistinctMessages = Int(name, Value());

@@ -120,10 +120,15 @@ public static class BenchRunner
         await using var target = await StartTargetAsync(context, system, cancellationToken);
         await using var fleet = await TimedAsync($"{system}: {subscribers} subscribers", () => ConnectFleetAsync(system, target.Endpoint, subscribers, cancellationToken));
 
-        // Warm-up: JIT, connection buffers, the broker's queue processes. A whole untimed run, then until the server
-        // is idle: a 50-message warm-up left the tier-1 compilation of a fresh process inside the timed runs' CPU.
-        await RunOnceAsync(fleet, target.Publisher, options.MessagesFor(subscribers), options.Sizes[0], rate: 0, recordLatency: false, cancellationToken);
-        await ServerWarmup.SettleAsync(target.ServerPid, options.Quick, cancellationToken);
+        // Warm-up: JIT, connection buffers, the broker's queue processes. Whole untimed runs until the server's CPU per
+        // delivery is steady (ServerWarmup): a 50-message warm-up, and then one whole run, left the tier-1 compilation
+        // of a fresh process inside the timed runs' CPU.
+        var warmUp = await ServerWarmup.UntilSteadyAsync(
+            target.ServerPid,
+            options.Quick,
+            async () => (await RunOnceAsync(fleet, target.Publisher, options.MessagesFor(subscribers), options.Sizes[0], rate: 0, recordLatency: false, cancellationToken)).Received,
+            cancellationToken);
+        Console.WriteLine($"  warm-up  {system,-8} N={subscribers,5}: CPU µs/delivery of the untimed runs: {ServerWarmup.Describe(warmUp)}");
 
         if (options.Subscribers.Contains(subscribers))
         {

@@ -13,6 +13,9 @@ namespace Bridge.Bench;
 /// </summary>
 internal static class DistinctWatchBench
 {
+    /// <summary>The system name of the rows published at <c>--distinct-rate</c> instead of as fast as possible.</summary>
+    public static string Paced(string system, double rate) => string.Create(CultureInfo.InvariantCulture, $"{system} @ {rate:0}/s");
+
     /// <summary>The system name of the rows measured with <see cref="WithoutHistoryArguments"/>.</summary>
     public const string WithoutHistory = "bridge, no history";
 
@@ -55,7 +58,7 @@ internal static class DistinctWatchBench
                 {
                     var result = new DistinctWatchResult("webstomp", variant, watches, options.DistinctMessages);
                     await using var fleet = await ConnectAsync(true, variant, context.Node.WebStompEndpoint, watches, cancellationToken);
-                    await MeasureAsync(fleet, session, result, bridgePid: null, nodePid, options.Repetitions, options.Quick, cancellationToken);
+                    await MeasureAsync(context, fleet, session, result, bridgePid: null, nodePid, cancellationToken);
                     context.Results.DistinctWatches.Add(result);
                 }
             }
@@ -69,7 +72,7 @@ internal static class DistinctWatchBench
         var result = new DistinctWatchResult(system, variant, watches, context.Options.DistinctMessages);
         await using var bridge = await BenchRunner.StartBridgeAsync(context with { BridgeDll = bridgeDll }, arguments, cancellationToken);
         await using var fleet = await ConnectAsync(false, variant, bridge.Endpoint, watches, cancellationToken);
-        await MeasureAsync(fleet, session, result, bridge.Process!.Pid, nodePid, context.Options.Repetitions, context.Options.Quick, cancellationToken);
+        await MeasureAsync(context, fleet, session, result, bridge.Process!.Pid, nodePid, cancellationToken);
         context.Results.DistinctWatches.Add(result);
     }
 
@@ -94,19 +97,47 @@ internal static class DistinctWatchBench
         return fleet;
     }
 
+    /// <summary>
+    /// Warms the server up, then the repetitions as fast as the publisher goes; given <c>--distinct-rate</c>, then the
+    /// same number again at that rate on the same clients, recorded as their own rows (<see cref="Paced"/>).
+    /// </summary>
     private static async Task MeasureAsync(
-        DistinctWatchFleet fleet, AmqpSession session, DistinctWatchResult result, int? bridgePid, int nodePid, int repetitions, bool quick, CancellationToken cancellationToken)
+        BenchRunner.RunContext context, DistinctWatchFleet fleet, AmqpSession session, DistinctWatchResult result, int? bridgePid, int nodePid, CancellationToken cancellationToken)
     {
-        // Warm-up: JIT, the queues' processes, every client's first frame. A whole untimed run, then until the server is
-        // idle (ServerWarmup): with 200 messages the first timed runs carried the fresh bridge's tier-1 compilation.
-        await RunOnceAsync(fleet, session, result.Variant, Math.Max(result.Messages, 2 * fleet.Count), cancellationToken);
-        await ServerWarmup.SettleAsync(bridgePid ?? nodePid, quick, cancellationToken);
+        var options = context.Options;
+
+        // Warm-up: JIT, the queues' processes, every client's first frame. Whole untimed runs until the server's CPU per
+        // message is steady (ServerWarmup): with 200 messages, and then with one run, the first timed runs carried the
+        // fresh bridge's tier-1 compilation.
+        var warmUp = await ServerWarmup.UntilSteadyAsync(
+            bridgePid ?? nodePid,
+            options.Quick,
+            async () => (await RunOnceAsync(fleet, session, result.Variant, Math.Max(result.Messages, 2 * fleet.Count), rate: 0, cancellationToken)).Received,
+            cancellationToken);
+        Console.WriteLine($"  distinct {result.Variant,-8} {result.System,-13} N={result.Watches,5}: warm-up runs, CPU µs/message: {ServerWarmup.Describe(warmUp)}");
+        await RepeatAsync(fleet, session, result, bridgePid, nodePid, options.Repetitions, rate: 0, cancellationToken);
+
+        if (options.DistinctRate > 0)
+        {
+            // The same clients and server, at a rate every N sustains: the rows above run as fast as the publisher and
+            // the node go, so a larger N (more bindings on the node) also means a lower rate, and fewer messages per
+            // wake-up in the bridge. At one rate for all N, what changes between the rows is N alone.
+            var paced = new DistinctWatchResult(Paced(result.System, options.DistinctRate), result.Variant, result.Watches, result.Messages);
+            await ServerWarmup.SettleAsync(bridgePid ?? nodePid, options.Quick, cancellationToken);
+            await RepeatAsync(fleet, session, paced, bridgePid, nodePid, options.Repetitions, options.DistinctRate, cancellationToken);
+            context.Results.DistinctWatches.Add(paced);
+        }
+    }
+
+    private static async Task RepeatAsync(
+        DistinctWatchFleet fleet, AmqpSession session, DistinctWatchResult result, int? bridgePid, int nodePid, int repetitions, double rate, CancellationToken cancellationToken)
+    {
         for (var rep = 0; rep < repetitions; rep++)
         {
             var load = BenchRunner.LoadAverage();
             var bridgeBefore = bridgePid is { } b ? ChildProcess.CpuSecondsOf(b) : double.NaN;
             var nodeBefore = ChildProcess.CpuSecondsOf(nodePid);
-            var run = await RunOnceAsync(fleet, session, result.Variant, result.Messages, cancellationToken);
+            var run = await RunOnceAsync(fleet, session, result.Variant, result.Messages, rate, cancellationToken);
             var bridgeCpu = bridgePid is { } p ? (ChildProcess.CpuSecondsOf(p) - bridgeBefore) * 1e6 / result.Messages : double.NaN;
             var nodeCpu = (ChildProcess.CpuSecondsOf(nodePid) - nodeBefore) * 1e6 / result.Messages;
             result.Rates.Add(run.DeliveriesPerSecond);
@@ -121,12 +152,12 @@ internal static class DistinctWatchBench
     }
 
     private static async Task<DistinctWatchFleet.Counter> RunOnceAsync(
-        DistinctWatchFleet fleet, AmqpSession session, DistinctWatchVariant variant, int messages, CancellationToken cancellationToken)
+        DistinctWatchFleet fleet, AmqpSession session, DistinctWatchVariant variant, int messages, double rate, CancellationToken cancellationToken)
     {
         var run = fleet.Begin(messages);
         try
         {
-            await PublishAsync(session, variant, fleet.Count, messages, cancellationToken);
+            await PublishAsync(session, variant, fleet.Count, messages, rate, cancellationToken);
             var allowed = TimeSpan.FromSeconds(30 + (messages / 2000.0));
             await run.Completed.WaitAsync(allowed, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             return run;
@@ -141,13 +172,22 @@ internal static class DistinctWatchBench
         }
     }
 
-    /// <summary>Message <c>seq</c> goes to node <c>seq % N</c>: a log line on its key, or a catalog of that node.</summary>
-    private static async Task PublishAsync(AmqpSession session, DistinctWatchVariant variant, int nodes, int messages, CancellationToken cancellationToken)
+    /// <summary>
+    /// Message <c>seq</c> goes to node <c>seq % N</c>: a log line on its key, or a catalog of that node. As fast as
+    /// the channel takes them (rate 0) or at <paramref name="rate"/> messages per second.
+    /// </summary>
+    private static async Task PublishAsync(AmqpSession session, DistinctWatchVariant variant, int nodes, int messages, double rate, CancellationToken cancellationToken)
     {
         var template = PayloadFormat.Template(200);
         var properties = new BasicProperties();
+        var started = Stopwatch.GetTimestamp();
         for (var seq = 0; seq < messages; seq++)
         {
+            if (rate > 0)
+            {
+                await Pacing.WaitForSlotAsync(started, seq, rate, cancellationToken);
+            }
+
             var node = DistinctWatchFleet.NodeName(seq % nodes);
             byte[] body;
             string exchange;
