@@ -25,7 +25,8 @@ public sealed class BenchOptions
                                      filtered catalogs (default 100,1000,5000; empty skips them)
           --distinct-messages N      messages per distinct-watch run, one recipient each (default 20000)
           --distinct-rate N          also run every distinct-watch row at N messages per second, on the same
-                                     clients after the fast runs (default 0: not): the same rate at every N
+                                     clients after the fast runs: the same rate at every N (default 5000; 0
+                                     skips them)
           --distinct-without-history also run the bridge's distinct watches with no recovery history on their
                                      exchanges (Bridge:Recovery:Exchanges:0=on.test), beside Web-STOMP in the
                                      same run: what the recovery streams cost RabbitMQ
@@ -94,7 +95,7 @@ public sealed class BenchOptions
     public int DistinctMessages { get; private set; } = 20_000;
 
     /// <summary>Messages per second of the distinct watches' paced rows (after the fast ones, on the same clients); 0: none.</summary>
-    public int DistinctRate { get; private set; }
+    public int DistinctRate { get; private set; } = 5000;
 
     /// <summary>Whether the distinct watches also run on a bridge that keeps no recovery history for their exchanges.</summary>
     public bool DistinctWithoutHistory { get; private set; }
@@ -218,7 +219,7 @@ public sealed class BenchOptions
                     options.DistinctWithoutHistory = true;
                     break;
                 case "--distinct-rate":
-                    options.DistinctRate = Int(name, Value());
+                    options.DistinctRate = Int(name, Value(), min: 0);
                     break;
                 case "--distinct-messages":
                     options.DistinctMessages = Int(name, Value());

@@ -46,13 +46,19 @@ public sealed class BenchQuickModeTests
             Assert.Equal(1, root.GetProperty("BrokerHop").GetArrayLength());
             Assert.Equal(8, root.GetProperty("Queries").GetArrayLength());
 
-            // Issue 17 §1: bridge mq, Web-STOMP mq and bridge catalogs, each client getting only its own messages; and the
-            // bridge's rows again with no recovery history on their exchanges (--distinct-without-history).
+            // Issue 17 §1: bridge mq, Web-STOMP mq and bridge catalogs, each client getting only its own messages; the
+            // bridge's rows again with no recovery history on their exchanges (--distinct-without-history); and each of
+            // them once more at the fixed rate of --distinct-rate (default 5 000 messages/s).
             var distinct = root.GetProperty("DistinctWatches").EnumerateArray().ToList();
-            Assert.Equal(["bridge, no history/Catalogs", "bridge, no history/Mq", "bridge/Catalogs", "bridge/Mq", "webstomp/Mq"],
+            Assert.Equal(["bridge @ 5000/s/Catalogs", "bridge @ 5000/s/Mq", "bridge, no history @ 5000/s/Catalogs", "bridge, no history @ 5000/s/Mq", "bridge, no history/Catalogs", "bridge, no history/Mq", "bridge/Catalogs", "bridge/Mq", "webstomp @ 5000/s/Mq", "webstomp/Mq"],
                 distinct.Select(d => $"{d.GetProperty("System").GetString()}/{(DistinctVariant)d.GetProperty("Variant").GetInt32()}").Order(StringComparer.Ordinal));
             Assert.All(distinct, d => Assert.True(d.GetProperty("Complete").GetBoolean(), log));
             Assert.All(distinct, d => Assert.True(d.GetProperty("MedianRate").GetDouble() > 0, log));
+
+            // The paced rows were paced: no faster than their rate (first publish to last receipt), with a margin for
+            // the clock's grain.
+            Assert.All(distinct.Where(d => d.GetProperty("System").GetString()!.EndsWith(" @ 5000/s", StringComparison.Ordinal)),
+                d => Assert.True(d.GetProperty("MedianRate").GetDouble() <= 5500, $"{d.GetProperty("System").GetString()}: {d.GetProperty("MedianRate").GetDouble()}/s\n{log}"));
             Assert.Equal(["embedded", "mongodb"], root.GetProperty("Queries").EnumerateArray().Select(q => q.GetProperty("Store").GetString()).Distinct().Order());
             // Issue 17 §3: every connection of the many-connections run got every message, and its figures exist.
             var many = root.GetProperty("ManyConnections");
