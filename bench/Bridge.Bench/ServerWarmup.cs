@@ -21,8 +21,8 @@ internal static class ServerWarmup
     /// <summary>Untimed runs before the first timed one, at most: see <see cref="UntilSteadyAsync"/>.</summary>
     public const int MaxWarmUpRuns = 6;
 
-    // Two runs can agree while the runtime is still between its two rounds of compilation (39.0 then 42.5 µs, and
-    // 8–12 after): at least three.
+    // Two runs can agree while the runtime is still between its rounds of compilation (one subscriber, 2026-12-02
+    // 16:05: 39.0 then 42.5 µs per delivery, and 12.5–18.0 in the timed runs after): at least three.
     private const int MinWarmUpRuns = 3;
 
     // Two untimed runs in a row whose CPU per unit differs by at most this share count as the steady state.
@@ -33,8 +33,8 @@ internal static class ServerWarmup
     /// <see cref="SettleAsync"/>, again and again, until two runs in a row agree within 15 %, at least three (at most
     /// <see cref="MaxWarmUpRuns"/>). One run was not enough: with tiered PGO a hot method is compiled first with
     /// instrumentation and only on a later round for good, so in a quiet run (issue 17, 2026-12-02 15:55) the first of
-    /// three timed 20 000-message distinct-watch runs after one warm-up run still cost the bridge 64–84 µs per message
-    /// and the third 24–40, and the median of three often landed on the second, still compiling.
+    /// three timed 20 000-message distinct-watch runs after one warm-up run still cost the bridge 40–64 µs per message
+    /// and the third 29–40, and the median of three often landed on the second, still compiling.
     /// </summary>
     /// <param name="pid">The server process whose CPU is read.</param>
     /// <param name="quick">The suite's smoke run: one untimed run and no waiting.</param>
