@@ -122,7 +122,10 @@ internal static class DistinctWatchBench
             // The same clients and server, at a rate every N sustains: the rows above run as fast as the publisher and
             // the node go, so a larger N (more bindings on the node) also means a lower rate, and fewer messages per
             // wake-up in the bridge. At one rate for all N, what changes between the rows is N alone.
-            var paced = new DistinctWatchResult(Paced(result.System, options.DistinctRate), result.Variant, result.Watches, result.Messages);
+            var paced = new DistinctWatchResult(Paced(result.System, options.DistinctRate), result.Variant, result.Watches, result.Messages)
+            {
+                PublishRate = options.DistinctRate,
+            };
             await ServerWarmup.SettleAsync(bridgePid ?? nodePid, options.Quick, cancellationToken);
             await RepeatAsync(fleet, session, paced, bridgePid, nodePid, options.Repetitions, options.DistinctRate, cancellationToken);
             context.Results.DistinctWatches.Add(paced);

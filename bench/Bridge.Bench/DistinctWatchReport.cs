@@ -29,10 +29,10 @@ public static class DistinctWatchReport
 
         md.AppendLine();
         md.AppendLine("For Web-STOMP the server is the RabbitMQ node itself. Catalogs have no Web-STOMP row: STOMP cannot filter on a body field.");
-        if (results.DistinctWatches.FirstOrDefault(r => r.System.Contains(" @ ", StringComparison.Ordinal)) is { } pacedRow)
+        if (results.DistinctWatches.FirstOrDefault(r => r.PublishRate > 0) is { } pacedRow)
         {
             md.AppendLine();
-            md.AppendLine($"\"{pacedRow.System}\" rows: the same clients and server right after the fast rows, publishing at {pacedRow.System[(pacedRow.System.IndexOf(" @ ", StringComparison.Ordinal) + 3)..]} instead of as fast as the publisher goes, so that every N runs at the same rate.");
+            md.AppendLine(Invariant, $"\"{pacedRow.System}\" rows: the same clients and server right after the fast rows, publishing at {pacedRow.PublishRate:0}/s instead of as fast as the publisher goes, so that every N runs at the same rate.");
         }
 
         if (results.DistinctWatches.Any(r => r.System == DistinctWatchBench.WithoutHistory))
@@ -53,8 +53,8 @@ public static class DistinctWatchReport
         }
 
         // The growth as fast as each N goes, and (given --distinct-rate) at one rate for every N.
-        var paced = results.DistinctWatches.Where(r => r.System.StartsWith("bridge @ ", StringComparison.Ordinal)).ToList();
-        foreach (var (rows, suffix) in new[] { (bridge, string.Empty), (paced, paced.Count > 0 ? $", at {paced[0].System["bridge @ ".Length..]}" : string.Empty) })
+        var paced = results.DistinctWatches.Where(r => r.PublishRate > 0 && r.System == DistinctWatchBench.Paced("bridge", r.PublishRate)).ToList();
+        foreach (var (rows, suffix) in new[] { (bridge, string.Empty), (paced, paced.Count > 0 ? string.Create(Invariant, $", at {paced[0].PublishRate:0}/s") : string.Empty) })
         {
             foreach (var variant in rows.Select(r => r.Variant).Distinct())
             {

@@ -11,6 +11,9 @@ namespace Bridge.Bench;
 /// <param name="Messages">Messages per repetition, published round robin over the N nodes.</param>
 public sealed record DistinctWatchResult(string System, DistinctWatchVariant Variant, int Watches, int Messages)
 {
+    /// <summary>Messages per second the repetitions were published at (<c>--distinct-rate</c>); 0: as fast as the publisher goes.</summary>
+    public double PublishRate { get; init; }
+
     public List<double> Rates { get; } = [];
 
     public List<long> Delivered { get; } = [];
