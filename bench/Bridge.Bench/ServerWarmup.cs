@@ -18,7 +18,7 @@ internal static class ServerWarmup
     // an idle Erlang node's schedulers, stay below it; a compiling runtime does not.
     private const double IdleShare = 0.03;
 
-    /// <summary>Untimed runs before the first timed one, at most: see <see cref="UntilSteadyAsync"/>.</summary>
+    /// <summary>Untimed runs before the first timed one, at most: see <see cref="UntilSteadyAsync(bool, Func{Task{double}})"/>.</summary>
     public const int MaxWarmUpRuns = 6;
 
     // Two runs can agree while the runtime is still between its rounds of compilation (one subscriber, 2026-12-02
@@ -41,22 +41,37 @@ internal static class ServerWarmup
     /// <param name="runOnceAsync">One untimed run; returns the units (messages, deliveries) it did.</param>
     /// <param name="cancellationToken">Ends the warm-up.</param>
     /// <returns>The CPU µs per unit of each untimed run, in order.</returns>
-    public static async Task<IReadOnlyList<double>> UntilSteadyAsync(int pid, bool quick, Func<Task<long>> runOnceAsync, CancellationToken cancellationToken)
-    {
-        var perUnit = new List<double>();
-        while (perUnit.Count < (quick ? 1 : MaxWarmUpRuns))
+    public static Task<IReadOnlyList<double>> UntilSteadyAsync(int pid, bool quick, Func<Task<long>> runOnceAsync, CancellationToken cancellationToken) =>
+        UntilSteadyAsync(quick, async () =>
         {
             var before = ChildProcess.CpuSecondsOf(pid);
             var units = await runOnceAsync();
-            perUnit.Add((ChildProcess.CpuSecondsOf(pid) - before) * 1e6 / Math.Max(1, units));
+            var perUnit = (ChildProcess.CpuSecondsOf(pid) - before) * 1e6 / Math.Max(1, units);
             await SettleAsync(pid, quick, cancellationToken);
-            if (perUnit.Count >= MinWarmUpRuns && Math.Abs(perUnit[^1] - perUnit[^2]) <= SteadyTolerance * perUnit[^2])
+            return perUnit;
+        });
+
+    /// <summary>
+    /// The same rule for any figure of an untimed run: runs until two in a row agree within 15 %, at least three (at
+    /// most <see cref="MaxWarmUpRuns"/>; one in the suite's smoke run). The concurrent queries use it with their rate,
+    /// since what warms up there is throughput: the server GC also starts with one heap and adds heaps under load.
+    /// </summary>
+    /// <param name="quick">The suite's smoke run: one untimed run.</param>
+    /// <param name="measureOnceAsync">One untimed run; returns its figure.</param>
+    /// <returns>The figure of each untimed run, in order.</returns>
+    public static async Task<IReadOnlyList<double>> UntilSteadyAsync(bool quick, Func<Task<double>> measureOnceAsync)
+    {
+        var figures = new List<double>();
+        while (figures.Count < (quick ? 1 : MaxWarmUpRuns))
+        {
+            figures.Add(await measureOnceAsync());
+            if (figures.Count >= MinWarmUpRuns && Math.Abs(figures[^1] - figures[^2]) <= SteadyTolerance * figures[^2])
             {
                 break;
             }
         }
 
-        return perUnit;
+        return figures;
     }
 
     /// <summary>The untimed runs' figures, for the log.</summary>
