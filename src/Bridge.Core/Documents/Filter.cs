@@ -18,6 +18,7 @@ public sealed class Filter
     {
         _root = root;
         EvaluationBudget = evaluationBudget;
+        Probe = StringEqualityProbe.For(this);
     }
 
     public static Filter Empty { get; } = new();
@@ -33,6 +34,12 @@ public sealed class Filter
     /// one place (MongoDB: <c>Documents/Mongo/MongoFilterTranslation</c>).
     /// </summary>
     internal FilterNode? Root => _root;
+
+    /// <summary>
+    /// Rules out, without evaluating the filter, the stored documents its string equality cannot match; null when it
+    /// has none. A store that holds documents as <see cref="System.Text.Json.JsonElement"/>s tests it first.
+    /// </summary>
+    internal StringEqualityProbe? Probe { get; }
 
     /// <summary>True when the filter has no condition and so matches every document.</summary>
     public bool IsEmpty => _root is null;
