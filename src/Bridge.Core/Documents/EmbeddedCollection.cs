@@ -13,6 +13,7 @@ internal sealed class EmbeddedCollection(string name, CollectionLog? log) : IDis
 {
     private readonly Lock _writeLock = new();
     private volatile Snapshot _snapshot = Snapshot.Empty;
+    private volatile bool _idsAreKeys = true;
 
     public string Name { get; } = name;
 
@@ -21,6 +22,27 @@ internal sealed class EmbeddedCollection(string name, CollectionLog? log) : IDis
 
     public int Count => _snapshot.ByOrder.Count;
 
+    /// <summary>
+    /// True while every document's own <c>id</c> is the string it is stored under, so that <see cref="TryGet"/> answers
+    /// a filter on <c>id</c> alone. The store's writes keep it so (<see cref="DocumentIds.Assign"/>, and an upsert writes
+    /// its id into the document); only a log edited by hand can break it, and then the collection is scanned instead.
+    /// </summary>
+    public bool IdsAreKeys => _idsAreKeys;
+
+    /// <summary>The document stored under <paramref name="id"/>, as of now.</summary>
+    public bool TryGet(string id, out JsonElement document)
+    {
+        var snapshot = _snapshot;
+        if (snapshot.OrderById.TryGetValue(id, out var order))
+        {
+            document = snapshot.ByOrder[order];
+            return true;
+        }
+
+        document = default;
+        return false;
+    }
+
     public void Load(IEnumerable<KeyValuePair<string, JsonElement>> documents)
     {
         lock (_writeLock)
@@ -28,6 +50,11 @@ internal sealed class EmbeddedCollection(string name, CollectionLog? log) : IDis
             var snapshot = _snapshot;
             foreach (var (id, body) in documents)
             {
+                if (!(body.TryGetProperty("id", out var ownId) && ownId.ValueKind == JsonValueKind.String && ownId.ValueEquals(id)))
+                {
+                    _idsAreKeys = false;
+                }
+
                 snapshot = snapshot.Put(id, body);
             }
 

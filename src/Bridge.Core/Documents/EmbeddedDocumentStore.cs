@@ -109,6 +109,12 @@ internal sealed partial class EmbeddedDocumentStore : IDocumentStore, IDisposabl
             return Task.FromResult<IReadOnlyList<JsonObject>>([]);
         }
 
+        if (TryFindById(documents, query.Filter, out var byId))
+        {
+            // One document at most: sorting it changes nothing, and skipping any leaves none.
+            return Task.FromResult<IReadOnlyList<JsonObject>>(byId is null || query.Skip > 0 ? [] : [JsonObject.Create(byId.Value)!]);
+        }
+
         var sorted = query.Sort.Count > 0;
         var wanted = query.Limit is { } limit ? (long)query.Skip + limit : long.MaxValue;
         var matches = new List<JsonObject>();
@@ -166,6 +172,11 @@ internal sealed partial class EmbeddedDocumentStore : IDocumentStore, IDisposabl
         if (filter.IsEmpty)
         {
             return Task.FromResult((long)documents.Count);
+        }
+
+        if (TryFindById(documents, filter, out var byId))
+        {
+            return Task.FromResult(byId is null ? 0L : 1L);
         }
 
         var budget = new FilterBudgetClock(filter, _timeProvider);
@@ -362,6 +373,27 @@ internal sealed partial class EmbeddedDocumentStore : IDocumentStore, IDisposabl
 
             return 0;
         }))];
+    }
+
+    /// <summary>
+    /// Answers a filter that is one string equality on <c>id</c> (what a channel's <c>get</c> sends) by looking the id up:
+    /// such a filter matches exactly the document stored under that id, while the collection's documents carry their ids
+    /// (<see cref="EmbeddedCollection.IdsAreKeys"/>). Returns false when the filter is anything else, and the scan decides.
+    /// </summary>
+    private static bool TryFindById(EmbeddedCollection documents, Filter filter, out JsonElement? found)
+    {
+        found = null;
+        if (filter.SingleStringEquality is not ("id", var id) || !documents.IdsAreKeys)
+        {
+            return false;
+        }
+
+        if (documents.TryGet(id, out var document))
+        {
+            found = document;
+        }
+
+        return true;
     }
 
     private static JsonElement ToElement(JsonObject document, string? id = null)

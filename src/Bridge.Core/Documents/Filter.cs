@@ -19,6 +19,10 @@ public sealed class Filter
         _root = root;
         EvaluationBudget = evaluationBudget;
         Probe = StringEqualityProbe.For(this);
+        if (IsSingleStringEquality && TryGetStringEquality(out var path, out var value))
+        {
+            SingleStringEquality = (path, value);
+        }
     }
 
     public static Filter Empty { get; } = new();
@@ -40,6 +44,9 @@ public sealed class Filter
     /// has none. A store that holds documents as <see cref="System.Text.Json.JsonElement"/>s tests it first.
     /// </summary>
     internal StringEqualityProbe? Probe { get; }
+
+    /// <summary>The path and the string of <see cref="IsSingleStringEquality"/>, when the filter is that and nothing more.</summary>
+    internal (string Path, string Value)? SingleStringEquality { get; }
 
     /// <summary>True when the filter has no condition and so matches every document.</summary>
     public bool IsEmpty => _root is null;

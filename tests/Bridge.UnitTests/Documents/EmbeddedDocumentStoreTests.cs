@@ -288,6 +288,53 @@ public sealed class EmbeddedDocumentStoreTests : IDisposable
         await store.InsertAsync("notifications", new JsonObject { ["id"] = "n3" }, Ct);
     }
 
+    [Theory]
+    [InlineData("""{"where":{"id":"b"}}""", new[] { "b" })]
+    [InlineData("""{"where":{"id":{"$eq":"c"}}}""", new[] { "c" })]
+    [InlineData("""{"where":{"id":"zz"}}""", new string[0])]
+    [InlineData("""{"where":{"id":"b"},"skip":1}""", new string[0])]
+    [InlineData("""{"where":{"id":"a"},"sort":{"n":-1},"limit":5}""", new[] { "a" })]
+    public async Task Find_ById_AnswersWithThatDocumentAloneAsync(string query, string[] expected)
+    {
+        var store = Open(seed: false);
+        foreach (var (id, n) in new[] { ("a", 1), ("b", 2), ("c", 3) })
+        {
+            await store.InsertAsync("things", new JsonObject { ["id"] = id, ["n"] = n }, Ct);
+        }
+
+        await store.UpsertAsync("things", "c", new JsonObject { ["id"] = "not c", ["n"] = 30 }, Ct);
+
+        var found = await store.FindAsync("things", Query(query), Ct);
+        var count = await store.CountAsync("things", Query(query).Filter, Ct);
+
+        Assert.Equal(expected, found.Select(d => d["id"]!.GetValue<string>()));
+        Assert.Equal(query.Contains("skip", StringComparison.Ordinal) ? 1 : expected.Length, count);
+        if (expected is ["c"])
+        {
+            Assert.Equal(30, found[0]["n"]!.GetValue<int>());
+        }
+    }
+
+    [Fact]
+    public async Task Find_ById_InALogWhoseDocumentsCarryOtherIds_GoesByTheDocumentsOwnIdsAsync()
+    {
+        // A log edited by hand: the record says "a", the document says "b". A filter on id reads the document, as
+        // any other filter does, so the id the record is stored under cannot answer it.
+        Directory.CreateDirectory(_directory);
+        await File.WriteAllTextAsync(Path.Combine(_directory, "things.jsonl"),
+            """
+            {"op":"insert","id":"a","doc":{"id":"b","n":1}}
+            {"op":"insert","id":"c","doc":{"id":"c","n":2}}
+
+            """);
+        var store = Open(seed: false);
+
+        Assert.Equal([1], (await store.FindAsync("things", Query("""{"where":{"id":"b"}}"""), Ct)).Select(d => d["n"]!.GetValue<int>()));
+        Assert.Empty(await store.FindAsync("things", Query("""{"where":{"id":"a"}}"""), Ct));
+        Assert.Equal(1, await store.CountAsync("things", Query("""{"where":{"id":"b"}}""").Filter, Ct));
+        Assert.Equal([2], (await store.FindAsync("things", Query("""{"where":{"id":"c"}}"""), Ct)).Select(d => d["n"]!.GetValue<int>()));
+    }
+
     [Fact]
     public async Task Persistence_DamagedLineBeforeTheEnd_FailsOpeningWithItsLocationAsync()
     {
