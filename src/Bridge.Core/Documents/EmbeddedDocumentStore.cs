@@ -250,9 +250,9 @@ internal sealed partial class EmbeddedDocumentStore : IDocumentStore, IDisposabl
     }
 
     /// <remarks>
-    /// The embedded store scans instead of indexing (its one index is the id map a filter on id alone uses), so only TTL indexes do anything here: like MongoDB's TTL
-    /// monitor, expired documents are removed by a periodic sweep (<see cref="EmbeddedStoreOptions.TtlSweepInterval"/>)
-    /// expired documents stay readable until the sweep, as in MongoDB.
+    /// The embedded store scans instead of indexing (its one index is the id map that a filter on id alone uses), so
+    /// only TTL indexes do anything here: like MongoDB's TTL monitor, expired documents are removed by a periodic sweep
+    /// (<see cref="EmbeddedStoreOptions.TtlSweepInterval"/>) expired documents stay readable until the sweep, as in MongoDB.
     /// </remarks>
     public Task EnsureIndexAsync(string collection, IndexSpec index, CancellationToken cancellationToken)
     {
