@@ -13,7 +13,7 @@ namespace Bridge.Broker;
 /// </remarks>
 internal sealed class DurableQueueConsumer(
     RabbitMqConnectionState connection, RabbitMqTopology topology, ILogger logger, Action<DurableQueueConsumer> onDisposed,
-    string queue, string exchange, string bindingKey, QueueHandler handler, QueueConsumerOptions options)
+    string queue, string exchange, string bindingKey, QueueHandler handler, QueueConsumerOptions options, TimeSpan confirmTimeout)
     : IQueueConsumer
 {
     private readonly SemaphoreSlim _lock = new(1, 1);
@@ -150,8 +150,32 @@ internal sealed class DurableQueueConsumer(
         }
         catch (Exception ex)
         {
-            // The channel went away: the message is redelivered after recovery (at least once).
-            RabbitMqLog.AckFailed(logger, args.DeliveryTag, RabbitMqErrors.Describe(ex));
+            RabbitMqLog.DurableMessageUnsettled(logger, Queue, args.DeliveryTag, RabbitMqErrors.Describe(ex));
+            await RequeueAsync(channel, args.DeliveryTag);
+        }
+    }
+
+    /// <summary>
+    /// Gives a message back whose verdict could not be recorded. A channel that went away gives back all its
+    /// unacknowledged messages by itself, at recovery. A live one does not: after a dead-letter copy the node did not
+    /// confirm in time, the message would stay unacknowledged, and hold one of the consumer's prefetch slots, until the
+    /// channel closed. Requeued, it is delivered again, and its copy may then reach the dead-letter queue twice, never
+    /// zero times.
+    /// </summary>
+    private async Task RequeueAsync(IChannel channel, ulong deliveryTag)
+    {
+        if (!channel.IsOpen)
+        {
+            return;
+        }
+
+        try
+        {
+            await channel.BasicNackAsync(deliveryTag, multiple: false, requeue: true);
+        }
+        catch (Exception ex)
+        {
+            RabbitMqLog.DurableConsumerFailed(logger, Queue, "could not give back delivery " + deliveryTag + ": " + RabbitMqErrors.Describe(ex));
         }
     }
 
@@ -171,10 +195,19 @@ internal sealed class DurableQueueConsumer(
             Headers = headers,
         };
 
-        // With confirmation tracking on, this completes once the broker has the copy. Not cancelled by stopping:
+        // With confirmation tracking on, this completes once the broker has the copy, within the publish confirm
+        // timeout (Bridge:RabbitMq:PublishConfirmTimeout), as every publish of the bridge. Not cancelled by stopping:
         // the verdict is in, and finishing it (copy, then ack) takes a moment (disposal waits for it).
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        await channel.BasicPublishAsync("", _deadLetter, mandatory: false, properties, body, timeout.Token);
+        using var timeout = new CancellationTokenSource(confirmTimeout);
+        try
+        {
+            await channel.BasicPublishAsync("", _deadLetter, mandatory: false, properties, body, timeout.Token);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            throw new TimeoutException(
+                $"RabbitMQ did not confirm the copy to {_deadLetter} within {confirmTimeout} ({RabbitMqOptions.SectionName}:{nameof(RabbitMqOptions.PublishConfirmTimeout)})");
+        }
     }
 
     public async Task StopAsync(CancellationToken drainDeadline)

@@ -9,7 +9,7 @@ namespace Bridge.Broker;
 /// <see cref="IBroker.ConsumeQueueAsync"/>): the registered consumers, started whenever the broker is connected,
 /// what makes one unusable (for the status), and the deletion of a queue no longer wanted.
 /// </summary>
-internal sealed class DurableQueues(RabbitMqConnectionState connection, RabbitMqTopology topology, TimeProvider timeProvider, ILogger logger)
+internal sealed class DurableQueues(RabbitMqConnectionState connection, RabbitMqTopology topology, TimeProvider timeProvider, ILogger logger, TimeSpan confirmTimeout)
 {
     private const int ConsumerCountLooks = 8;
     private static readonly TimeSpan ConsumerCountInterval = TimeSpan.FromMilliseconds(250);
@@ -18,7 +18,7 @@ internal sealed class DurableQueues(RabbitMqConnectionState connection, RabbitMq
 
     public async ValueTask<IQueueConsumer> ConsumeAsync(string queue, string exchange, string bindingKey, QueueHandler handler, QueueConsumerOptions options, CancellationToken cancellationToken)
     {
-        var consumer = new DurableQueueConsumer(connection, topology, logger, Forget, queue, exchange, bindingKey, handler, options);
+        var consumer = new DurableQueueConsumer(connection, topology, logger, Forget, queue, exchange, bindingKey, handler, options, confirmTimeout);
         _consumers[consumer] = true;
         if (connection.IsConnected)
         {

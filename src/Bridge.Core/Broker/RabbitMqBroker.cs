@@ -56,7 +56,7 @@ public sealed class RabbitMqBroker : BackgroundService, IBroker
         _connection = new RabbitMqConnectionState(_endpoints);
         _topology = new RabbitMqTopology(_connection, _index, logger);
         _publisher = new RabbitMqPublisher(_connection, _topology, _options.PublishConfirmTimeout, timeProvider, logger);
-        _durableQueues = new DurableQueues(_connection, _topology, timeProvider, logger);
+        _durableQueues = new DurableQueues(_connection, _topology, timeProvider, logger, _options.PublishConfirmTimeout);
 
         // A quarter of the prefetch window: the broker never waits for an ack while the bridge keeps up.
         _acknowledgements = new AcknowledgementBatcher(Math.Max(1, _options.Prefetch / 4), () => _consumeChannel, timeProvider, logger);

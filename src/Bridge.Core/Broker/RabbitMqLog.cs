@@ -70,6 +70,10 @@ internal static partial class RabbitMqLog
         Message = "Durable queue {Queue}: {Reason}")]
     public static partial void DurableConsumerFailed(ILogger logger, string queue, string reason);
 
+    [LoggerMessage(EventId = 1055, EventName = "DurableMessageUnsettled", Level = LogLevel.Warning,
+        Message = "Durable queue {Queue}: could not record the verdict on delivery {DeliveryTag} ({Reason}); the message stays on the queue and is delivered again")]
+    public static partial void DurableMessageUnsettled(ILogger logger, string queue, ulong deliveryTag, string reason);
+
     [LoggerMessage(EventId = 1052, EventName = "DurableQueueDeleted", Level = LogLevel.Information,
         Message = "Deleted durable queue {Queue}, which nothing uses any more ({Dropped} messages dropped with it)")]
     public static partial void DurableQueueDeleted(ILogger logger, string queue, uint dropped);
