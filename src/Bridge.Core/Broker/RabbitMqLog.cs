@@ -70,10 +70,6 @@ internal static partial class RabbitMqLog
         Message = "Durable queue {Queue}: {Reason}")]
     public static partial void DurableConsumerFailed(ILogger logger, string queue, string reason);
 
-    [LoggerMessage(EventId = 1055, EventName = "DurableMessageUnsettled", Level = LogLevel.Warning,
-        Message = "Durable queue {Queue}: could not record the verdict on delivery {DeliveryTag} ({Reason}); the message stays on the queue and is delivered again")]
-    public static partial void DurableMessageUnsettled(ILogger logger, string queue, ulong deliveryTag, string reason);
-
     [LoggerMessage(EventId = 1052, EventName = "DurableQueueDeleted", Level = LogLevel.Information,
         Message = "Deleted durable queue {Queue}, which nothing uses any more ({Dropped} messages dropped with it)")]
     public static partial void DurableQueueDeleted(ILogger logger, string queue, uint dropped);
@@ -85,6 +81,10 @@ internal static partial class RabbitMqLog
     [LoggerMessage(EventId = 1054, EventName = "DurableQueueUnusable", Level = LogLevel.Error,
         Message = "Not consuming durable queue {Queue}: {Problem}. The bridge reports not ready and tries again after each reconnection and every retry delay")]
     public static partial void DurableQueueUnusable(ILogger logger, string queue, string problem);
+
+    [LoggerMessage(EventId = 1055, EventName = "DurableMessageUnsettled", Level = LogLevel.Warning,
+        Message = "Durable queue {Queue}: could not record the verdict on delivery {DeliveryTag} ({Reason}); the message stays on the queue and is delivered again")]
+    public static partial void DurableMessageUnsettled(ILogger logger, string queue, ulong deliveryTag, string reason);
 
     [LoggerMessage(EventId = 1034, EventName = "RabbitMqBindPending", Level = LogLevel.Warning,
         Message = "Could not bind {Exchange}/{BindingKey} to queue {Queue} now ({Reason}); the subscription stays registered and the bind is retried after each reconnection and every retry delay")]
