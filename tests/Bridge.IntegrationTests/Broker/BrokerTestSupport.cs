@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
 using System.Text;
 using System.Threading.Channels;
 using Bridge.Broker;
@@ -15,8 +17,12 @@ internal static class BrokerTestSupport
 
     public static string UniqueExchange() => "test." + Guid.NewGuid().ToString("N");
 
-    public static RabbitMqBroker CreateBroker(string uri, ILogger<RabbitMqBroker>? logger = null) =>
-        new(Options.Create(new RabbitMqOptions
+    /// <param name="uri">The node.</param>
+    /// <param name="logger">Where the broker logs; a fresh recording logger when null.</param>
+    /// <param name="publishConfirmTimeout">Bridge:RabbitMq:PublishConfirmTimeout; the default when null.</param>
+    public static RabbitMqBroker CreateBroker(string uri, ILogger<RabbitMqBroker>? logger = null, TimeSpan? publishConfirmTimeout = null)
+    {
+        var options = new RabbitMqOptions
         {
             Uri = uri,
             ClientName = "bridge-tests",
@@ -24,7 +30,25 @@ internal static class BrokerTestSupport
             ConnectRetryMaxDelay = TimeSpan.FromMilliseconds(500),
             NetworkRecoveryInterval = TimeSpan.FromMilliseconds(500),
             ShutdownTimeout = TimeSpan.FromSeconds(5),
-        }), logger ?? new RecordingLogger<RabbitMqBroker>(), TimeProvider.System);
+        };
+        if (publishConfirmTimeout is { } timeout)
+        {
+            options.PublishConfirmTimeout = timeout;
+        }
+
+        return new(Options.Create(options), logger ?? new RecordingLogger<RabbitMqBroker>(), TimeProvider.System);
+    }
+
+    /// <summary>
+    /// Sends <paramref name="signal"/> (STOP, CONT) to a private node's Erlang VM: a frozen node keeps its TCP connections
+    /// up (heartbeats are 60 s) and answers nothing, as RabbitMQ 3.10.8 did when a cluster node stopped.
+    /// </summary>
+    public static async Task SignalAsync(string signal, int pid)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill", ["-" + signal, pid.ToString(CultureInfo.InvariantCulture)]))!;
+        await kill.WaitForExitAsync().WaitAsync(TestTimeout);
+        Assert.Equal(0, kill.ExitCode);
+    }
 
     public static async Task<RabbitMqBroker> StartBrokerAsync(string uri, ILogger<RabbitMqBroker>? logger = null)
     {

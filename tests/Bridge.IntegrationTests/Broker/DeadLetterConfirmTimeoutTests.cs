@@ -1,10 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Globalization;
 using System.Text;
 using Bridge.Broker;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using RabbitMQ.Client;
 using static Bridge.IntegrationTests.Broker.BrokerTestSupport;
 
@@ -28,15 +26,7 @@ public sealed class DeadLetterConfirmTimeoutTests
     {
         await using var server = await RabbitMqServer.StartAsync().WaitAsync(TimeSpan.FromSeconds(90));
         var logger = new RecordingLogger<RabbitMqBroker>();
-        var broker = new RabbitMqBroker(Options.Create(new RabbitMqOptions
-        {
-            Uri = server.AmqpUri,
-            ClientName = "bridge-dead-letter-tests",
-            ConnectRetryDelay = TimeSpan.FromMilliseconds(100),
-            ConnectRetryMaxDelay = TimeSpan.FromMilliseconds(500),
-            ShutdownTimeout = TimeSpan.FromSeconds(5),
-            PublishConfirmTimeout = ConfirmTimeout,
-        }), logger, TimeProvider.System);
+        var broker = CreateBroker(server.AmqpUri, logger, ConfirmTimeout);
         await broker.StartAsync(CancellationToken.None).WaitAsync(TestTimeout);
         var pid = await server.GetVmPidAsync(CancellationToken.None).WaitAsync(TestTimeout);
         var queue = "bridge.test." + Guid.NewGuid().ToString("N");
@@ -114,12 +104,5 @@ public sealed class DeadLetterConfirmTimeoutTests
         await using var connection = await new ConnectionFactory { Uri = new Uri(uri) }.CreateConnectionAsync();
         await using var channel = await connection.CreateChannelAsync();
         return (await channel.QueueDeclarePassiveAsync(queue)).MessageCount;
-    }
-
-    private static async Task SignalAsync(string signal, int pid)
-    {
-        using var kill = Process.Start(new ProcessStartInfo("kill", ["-" + signal, pid.ToString(CultureInfo.InvariantCulture)]))!;
-        await kill.WaitForExitAsync().WaitAsync(TestTimeout);
-        Assert.Equal(0, kill.ExitCode);
     }
 }

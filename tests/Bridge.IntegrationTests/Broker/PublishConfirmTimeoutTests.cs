@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using System.Globalization;
 using Bridge.Broker;
-using Microsoft.Extensions.Options;
 using static Bridge.IntegrationTests.Broker.BrokerTestSupport;
 
 namespace Bridge.IntegrationTests.Broker;
@@ -20,15 +18,7 @@ public sealed class PublishConfirmTimeoutTests
     {
         await using var server = await RabbitMqServer.StartAsync().WaitAsync(TimeSpan.FromSeconds(90));
         var logger = new RecordingLogger<RabbitMqBroker>();
-        var broker = new RabbitMqBroker(Options.Create(new RabbitMqOptions
-        {
-            Uri = server.AmqpUri,
-            ClientName = "bridge-confirm-tests",
-            ConnectRetryDelay = TimeSpan.FromMilliseconds(100),
-            ConnectRetryMaxDelay = TimeSpan.FromMilliseconds(500),
-            ShutdownTimeout = TimeSpan.FromSeconds(5),
-            PublishConfirmTimeout = ConfirmTimeout,
-        }), logger, TimeProvider.System);
+        var broker = CreateBroker(server.AmqpUri, logger, ConfirmTimeout);
         await broker.StartAsync(CancellationToken.None).WaitAsync(TestTimeout);
         try
         {
@@ -78,12 +68,5 @@ public sealed class PublishConfirmTimeoutTests
         {
             await StopAsync(broker);
         }
-    }
-
-    private static async Task SignalAsync(string signal, int pid)
-    {
-        using var kill = Process.Start(new ProcessStartInfo("kill", ["-" + signal, pid.ToString(CultureInfo.InvariantCulture)]))!;
-        await kill.WaitForExitAsync().WaitAsync(TestTimeout);
-        Assert.Equal(0, kill.ExitCode);
     }
 }
