@@ -18,10 +18,11 @@ public sealed class Filter
     {
         _root = root;
         EvaluationBudget = evaluationBudget;
-        Probe = StringEqualityProbe.For(this);
-        if (IsSingleStringEquality && TryGetStringEquality(out var path, out var value))
+        // One search for the string equality serves both: the probe for any such filter, the pair when it is all there is.
+        if (TryGetStringEquality(out var path, out var value))
         {
-            SingleStringEquality = (path, value);
+            Probe = new StringEqualityProbe(path, value);
+            SingleStringEquality = IsSingleStringEquality ? (path, value) : null;
         }
     }
 

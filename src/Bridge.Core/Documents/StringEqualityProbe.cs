@@ -21,15 +21,12 @@ internal sealed class StringEqualityProbe
     private readonly byte[][] _segments;
     private readonly byte[] _expected;
 
-    private StringEqualityProbe(string path, string expected)
+    /// <summary>A probe for a filter whose <see cref="Filter.TryGetStringEquality"/> found <paramref name="path"/> and <paramref name="expected"/>.</summary>
+    public StringEqualityProbe(string path, string expected)
     {
         _segments = [.. path.Split('.').Select(Encoding.UTF8.GetBytes)];
         _expected = Encoding.UTF8.GetBytes(expected);
     }
-
-    /// <summary>A probe for <paramref name="filter"/>, or null when it has no string equality to test.</summary>
-    public static StringEqualityProbe? For(Filter filter) =>
-        filter.TryGetStringEquality(out var path, out var value) ? new StringEqualityProbe(path, value) : null;
 
     /// <summary>True when <paramref name="document"/> certainly does not match: its path reaches no such string.</summary>
     public bool RulesOut(JsonElement document) => !MayReach(document, 0);

@@ -60,7 +60,7 @@ public sealed class StringEqualityProbeTests
     public void RulesOut_NeverADocumentTheFilterMatches(string filterJson)
     {
         var filter = FilterParser.ParseFilter(JsonNode.Parse(filterJson), Limits);
-        var probe = StringEqualityProbe.For(filter);
+        var probe = filter.Probe;
         Assert.NotNull(probe);
         foreach (var json in Documents)
         {
@@ -85,7 +85,7 @@ public sealed class StringEqualityProbeTests
     [InlineData("""{"$and":[{"tags":{"$exists":true}},{"id":"n1"}]}""", """{"id":"n2"}""")]
     public void RulesOut_WhatThePathCannotReach(string filterJson, string json)
     {
-        var probe = StringEqualityProbe.For(FilterParser.ParseFilter(JsonNode.Parse(filterJson), Limits))!;
+        var probe = FilterParser.ParseFilter(JsonNode.Parse(filterJson), Limits).Probe!;
         using var document = JsonDocument.Parse(json);
         Assert.True(probe.RulesOut(document.RootElement));
     }
@@ -99,7 +99,7 @@ public sealed class StringEqualityProbeTests
     [InlineData("""{"location.rack":"r1"}""", """{"location":{"rack":"r1","slot":3}}""")]
     public void KeepsForTheFilter_AnEqualStringAndEveryArray(string filterJson, string json)
     {
-        var probe = StringEqualityProbe.For(FilterParser.ParseFilter(JsonNode.Parse(filterJson), Limits))!;
+        var probe = FilterParser.ParseFilter(JsonNode.Parse(filterJson), Limits).Probe!;
         using var document = JsonDocument.Parse(json);
         Assert.False(probe.RulesOut(document.RootElement));
     }
@@ -109,6 +109,6 @@ public sealed class StringEqualityProbeTests
     [InlineData("""{"id":{"$in":["n1"]}}""")]
     [InlineData("""{"group":3}""")]
     [InlineData("""{}""")]
-    public void For_AFilterWithoutAStringEquality_IsNull(string filterJson) =>
-        Assert.Null(StringEqualityProbe.For(FilterParser.ParseFilter(JsonNode.Parse(filterJson), Limits)));
+    public void Probe_OfAFilterWithoutAStringEquality_IsNull(string filterJson) =>
+        Assert.Null(FilterParser.ParseFilter(JsonNode.Parse(filterJson), Limits).Probe);
 }
