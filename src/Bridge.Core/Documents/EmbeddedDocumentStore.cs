@@ -118,34 +118,12 @@ internal sealed partial class EmbeddedDocumentStore : IDocumentStore, IDisposabl
         var sorted = query.Sort.Count > 0;
         var wanted = query.Limit is { } limit ? (long)query.Skip + limit : long.MaxValue;
         var matches = new List<JsonObject>();
-        var budget = new FilterBudgetClock(query.Filter, _timeProvider);
-        var probe = query.Filter.Probe;
-        var ruledOut = 0;
-        foreach (var element in documents.Documents)
+        foreach (var document in Matching(documents, query.Filter))
         {
-            if (probe is not null && probe.RulesOut(element))
+            matches.Add(document);
+            if (!sorted && matches.Count >= wanted)
             {
-                // Ruling a document out costs less than reading the clock: read it for every 64th.
-                if (++ruledOut % RuledOutPerBudgetCheck == 0)
-                {
-                    budget.Check();
-                }
-
-                continue;
-            }
-
-            // A fresh node per document: matching materializes only what it reads, and the result
-            // belongs to the caller alone.
-            var document = JsonObject.Create(element)!;
-            var matched = query.Filter.Matches(document);
-            budget.Check();
-            if (matched)
-            {
-                matches.Add(document);
-                if (!sorted && matches.Count >= wanted)
-                {
-                    break;
-                }
+                break;
             }
         }
 
@@ -179,31 +157,7 @@ internal sealed partial class EmbeddedDocumentStore : IDocumentStore, IDisposabl
             return Task.FromResult(byId is null ? 0L : 1L);
         }
 
-        var budget = new FilterBudgetClock(filter, _timeProvider);
-        var probe = filter.Probe;
-        long count = 0;
-        var ruledOut = 0;
-        foreach (var element in documents.Documents)
-        {
-            if (probe is not null && probe.RulesOut(element))
-            {
-                if (++ruledOut % RuledOutPerBudgetCheck == 0)
-                {
-                    budget.Check();
-                }
-
-                continue;
-            }
-
-            if (filter.Matches(JsonObject.Create(element)))
-            {
-                count++;
-            }
-
-            budget.Check();
-        }
-
-        return Task.FromResult(count);
+        return Task.FromResult(Matching(documents, filter).LongCount());
     }
 
     /// <remarks>
@@ -373,6 +327,40 @@ internal sealed partial class EmbeddedDocumentStore : IDocumentStore, IDisposabl
 
             return 0;
         }))];
+    }
+
+    /// <summary>
+    /// The scan: every document of the collection that <paramref name="filter"/> matches, in order, within its
+    /// evaluation budget (<see cref="FilterBudgetExceededException"/> once it is spent).
+    /// </summary>
+    private IEnumerable<JsonObject> Matching(EmbeddedCollection documents, Filter filter)
+    {
+        var budget = new FilterBudgetClock(filter, _timeProvider);
+        var probe = filter.Probe;
+        var ruledOut = 0;
+        foreach (var element in documents.Documents)
+        {
+            if (probe is not null && probe.RulesOut(element))
+            {
+                // Ruling a document out costs less than reading the clock: read it for every 64th.
+                if (++ruledOut % RuledOutPerBudgetCheck == 0)
+                {
+                    budget.Check();
+                }
+
+                continue;
+            }
+
+            // A fresh node per document: matching materializes only what it reads, and the result
+            // belongs to the caller alone.
+            var document = JsonObject.Create(element)!;
+            var matched = filter.Matches(document);
+            budget.Check();
+            if (matched)
+            {
+                yield return document;
+            }
+        }
     }
 
     /// <summary>
